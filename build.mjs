@@ -1,0 +1,48 @@
+// Bundles with esbuild. Separate bundles keep activation cheap: the extension bundle holds only the adapter and the
+// core it needs at activation; the simulator and the CLI are their own files, loaded only when used.
+import * as esbuild from 'esbuild';
+import { readFileSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  define: { DEEPSEEK_DEPLOY_VERSION: JSON.stringify(pkg.version) },
+  // ssh2 optionally loads native addons (cpu-features, sshcrypto.node); the pure-JS paths are used without them.
+  external: ['cpu-features', '*.node'],
+};
+
+const targets = [
+  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: [...common.external, 'vscode'] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/simulator/main.ts'], outfile: 'dist/simulator.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['webview/chat/main.ts'], outfile: 'dist/webview/chat.js', platform: 'browser', format: 'iife', target: 'es2022' },
+];
+
+function walk(dir, pred) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p, pred));
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+if (args.has('--tests')) {
+  rmSync('out', { recursive: true, force: true });
+  mkdirSync('out', { recursive: true });
+  const unit = walk('test/unit', (p) => p.endsWith('.ts'));
+  const vscodeTests = walk('test/vscode', (p) => p.endsWith('.ts'));
+  await esbuild.build({ ...common, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit', platform: 'node', format: 'cjs', target: 'node20' });
+  await esbuild.build({ ...common, entryPoints: vscodeTests, outdir: 'out/test/vscode', outbase: 'test/vscode', platform: 'node', format: 'cjs', target: 'node20', external: [...common.external, 'vscode', 'mocha'] });
+} else if (args.has('--watch')) {
+  for (const t of targets) await (await esbuild.context(t)).watch();
+} else {
+  await Promise.all(targets.map((t) => esbuild.build(t)));
+}

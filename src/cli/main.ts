@@ -1,0 +1,43 @@
+import * as path from 'node:path';
+
+const HELP = `deepseek-deploy ${DEEPSEEK_DEPLOY_VERSION}: deploy, chat with and benchmark DeepSeek-V3/R1 (vLLM / SGLang)
+
+usage: deepseek-deploy <command> [options]
+
+commands:
+  simulate [sim options] -- ENGINE COMMAND   run the DeepSeek-R1 engine simulator (no GPU); see "simulate --help"
+
+options:
+  --help       show this help
+  --version    print the version
+`;
+
+interface SimulatorModule { runSimulator(argv: string[], version: string): Promise<number> }
+
+/** The simulator is its own bundle so the CLI starts fast; load it only for "simulate". */
+function loadSimulator(): SimulatorModule {
+  const file = path.join(__dirname, 'simulator.js');
+  return require(file) as SimulatorModule;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(HELP);
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version' || cmd === '-V') {
+    process.stdout.write(`${DEEPSEEK_DEPLOY_VERSION}\n`);
+    return 0;
+  }
+  if (cmd === 'simulate') return loadSimulator().runSimulator(rest, DEEPSEEK_DEPLOY_VERSION);
+  process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (e: unknown) => {
+  process.stderr.write(`deepseek-deploy: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});

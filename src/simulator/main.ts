@@ -1,0 +1,159 @@
+import { ArgparseError, parseEngineCommand } from './engineArgs';
+import { DEFAULT_VERSIONS, dialectFor } from './dialect';
+import { EngineClock } from './engineClock';
+import { pickCalibration } from './calibration';
+import { createSimServer, type ServerContext, type SimOptions } from './server';
+import { StartupLog } from './startup';
+import { findModel, parseGpuSpec } from '../core/plan/catalog';
+import { planMemoryFit } from '../core/plan/memoryFit';
+
+export const SIMULATE_HELP = `usage: deepseek-deploy simulate [sim options] -- ENGINE COMMAND…
+
+Runs a simulated DeepSeek-R1 engine that speaks vLLM's or SGLang's OpenAI dialect. No GPU is used.
+
+Engine commands (as you would run them on a GPU host):
+  vllm serve deepseek-ai/DeepSeek-R1 --tensor-parallel-size 8 --port 8000 …
+  --model deepseek-ai/DeepSeek-R1 --tensor-parallel-size 8 …        (vLLM image entrypoint form)
+  python3 -m sglang.launch_server --model-path deepseek-ai/DeepSeek-R1 --tp 8 --port 30000 …
+
+Sim options:
+  --speed F              time scale for start-up and decoding (default 1 = as slow as the real set-up)
+  --startup-speed F      time scale for start-up only (default: --speed)
+  --engine-version V     engine release to imitate (vLLM default ${DEFAULT_VERSIONS.vllm}, SGLang ${DEFAULT_VERSIONS.sglang})
+  --gpus SPEC            simulated GPUs, e.g. 8xH100-80GB (default 8xH200-141GB)
+  --nodes N              nodes the job spans (selects the multi-node calibration)
+  --exact-ttft-ms MS     fixed time to first token (per request, ignores load)
+  --exact-itl-ms MS      fixed gap between tokens
+  --fail-rate P          share of requests answered with HTTP 500
+  --disconnect-rate P    share of streams cut mid-answer
+  --seed N               deterministic text and timing (default 0)
+`;
+
+function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string; gpus: string; nodes: number } {
+  const o = { speed: 1, startupSpeed: NaN, failRate: 0, disconnectRate: 0, seed: 0, gpus: '8xH200-141GB', nodes: 1 } as SimOptions & { engineVersion?: string; gpus: string; nodes: number; startupSpeed: number };
+  const num = (flag: string, v: string | undefined, min: number, max = Infinity): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} needs a number in [${min}, ${max}], got ${v ?? 'nothing'}`);
+    return n;
+  };
+  const m = o as { -readonly [K in keyof typeof o]: (typeof o)[K] };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i];
+    const v = argv[i + 1];
+    switch (f) {
+      case '--speed': m.speed = num(f, v, 0.001); i++; break;
+      case '--startup-speed': m.startupSpeed = num(f, v, 0.001); i++; break;
+      case '--engine-version': if (!v) throw new Error('--engine-version needs a version'); m.engineVersion = v; i++; break;
+      case '--gpus': if (!v) throw new Error('--gpus needs a spec like 8xH100-80GB'); m.gpus = v; i++; break;
+      case '--nodes': m.nodes = num(f, v, 1); i++; break;
+      case '--exact-ttft-ms': m.exactTtftMs = num(f, v, 0); i++; break;
+      case '--exact-itl-ms': m.exactItlMs = num(f, v, 0); i++; break;
+      case '--fail-rate': m.failRate = num(f, v, 0, 1); i++; break;
+      case '--disconnect-rate': m.disconnectRate = num(f, v, 0, 1); i++; break;
+      case '--seed': m.seed = num(f, v, 0); i++; break;
+      default: throw new Error(`unknown simulator option ${f} (engine flags go after "--")`);
+    }
+  }
+  if (Number.isNaN(m.startupSpeed)) m.startupSpeed = m.speed;
+  return m;
+}
+
+/** Entry for `deepseek-deploy simulate`; resolves with the process exit code when the server stops. */
+export async function runSimulator(argv: string[], version: string): Promise<number> {
+  if (argv.includes('--help') && !argv.includes('--')) {
+    process.stdout.write(SIMULATE_HELP);
+    return 0;
+  }
+  const sep = argv.indexOf('--');
+  if (sep < 0) {
+    process.stderr.write(`${SIMULATE_HELP}\nerror: missing "--" before the engine command\n`);
+    return 2;
+  }
+  let opts: ReturnType<typeof parseSimOptions>;
+  let gpus: ReturnType<typeof parseGpuSpec>;
+  try {
+    opts = parseSimOptions(argv.slice(0, sep));
+    gpus = parseGpuSpec(opts.gpus);
+  } catch (e) {
+    process.stderr.write(`deepseek-deploy simulate: error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  let cfg;
+  try {
+    cfg = parseEngineCommand(argv.slice(sep + 1));
+  } catch (e) {
+    if (e instanceof ArgparseError) {
+      process.stderr.write(e.format());
+      return 2;
+    }
+    throw e;
+  }
+  const dialect = dialectFor(cfg.flavor, opts.engineVersion);
+  const model = findModel(cfg.model);
+  const fallback = findModel('deepseek-ai/DeepSeek-R1')!;
+  const fit = planMemoryFit({
+    model: model ?? fallback,
+    gpus,
+    tp: cfg.tp,
+    dp: cfg.dp,
+    pp: cfg.pp,
+    expertParallel: cfg.expertParallel,
+    dpAttention: cfg.dpAttention,
+    gpuMemoryUtilization: cfg.gpuMemoryUtilization,
+    kvCacheDtype: cfg.kvCacheDtype,
+    maxModelLen: cfg.maxModelLen,
+  });
+  const log = new StartupLog(cfg, dialect, opts.startupSpeed, (s) => process.stdout.write(s));
+  const outcome = cfg.flavor === 'vllm' ? await log.vllm(model, gpus, fit, version) : await log.sglang(model, gpus, fit, version);
+  if (outcome === 'failed') return 1;
+
+  const clock = new EngineClock(pickCalibration(cfg, gpus.model.id, gpus.count, opts.nodes), cfg.maxNumSeqs, cfg.maxNumBatchedTokens, opts.speed);
+  const ctx: ServerContext = {
+    cfg,
+    dialect,
+    sim: opts,
+    maxModelLen: fit.maxModelLen,
+    kvTokenCapacity: fit.kvTokenCapacity,
+    reasoningModel: (model ?? fallback).reasoning,
+    emitsOpeningThink: (model ?? fallback).emitsOpeningThink,
+    clock,
+    simulatorVersion: version,
+    ready: cfg.flavor === 'vllm',
+  };
+  const server = createSimServer(ctx);
+  server.keepAliveTimeout = 65_000;
+  const listening = new Promise<boolean>((resolve) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') process.stdout.write(`ERROR:    [Errno 98] error while attempting to bind on address ('${cfg.host}', ${cfg.port}): address already in use\n`);
+      else process.stdout.write(`ERROR:    ${e.message}\n`);
+      resolve(false);
+    });
+    server.listen(cfg.port, cfg.host, () => resolve(true));
+  });
+  if (!(await listening)) return 1;
+  const url = `http://${cfg.host}:${cfg.port}`;
+  if (cfg.flavor === 'vllm') log.vllmListening(url);
+  else {
+    log.sglangListening(url);
+    await log.sleep(4);
+    ctx.ready = true;
+    log.sglangReady();
+  }
+  return new Promise<number>((resolve) => {
+    const shutdown = (): void => {
+      clock.stop();
+      process.stdout.write('INFO:     Shutting down\n');
+      server.close(() => resolve(0));
+      server.closeAllConnections();
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+}
+
+if (require.main === module) {
+  runSimulator(process.argv.slice(2), DEEPSEEK_DEPLOY_VERSION).then((code) => process.exit(code), (e: unknown) => {
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+/** Deterministic DeepSeek-R1-like output: a reasoning monologue, then a markdown answer. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function hashString(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+const THOUGHTS = [
+  'Okay, let me think about what the user is asking here.',
+  'First, I should restate the problem in my own words to make sure I understand it.',
+  'Hmm, there are a couple of ways to approach this, so let me compare them.',
+  'Wait, I need to double-check that assumption before going further.',
+  'Let me work through a small example to see whether the idea holds.',
+  'That seems consistent, but I should also consider the edge cases.',
+  'So the key point is to keep the explanation short and concrete.',
+  'Alright, I think I have enough to write a clear answer now.',
+];
+
+const ANSWER_OPENERS = ['Here is a concise answer.', 'Short version first, details below.', 'Good question. Here is how it works.'];
+const POINTS = [
+  'Start from the simplest setup that works and measure it.',
+  'Keep the serving flags in a versioned profile so runs are repeatable.',
+  'Check **TTFT** and **TPOT** separately; they fail for different reasons.',
+  'Use `max-model-len` that the KV cache can actually hold.',
+  'Prefer tensor parallelism inside a node and pipeline or data parallelism across nodes.',
+];
+
+export interface GeneratedText { reasoning: string; answer: string }
+
+/** Text long enough for any request; the server cuts it at the token budget. */
+export function generateText(seed: number, wantReasoning: boolean): GeneratedText {
+  const rnd = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const nThoughts = 3 + Math.floor(rnd() * 5);
+  const thoughts: string[] = [];
+  for (let i = 0; i < nThoughts; i++) thoughts.push(pick(THOUGHTS));
+  const points = [...POINTS].sort(() => rnd() - 0.5).slice(0, 3);
+  const answer = [
+    pick(ANSWER_OPENERS),
+    '',
+    '### Steps',
+    '',
+    ...points.map((p, i) => `${i + 1}. ${p}`),
+    '',
+    '```bash',
+    'curl -s http://127.0.0.1:8000/v1/models',
+    '```',
+    '',
+    'That is all you need to get started.',
+  ].join('\n');
+  return { reasoning: wantReasoning ? thoughts.join(' ') + '\n' : '', answer };
+}
+
+/** Filler used when a request forces more tokens than the natural answer has (ignore_eos benchmarks). */
+export function fillerText(seed: number): string {
+  const rnd = mulberry32(seed ^ 0x9e3779b9);
+  const out: string[] = [];
+  for (let i = 0; i < 64; i++) out.push(POINTS[Math.floor(rnd() * POINTS.length)]);
+  return ' ' + out.join(' ');
+}

@@ -17,6 +17,7 @@ interface SimulatorModule { runSimulator(argv: string[], version: string): Promi
 /** The simulator is its own bundle so the CLI starts fast; load it only for "simulate". */
 function loadSimulator(): SimulatorModule {
   const file = path.join(__dirname, 'simulator.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
   return require(file) as SimulatorModule;
 }
 

@@ -169,7 +169,7 @@ function float(given: Given, key: string, def: number, usage: string, prog: stri
   return n;
 }
 
-const str = (given: Given, key: string): string | undefined => (typeof given[key] === 'string' ? (given[key] as string) : undefined);
+const str = (given: Given, key: string): string | undefined => (typeof given[key] === 'string' ? (given[key]) : undefined);
 
 /** Accepts `vllm serve M …`, the vLLM image's api_server flags (`--model M …`), and `python3 -m sglang.launch_server …`. */
 export function parseEngineCommand(argv: readonly string[]): EngineConfig {
@@ -193,7 +193,7 @@ function parseVllm(argv: string[], prog: string, usage: string): EngineConfig {
     flavor: 'vllm',
     prog,
     model,
-    servedModelNames: (given.served_model_name as string[] | undefined) ?? [model],
+    servedModelNames: (Array.isArray(given.served_model_name) ? given.served_model_name : undefined) ?? [model],
     host: str(given, 'host') ?? '0.0.0.0',
     port: int(given, 'port', 8000, usage, prog, '--port'),
     tp: int(given, 'tensor_parallel_size', 1, usage, prog, '--tensor-parallel-size/-tp'),

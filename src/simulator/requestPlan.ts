@@ -40,7 +40,7 @@ export function planResponse(tok: SimTokenizer, p: PlanInput): RequestPlan {
     for (const piece of tok.pieces(generateText(p.seed, false).answer)) tokens.push({ text: piece, parsed: 'content' });
   }
   let finishReason: RequestPlan['finishReason'] = 'stop';
-  let stopReason: RequestPlan['stopReason'] = null;
+  const stopReason: RequestPlan['stopReason'] = null;
   if (p.ignoreEos) {
     const filler = tok.pieces(fillerText(p.seed));
     for (let i = 0; tokens.length < p.maxTokens; i++) tokens.push({ text: filler[i % filler.length], parsed: 'content' });

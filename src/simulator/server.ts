@@ -77,14 +77,14 @@ export function createSimServer(ctx: ServerContext): http.Server {
   const checkModel = (body: Json): string => {
     const m = body.model;
     if (m === undefined || m === null) return servedName;
-    if (typeof m !== 'string' || !ctx.cfg.servedModelNames.includes(m)) throw new HttpError(404, `The model \`${String(m)}\` does not exist.`);
+    if (typeof m !== 'string' || !ctx.cfg.servedModelNames.includes(m)) throw new HttpError(404, `The model \`${typeof m === 'string' ? m : JSON.stringify(m)}\` does not exist.`);
     return m;
   };
 
   const maxTokensOf = (body: Json, promptLen: number): number => {
     const mt = body.max_completion_tokens ?? body.max_tokens;
     if (mt === undefined || mt === null) return Math.max(1, ctx.maxModelLen - promptLen);
-    if (typeof mt !== 'number' || !Number.isInteger(mt) || mt < 1) throw new HttpError(400, `max_tokens must be at least 1, got ${String(mt)}.`);
+    if (typeof mt !== 'number' || !Number.isInteger(mt) || mt < 1) throw new HttpError(400, `max_tokens must be at least 1, got ${JSON.stringify(mt)}.`);
     if (promptLen + mt > ctx.maxModelLen) {
       throw new HttpError(400, `This model's maximum context length is ${ctx.maxModelLen} tokens. However, you requested ${promptLen + mt} tokens (${promptLen} in the messages, ${mt} in the completion). Please reduce the length of the messages or completion.`);
     }

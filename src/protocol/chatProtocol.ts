@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** Messages between the extension host and the chat webview. The host validates what the webview sends (zod). */
+export const EndpointSummary = z.object({
+  id: z.string(),
+  label: z.string(),
+  status: z.enum(['starting', 'ready', 'failed', 'stopped']),
+  simulated: z.boolean(),
+  detail: z.string().optional(),
+});
+export type EndpointSummary = z.infer<typeof EndpointSummary>;
+
+export type HostToChat = { type: 'state'; endpoints: EndpointSummary[] };
+
+export const ChatToHost = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({ type: z.literal('rendered'), endpointCount: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('launchServer') }),
+]);
+export type ChatToHost = z.infer<typeof ChatToHost>;

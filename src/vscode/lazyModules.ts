@@ -1,0 +1,10 @@
+import * as path from 'node:path';
+
+/**
+ * Heavy parts live in their own bundles (build.mjs) and load on first use, keeping the activation bundle small.
+ * The computed path stops esbuild from inlining them.
+ */
+export function loadOpenAIClient(): typeof import('../core/openai/chatStream') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
+  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/chatStream');
+}

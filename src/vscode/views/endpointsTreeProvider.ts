@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import type { Endpoint, EndpointStore } from '../../core/endpoints/endpointStore';
+
+const ICONS: Record<Endpoint['status'], string> = { starting: 'loading~spin', ready: 'pass-filled', failed: 'error', stopped: 'circle-slash' };
+
+export class EndpointsTreeProvider implements vscode.TreeDataProvider<Endpoint> {
+  private readonly changed = new vscode.EventEmitter<Endpoint | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly store: EndpointStore) {
+    store.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(e: Endpoint): vscode.TreeItem {
+    const item = new vscode.TreeItem(e.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `endpoint:${e.id}`;
+    item.description = [e.status, e.simulated ? 'simulated' : undefined, e.baseUrl].filter(Boolean).join(' · ');
+    item.tooltip = new vscode.MarkdownString(`**${e.label}**\n\n${e.baseUrl}\n\nmodel: \`${e.model}\`${e.detail ? `\n\n${e.detail}` : ''}`);
+    item.iconPath = new vscode.ThemeIcon(ICONS[e.status]);
+    // "endpoint…" enables "Benchmark this endpoint"; ".launched" adds "Stop Server" for servers we started.
+    item.contextValue = e.launched && e.status !== 'stopped' ? 'endpoint.launched' : 'endpoint';
+    return item;
+  }
+
+  getChildren(e?: Endpoint): Endpoint[] {
+    return e ? [] : this.store.list();
+  }
+}

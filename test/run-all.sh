@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `npm test`: every tier, in order, each with its own summary, then one total line. Provisions what it needs when run
+# as root; fails loudly (never skips) when it cannot.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOGS=$ROOT/test-results/logs
+mkdir -p "$LOGS"
+
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+  || { echo "npm test: Node >= 20.19 is required (found $(node --version))" >&2; exit 1; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== installing dependencies (npm ci)"
+  npm ci --no-audit --no-fund || { echo "npm test: npm ci failed" >&2; exit 1; }
+fi
+echo "== provisioning VS Code host tools (code-server, Node 24, Chromium, playwright-core)"
+bash test/infra/provision-vscode-host.sh || { echo "npm test: provisioning failed; the vscode and ui tiers cannot run (see above)" >&2; exit 1; }
+
+TOTAL_PASS=0; TOTAL_FAIL=0; FAILED_TIERS=()
+tier() { # name, pass-count, fail-count, exit code
+  local name=$1 p=$2 f=$3 rc=$4
+  [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1   # a crash with no test counted still fails the tier
+  TOTAL_PASS=$((TOTAL_PASS + p)); TOTAL_FAIL=$((TOTAL_FAIL + f))
+  [ "$rc" -ne 0 ] && FAILED_TIERS+=("$name")
+  printf '== tier %-6s %s: %d passed, %d failed\n' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$p" "$f"
+}
+num() { local v; v=$(grep -oE "$1" "$2" | tail -1 | grep -oE "[0-9]+" | tail -1); echo "${v:-0}"; }
+
+echo "== tier lint: eslint + tsc --noEmit"
+rc=0; { npx eslint . && npx tsc --noEmit -p . ; } 2>&1 | grep -v 'Unknown user config "nodedir"' | tee "$LOGS/lint.log"; rc=${PIPESTATUS[0]}
+tier lint $([ $rc -eq 0 ] && echo 1 || echo 0) $([ $rc -eq 0 ] && echo 0 || echo 1) $rc
+
+echo "== build (esbuild: extension, webview, cli, simulator, tests)"
+node build.mjs && node build.mjs --tests || { echo "npm test: build failed" >&2; exit 1; }
+
+echo "== tier unit: node:test on core and the simulator"
+node --test --test-reporter=spec out/test/unit/ 2>&1 | tee "$LOGS/unit.log"; rc=${PIPESTATUS[0]}
+tier unit "$(num '(ℹ )?pass [0-9]+' "$LOGS/unit.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/unit.log")" $rc
+
+echo "== tier vscode: extension tests inside code-server's extension host"
+node test/infra/run-vscode-tests.js 2>&1 | tee "$LOGS/vscode.log"; rc=${PIPESTATUS[0]}
+tier vscode "$(num '[0-9]+ passing' "$LOGS/vscode.log")" "$(num '[0-9]+ failing' "$LOGS/vscode.log")" $rc
+
+echo "== tier ui: Playwright drives the workbench (screenshots in test-results/)"
+node test/ui/workbench.ui.js 2>&1 | tee "$LOGS/ui.log"; rc=${PIPESTATUS[0]}
+tier ui "$(num '[0-9]+ passed' "$LOGS/ui.log")" "$(num '[0-9]+ failed' "$LOGS/ui.log")" $rc
+
+[ ${#FAILED_TIERS[@]} -gt 0 ] && echo "failed tiers: ${FAILED_TIERS[*]}"
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ "$TOTAL_FAIL" -eq 0 ] && [ ${#FAILED_TIERS[@]} -eq 0 ]

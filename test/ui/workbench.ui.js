@@ -1,0 +1,94 @@
+// ui tier: Playwright drives the real VS Code workbench (code-server) with the extension installed, the way a user
+// would: open the DeepSeek sidebar, run "DeepSeek: Launch Server" from the palette, go through the quick picks,
+// confirm, and see the endpoint become ready. Screenshots land in test-results/.
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const assert = require('node:assert/strict');
+const { ROOT, startCodeServer, launchBrowser, makeWorkspace } = require('../infra/codeServer');
+
+const OUT = path.join(ROOT, 'test-results');
+const results = [];
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ✔ ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  ✖ ${name}\n    ${String(e && e.stack || e).split('\n').slice(0, 4).join('\n    ')}`);
+    throw e;
+  }
+}
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const ws = makeWorkspace({ 'deepseek.simulator.startupSpeed': 60 });
+  const cs = await startCodeServer({ workspace: ws, installExtension: true });
+  const ctx = await launchBrowser(cs.tmp);
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  let failed = false;
+  console.log('ui tier: workbench in code-server + headless Chromium');
+  try {
+    await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+
+    await step('the DeepSeek activity-bar container shows Hosts, Endpoints and Chat', async () => {
+      const icon = page.locator('.activitybar [aria-label^="DeepSeek"]').first();
+      await icon.waitFor({ timeout: 30_000 });
+      await icon.click();
+      const sidebar = page.locator('.sidebar');
+      for (const title of ['Hosts', 'Endpoints', 'Chat']) {
+        await sidebar.locator('.pane-header', { hasText: title }).first().waitFor({ timeout: 30_000 });
+      }
+      await sidebar.locator('.monaco-list-row', { hasText: 'This machine' }).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(OUT, 'ui-sidebar.png') });
+    });
+
+    await step('"DeepSeek: Launch Server" from the palette launches the simulator and the endpoint turns ready', async () => {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await page.keyboard.type('DeepSeek: Launch Server');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DeepSeek: Launch Server' }).first().waitFor();
+      await page.screenshot({ path: path.join(OUT, 'ui-palette.png') });
+      await page.keyboard.press('Enter');
+      for (const [title, choice] of [['host', 'This machine'], ['engine', 'vLLM dialect'], ['model', 'DeepSeek-R1']]) {
+        await page.locator('.quick-input-title', { hasText: `Launch Server` }).filter({ hasText: title }).waitFor({ timeout: 15_000 });
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
+      }
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      assert.match(await dialog.innerText(), /vllm serve deepseek-ai\/DeepSeek-R1/);
+      await page.screenshot({ path: path.join(OUT, 'ui-launch-confirm.png') });
+      await dialog.locator('.monaco-button', { hasText: 'Launch' }).first().click();
+      const row = page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first();
+      await row.waitFor({ timeout: 60_000 });
+      await page.locator('.sidebar .monaco-list-row', { hasText: 'ready · simulated' }).first().waitFor({ timeout: 90_000 });
+      await page.screenshot({ path: path.join(OUT, 'ui-endpoint-ready.png') });
+    });
+
+    await step('the Endpoints item context menu offers "Benchmark this endpoint"', async () => {
+      await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first().click({ button: 'right' });
+      const item = page.locator('.context-view .action-label', { hasText: 'Benchmark this endpoint' }).first();
+      await item.waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(OUT, 'ui-context-menu.png') });
+      await item.click();
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'TTFT' }).first().waitFor({ timeout: 60_000 });
+      await page.screenshot({ path: path.join(OUT, 'ui-benchmark-toast.png') });
+    });
+  } catch {
+    failed = true;
+    await page.screenshot({ path: path.join(OUT, 'ui-failure.png') }).catch(() => {});
+  } finally {
+    await ctx.close().catch(() => {});
+    await cs.stop(failed);
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+  const passed = results.filter((r) => r.ok).length;
+  console.log(`ui tier: ${passed} passed, ${results.length - passed} failed${failed ? ` (code-server log: ${cs.logFile})` : ''}`);
+  return failed ? 1 : 0;
+}
+
+main().then((c) => process.exit(c), (e) => { console.error(e); process.exit(1); });

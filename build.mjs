@@ -39,9 +39,9 @@ if (args.has('--tests')) {
   rmSync('out', { recursive: true, force: true });
   mkdirSync('out', { recursive: true });
   const unit = walk('test/unit', (p) => p.endsWith('.ts'));
-  const vscodeTests = walk('test/vscode', (p) => p.endsWith('.ts'));
+  const vscodeTests = [...walk('test/vscode', (p) => p.endsWith('.ts')), ...walk('test/bench', (p) => p.endsWith('.ts'))];
   await esbuild.build({ ...common, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit', platform: 'node', format: 'cjs', target: 'node20' });
-  await esbuild.build({ ...common, entryPoints: vscodeTests, outdir: 'out/test/vscode', outbase: 'test/vscode', platform: 'node', format: 'cjs', target: 'node20', external: [...common.external, 'vscode', 'mocha'] });
+  await esbuild.build({ ...common, entryPoints: vscodeTests, outdir: 'out/test', outbase: 'test', platform: 'node', format: 'cjs', target: 'node20', external: [...common.external, 'vscode', 'mocha'] });
 } else if (args.has('--watch')) {
   for (const t of targets) await (await esbuild.context(t)).watch();
 } else {

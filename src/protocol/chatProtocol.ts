@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the same validation as full zod at a few KB, because this module is in the activation bundle.
+import * as z from 'zod/mini';
 
 /** Messages between the extension host and the chat webview. The host validates what the webview sends (zod). */
 export const EndpointSummary = z.object({
@@ -6,7 +7,7 @@ export const EndpointSummary = z.object({
   label: z.string(),
   status: z.enum(['starting', 'ready', 'failed', 'stopped']),
   simulated: z.boolean(),
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
 });
 export type EndpointSummary = z.infer<typeof EndpointSummary>;
 
@@ -14,7 +15,7 @@ export type HostToChat = { type: 'state'; endpoints: EndpointSummary[] };
 
 export const ChatToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('rendered'), endpointCount: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('rendered'), endpointCount: z.int().check(z.minimum(0)) }),
   z.object({ type: z.literal('launchServer') }),
 ]);
 export type ChatToHost = z.infer<typeof ChatToHost>;

@@ -43,11 +43,10 @@ echo "vscode host tools: installing into $T (about 2 minutes)"
 "$N24/bin/node" --version >/dev/null || fail "Node 24 binary does not run"
 
 # npm itself must run on Node 24 (code-server's postinstall reads npm_config_user_agent) and node-gyp must use the
-# Node 24 headers. Under `npm test` the outer npm (Node 20) exports npm_config_user_agent/npm_execpath/npm_node_execpath:
+# Node 24 headers, never a download from nodejs.org (unreachable here) nor ~/.npmrc's nodedir (Node 20 headers).
+# Under `npm test` the outer npm (Node 20) exports npm_config_user_agent, npm_execpath and npm_node_execpath:
 # drop them so the nested npm reports its own Node.
 unset npm_config_user_agent npm_execpath npm_node_execpath npm_config_node_gyp
-# (continued)
-# Node 24 headers, never a download from nodejs.org (unreachable here) nor ~/.npmrc's nodedir (Node 20 headers).
 mkdir -p "$T/cs"
 ( cd "$T/cs" && { [ -f package.json ] || echo '{"private":true}' > package.json; } \
   && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm install --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" ) \

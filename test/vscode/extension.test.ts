@@ -39,7 +39,7 @@ suite('DeepSeek Deploy in a real extension host', () => {
     const item = a.hosts.getTreeItem(host);
     assert.equal(item.label, 'This machine');
     assert.match(String(item.description), /GPU|no GPUs/);
-    const children = a.hosts.getChildren(host).map((c) => String(a.hosts.getTreeItem(c).label));
+    const children = a.hosts.getChildren(host).map((c) => JSON.stringify(a.hosts.getTreeItem(c).label));
     assert.ok(children.some((c) => /nvidia-smi|GPU \d/.test(c)), children.join(' | '));
   });
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run bench`: production bundles, then timings in the real extension host.
+# `npm run bench`: production bundles, then timings: extension activation in the real extension host, and the
+# simulator's token timing under 512/1024 concurrent streams against a naive baseline measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
@@ -7,3 +8,4 @@ bash test/infra/provision-vscode-host.sh
 node build.mjs --production
 node build.mjs --tests
 node test/infra/bench.js
+node test/infra/bench-simulator.js

@@ -41,4 +41,10 @@ export function errorBody(d: Dialect, status: number, message: string, type: str
   return d.nestedErrors ? { error: inner } : { object: 'error', ...inner };
 }
 
+/** Streaming errors are always wrapped in {"error": …}: vLLM dumps its (nested) ErrorResponse, old vLLM and SGLang wrap the flat one. */
+export function streamingErrorBody(d: Dialect, message: string): Record<string, unknown> {
+  const body = errorBody(d, 500, message, 'InternalServerError');
+  return d.nestedErrors ? body : { error: body };
+}
+
 export const ERROR_TYPES: Record<number, string> = { 400: 'BadRequestError', 404: 'NotFoundError', 500: 'InternalServerError' };

@@ -24,13 +24,14 @@ Sim options:
   --nodes N              nodes the job spans (selects the multi-node calibration)
   --exact-ttft-ms MS     fixed time to first token (per request, ignores load)
   --exact-itl-ms MS      fixed gap between tokens
-  --fail-rate P          share of requests answered with HTTP 500
+  --fail-rate P          share of requests that fail: HTTP 500, or mid-stream {"error": …} then [DONE]
   --disconnect-rate P    share of streams cut mid-answer
   --seed N               deterministic text and timing (default 0)
+  --expose-timing        add GET /_simulator/timing (token lateness against schedule, CPU); off so routes match the engine
 `;
 
 function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string; gpus: string; nodes: number } {
-  const o = { speed: 1, startupSpeed: NaN, failRate: 0, disconnectRate: 0, seed: 0, gpus: '8xH200-141GB', nodes: 1 } as SimOptions & { engineVersion?: string; gpus: string; nodes: number; startupSpeed: number };
+  const o = { speed: 1, startupSpeed: NaN, failRate: 0, disconnectRate: 0, seed: 0, exposeTiming: false, gpus: '8xH200-141GB', nodes: 1 } as SimOptions & { engineVersion?: string; gpus: string; nodes: number; startupSpeed: number };
   const num = (flag: string, v: string | undefined, min: number, max = Infinity): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} needs a number in [${min}, ${max}], got ${v ?? 'nothing'}`);
@@ -51,6 +52,7 @@ function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string;
       case '--fail-rate': m.failRate = num(f, v, 0, 1); i++; break;
       case '--disconnect-rate': m.disconnectRate = num(f, v, 0, 1); i++; break;
       case '--seed': m.seed = num(f, v, 0); i++; break;
+      case '--expose-timing': m.exposeTiming = true; break;
       default: throw new Error(`unknown simulator option ${f} (engine flags go after "--")`);
     }
   }
@@ -107,7 +109,10 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   const outcome = cfg.flavor === 'vllm' ? await log.vllm(model, gpus, fit, version) : await log.sglang(model, gpus, fit, version);
   if (outcome === 'failed') return 1;
 
-  const clock = new EngineClock(pickCalibration(cfg, gpus.model.id, gpus.count, opts.nodes), cfg.maxNumSeqs, cfg.maxNumBatchedTokens, opts.speed);
+  const exact = opts.exactTtftMs !== undefined || opts.exactItlMs !== undefined;
+  const clock = new EngineClock(exact
+    ? { kind: 'exact', ttftMs: opts.exactTtftMs ?? 0, itlMs: opts.exactItlMs ?? 0 }
+    : { kind: 'batching', cal: pickCalibration(cfg, gpus.model.id, gpus.count, opts.nodes), maxNumSeqs: cfg.maxNumSeqs, tokenBudget: cfg.maxNumBatchedTokens, speed: opts.speed });
   const ctx: ServerContext = {
     cfg,
     dialect,

@@ -1,4 +1,4 @@
-import { fillerText, generateText, hashString } from './textGen';
+import { fillerPieces, generateText, hashString } from './textGen';
 import { SPECIAL, type SimTokenizer } from './tokenizer';
 
 export type Channel = 'reasoning' | 'content' | 'none';
@@ -22,6 +22,21 @@ export interface PlanInput {
   readonly emitsOpeningThink: boolean;
 }
 
+const pieceCache = new Map<string, string[]>();
+/** Tokenizes each distinct part once; the generator reuses a few dozen sentences, and this runs on every request. */
+function piecesOf(tok: SimTokenizer, parts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const part of parts) {
+    let p = pieceCache.get(part);
+    if (!p) {
+      p = tok.pieces(part);
+      if (pieceCache.size < 4096) pieceCache.set(part, p);
+    }
+    for (const x of p) out.push(x);
+  }
+  return out;
+}
+
 /** Decides every token of a response up front, so streaming and non-streaming answers are the same text. */
 export function planResponse(tok: SimTokenizer, p: PlanInput): RequestPlan {
   const tokens: PlannedToken[] = [];
@@ -31,19 +46,19 @@ export function planResponse(tok: SimTokenizer, p: PlanInput): RequestPlan {
       if (p.emitsOpeningThink) {
         tokens.push({ text: SPECIAL.thinkOpen.text, parsed: 'none' }, { text: '\n', parsed: 'none' });
       }
-      for (const piece of tok.pieces(g.reasoning)) tokens.push({ text: piece, parsed: 'reasoning' });
+      for (const piece of piecesOf(tok, g.reasoningParts)) tokens.push({ text: piece, parsed: 'reasoning' });
       tokens.push({ text: SPECIAL.thinkClose.text, parsed: 'none' });
       tokens.push({ text: '\n', parsed: 'content' }, { text: '\n', parsed: 'content' });
     }
-    for (const piece of tok.pieces(g.answer)) tokens.push({ text: piece, parsed: 'content' });
+    for (const piece of piecesOf(tok, g.answerParts)) tokens.push({ text: piece, parsed: 'content' });
   } else {
-    for (const piece of tok.pieces(generateText(p.seed, false).answer)) tokens.push({ text: piece, parsed: 'content' });
+    for (const piece of piecesOf(tok, generateText(p.seed, false).answerParts)) tokens.push({ text: piece, parsed: 'content' });
   }
   let finishReason: RequestPlan['finishReason'] = 'stop';
   const stopReason: RequestPlan['stopReason'] = null;
   if (p.ignoreEos) {
-    const filler = tok.pieces(fillerText(p.seed));
-    for (let i = 0; tokens.length < p.maxTokens; i++) tokens.push({ text: filler[i % filler.length], parsed: 'content' });
+    const filler = fillerPieces(p.seed, p.maxTokens - tokens.length, (t) => tok.pieces(t));
+    for (let i = 0; tokens.length < p.maxTokens; i++) tokens.push({ text: filler[i], parsed: 'content' });
   } else {
     // The EOS token is generated and counted but has no text.
     tokens.push({ text: '', parsed: 'none' });

@@ -1,12 +1,17 @@
 import * as http from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** 32 hex digits like uuid4().hex, from the batched UUID generator (cheaper per request than randomBytes). */
+const hexId = (): string => randomUUID().replaceAll('-', '');
 import type { EngineConfig } from './engineArgs';
-import { errorBody, ERROR_TYPES, type Dialect } from './dialect';
+import { errorBody, ERROR_TYPES, streamingErrorBody, type Dialect } from './dialect';
 import { EngineClock } from './engineClock';
 import { planResponse, requestSeed, type PlannedToken } from './requestPlan';
 import { applyChatTemplate, SimTokenizer, type ChatMessageIn } from './tokenizer';
 import { mulberry32 } from './textGen';
 import { renderMetrics, ServerCounters } from './metrics';
+import { SseWriter } from './sseWriter';
+import { Admission } from './admission';
 
 export interface SimOptions {
   readonly speed: number;
@@ -16,6 +21,8 @@ export interface SimOptions {
   readonly failRate: number;
   readonly disconnectRate: number;
   readonly seed: number;
+  /** Adds GET /_simulator/timing; off by default so the routes are exactly the engine's. */
+  readonly exposeTiming?: boolean;
 }
 
 export interface ServerContext {
@@ -40,6 +47,12 @@ class HttpError extends Error {
   }
 }
 
+/** vLLM V1's EngineDeadError text, what clients see when the engine core dies under a request. */
+const ENGINE_DEAD_MESSAGE = 'EngineCore encountered an issue. See stack trace (above) for the root cause.';
+
+/** Never produced by the text generator, so it marks where a token's text goes in a chunk template. */
+const TEXT_MARKER = '\u0001text\u0001';
+
 const created = (): number => Math.floor(Date.now() / 1000);
 
 export function createSimServer(ctx: ServerContext): http.Server {
@@ -47,6 +60,7 @@ export function createSimServer(ctx: ServerContext): http.Server {
   const counters = new ServerCounters();
   const rnd = mulberry32(ctx.sim.seed ^ 0x5bd1e995);
   let requestCounter = 0;
+  const admission = new Admission();
 
   const sendJson = (res: http.ServerResponse, status: number, body: unknown): void => {
     const text = JSON.stringify(body);
@@ -93,30 +107,15 @@ export function createSimServer(ctx: ServerContext): http.Server {
 
   const stopList = (body: Json): string[] => (typeof body.stop === 'string' ? [body.stop] : Array.isArray(body.stop) ? body.stop.filter((s): s is string => typeof s === 'string') : []);
 
-  /** Runs one sequence on the engine clock (or on fixed timers in exact-timing mode). */
-  const generate = (promptTokens: number, tokens: PlannedToken[], onToken: (i: number) => boolean, onDone: () => void): (() => void) => {
+  /** Runs one sequence on the engine's single clock; onDone runs once, after the last token or a stop. */
+  const generate = (promptTokens: number, tokens: PlannedToken[], arrivedAt: number, onToken: (i: number) => boolean, onDone: () => void): (() => void) => {
     counters.promptTokens += promptTokens;
     const n = tokens.length;
-    if (ctx.sim.exactTtftMs !== undefined || ctx.sim.exactItlMs !== undefined) {
-      const ttft = ctx.sim.exactTtftMs ?? 0;
-      const itl = ctx.sim.exactItlMs ?? 0;
-      const t0 = performance.now();
-      let i = 0;
-      let timer: NodeJS.Timeout | undefined;
-      const tick = (): void => {
-        if (!onToken(i)) return onDone();
-        counters.generationTokens++;
-        i++;
-        if (i >= n) return onDone();
-        timer = setTimeout(tick, Math.max(0, t0 + ttft + itl * i - performance.now()));
-      };
-      timer = setTimeout(tick, ttft);
-      return () => clearTimeout(timer);
-    }
     let finished = false;
-    const cancel = ctx.clock.submit({
+    return ctx.clock.submit({
       promptTokens,
       maxTokens: n,
+      arrivedAt,
       onToken: (i) => {
         const keep = onToken(i);
         counters.generationTokens++;
@@ -127,54 +126,64 @@ export function createSimServer(ctx: ServerContext): http.Server {
         return keep;
       },
     });
-    return cancel;
   };
 
   const handleGeneration = async (req: http.IncomingMessage, res: http.ServerResponse, chat: boolean): Promise<void> => {
     const body = await readBody(req);
     const model = checkModel(body);
-    let prompts: { text: string; ids: number[] }[];
-    if (chat) {
-      if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, 'messages: field required and must be a non-empty list');
-      const text = applyChatTemplate(body.messages as ChatMessageIn[], ctx.reasoningModel && !ctx.emitsOpeningThink);
-      prompts = [{ text, ids: tok.encode(text) }];
-    } else {
-      const p = body.prompt;
-      const list: unknown[] = typeof p === 'string' ? [p] : Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'number') ? [p] : Array.isArray(p) ? p : [];
-      if (list.length === 0) throw new HttpError(400, 'prompt: field required (a string, a list of strings, or token ids)');
-      prompts = list.map((x) => {
-        if (typeof x === 'string') return { text: x, ids: tok.encode(x) };
-        if (Array.isArray(x) && x.every((t) => Number.isInteger(t) && (t as number) >= 0)) return { text: tok.decode(x as number[]), ids: x as number[] };
-        throw new HttpError(400, 'prompt: each prompt must be a string or a list of token ids');
-      });
+    const arrivedAt = performance.now();
+    // Tokenizing and planning run in time-boxed slices between engine steps, so a burst of arrivals cannot stall
+    // the token clock of the streams already running (see Admission).
+    const { prompts, plans, stream, injectFailure, includeUsage, continuousUsage, useParser } = await admission.run(() => {
+      let prompts: { text: string; ids: number[] }[];
+      if (chat) {
+        if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, 'messages: field required and must be a non-empty list');
+        const text = applyChatTemplate(body.messages as ChatMessageIn[], ctx.reasoningModel && !ctx.emitsOpeningThink);
+        prompts = [{ text, ids: tok.encode(text) }];
+      } else {
+        const p = body.prompt;
+        const list: unknown[] = typeof p === 'string' ? [p] : Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'number') ? [p] : Array.isArray(p) ? p : [];
+        if (list.length === 0) throw new HttpError(400, 'prompt: field required (a string, a list of strings, or token ids)');
+        prompts = list.map((x) => {
+          if (typeof x === 'string') return { text: x, ids: tok.encode(x) };
+          if (Array.isArray(x) && x.every((t) => Number.isInteger(t) && (t as number) >= 0)) return { text: tok.decode(x as number[]), ids: x as number[] };
+          throw new HttpError(400, 'prompt: each prompt must be a string or a list of token ids');
+        });
+      }
+      const maxTokensPerPrompt = prompts.map((p) => maxTokensOf(body, p.ids.length));
+      requestCounter++;
+      const stream = body.stream === true;
+      const injectFailure = ctx.sim.failRate > 0 && rnd() < ctx.sim.failRate;
+      if (injectFailure && !stream) {
+        counters.finished('abort');
+        throw new HttpError(500, ENGINE_DEAD_MESSAGE);
+      }
+      const streamOptions = (body.stream_options ?? {}) as Json;
+      const includeUsage = stream && streamOptions.include_usage === true;
+      const continuousUsage = includeUsage && streamOptions.continuous_usage_stats === true && ctx.dialect.flavor === 'vllm';
+      const useParser = chat && ctx.reasoningModel && !!ctx.cfg.reasoningParser && body.separate_reasoning !== false;
+      const plans = prompts.map((p, idx) =>
+        planResponse(tok, {
+          seed: requestSeed(ctx.sim.seed, body.seed, p.text, requestCounter * 131 + idx, body.temperature),
+          maxTokens: maxTokensPerPrompt[idx],
+          ignoreEos: body.ignore_eos === true,
+          stop: stopList(body),
+          chat,
+          reasoningModel: chat && ctx.reasoningModel,
+          emitsOpeningThink: ctx.emitsOpeningThink,
+        }),
+      );
+      return { prompts, plans, stream, injectFailure, includeUsage, continuousUsage, useParser };
+    });
+    if (injectFailure && !stream) {
+      counters.finished('abort');
+      throw new HttpError(500, ENGINE_DEAD_MESSAGE);
     }
-    const maxTokensPerPrompt = prompts.map((p) => maxTokensOf(body, p.ids.length));
-    requestCounter++;
-    if (ctx.sim.failRate > 0 && rnd() < ctx.sim.failRate) {
-      counters.finished('error');
-      throw new HttpError(500, 'Simulated engine failure (--fail-rate).');
-    }
-    const stream = body.stream === true;
-    const streamOptions = (body.stream_options ?? {}) as Json;
-    const includeUsage = stream && streamOptions.include_usage === true;
-    const continuousUsage = includeUsage && streamOptions.continuous_usage_stats === true && ctx.dialect.flavor === 'vllm';
-    const useParser = chat && ctx.reasoningModel && !!ctx.cfg.reasoningParser && body.separate_reasoning !== false;
-    const plans = prompts.map((p, idx) =>
-      planResponse(tok, {
-        seed: requestSeed(ctx.sim.seed, body.seed, p.text, requestCounter * 131 + idx, body.temperature),
-        maxTokens: maxTokensPerPrompt[idx],
-        ignoreEos: body.ignore_eos === true,
-        stop: stopList(body),
-        chat,
-        reasoningModel: chat && ctx.reasoningModel,
-        emitsOpeningThink: ctx.emitsOpeningThink,
-      }),
-    );
-    const id = chat ? (ctx.dialect.flavor === 'vllm' ? `chatcmpl-${randomBytes(16).toString('hex')}` : randomBytes(16).toString('hex')) : `cmpl-${randomBytes(16).toString('hex')}`;
+    const id = chat ? (ctx.dialect.flavor === 'vllm' ? `chatcmpl-${hexId()}` : hexId()) : `cmpl-${hexId()}`;
     const object = chat ? 'chat.completion.chunk' : 'text_completion';
     const ts = created();
     const promptTokens = prompts.reduce((s, p) => s + p.ids.length, 0);
-    const startedAt = performance.now();
+    const startedAt = arrivedAt;
     let firstTokenAt = 0;
     const generated = plans.map(() => 0);
     const usage = (): Json => {
@@ -211,7 +220,7 @@ export function createSimServer(ctx: ServerContext): http.Server {
 
     if (!stream) {
       await Promise.all(plans.map((plan, idx) => new Promise<void>((resolve) => {
-        generate(prompts[idx].ids.length, plan.tokens, (i) => {
+        generate(prompts[idx].ids.length, plan.tokens, arrivedAt, (i) => {
           if (!firstTokenAt) firstTokenAt = performance.now();
           generated[idx] = i + 1;
           return true;
@@ -236,7 +245,7 @@ export function createSimServer(ctx: ServerContext): http.Server {
     }
 
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...extraHeaders });
-    res.flushHeaders();
+    const sse = new SseWriter(res);
     let closed = false;
     res.on('close', () => {
       closed = true;
@@ -244,20 +253,46 @@ export function createSimServer(ctx: ServerContext): http.Server {
     const write = (obj: Json): void => {
       if (continuousUsage && Array.isArray(obj.choices) && obj.choices.length) obj.usage = usage();
       else if (ctx.dialect.flavor === 'sglang' && obj.usage === undefined) obj.usage = null;
-      res.write(`data: ${JSON.stringify(obj)}\n\n`);
+      sse.event(JSON.stringify(obj));
+    };
+    // Token chunks differ only in their text, so each shape is serialized once with a marker and the text spliced in:
+    // byte-identical to JSON.stringify of the whole chunk, at a fraction of the cost per token.
+    const templates = new Map<string, string[]>();
+    const writeToken = (idx: number, t: PlannedToken): void => {
+      if (continuousUsage) return write({ id, object, created: ts, model, choices: [choiceFor(idx, t, null, null)] });
+      const key = `${idx}\u0000${t.parsed}`;
+      let parts = templates.get(key);
+      if (!parts) {
+        const obj: Json = { id, object, created: ts, model, choices: [choiceFor(idx, { ...t, text: TEXT_MARKER }, null, null)] };
+        if (ctx.dialect.flavor === 'sglang') obj.usage = null;
+        parts = JSON.stringify(obj).split(JSON.stringify(TEXT_MARKER));
+        templates.set(key, parts);
+      }
+      sse.event(parts.join(JSON.stringify(t.text)));
     };
     const disconnectAt = ctx.sim.disconnectRate > 0 && rnd() < ctx.sim.disconnectRate ? Math.floor(rnd() * Math.max(1, plans[0].tokens.length)) : -1;
+    // An engine failure after the 200 went out: both engines send one `data: {"error": {…}}` event, then [DONE].
+    const failAt = injectFailure ? Math.floor(rnd() * Math.max(1, plans[0].tokens.length)) : -1;
+    let failed = false;
     let remaining = plans.length;
     const cancels: Array<() => void> = [];
     res.on('close', () => cancels.forEach((c) => c()));
     await new Promise<void>((resolve) => {
       plans.forEach((plan, idx) => {
         let roleSent = false;
-        cancels.push(generate(prompts[idx].ids.length, plan.tokens, (i) => {
+        cancels.push(generate(prompts[idx].ids.length, plan.tokens, arrivedAt, (i) => {
           if (closed) return false;
           if (idx === 0 && i === disconnectAt) {
             // A dropped connection mid-answer: what users see when a proxy or the engine dies.
             res.destroy();
+            return false;
+          }
+          if (idx === 0 && i === failAt) {
+            failed = true;
+            closed = true;
+            counters.finished('abort');
+            sse.event(JSON.stringify(streamingErrorBody(ctx.dialect, ENGINE_DEAD_MESSAGE)));
+            sse.done();
             return false;
           }
           if (!firstTokenAt) firstTokenAt = performance.now();
@@ -272,7 +307,7 @@ export function createSimServer(ctx: ServerContext): http.Server {
           // A parser swallows <think>/</think>; an EOS token has no text. Neither makes a chunk unless it ends the answer.
           const silent = (useParser && t.parsed === 'none') || (t.text === '' && !last);
           if (last) write({ id, object, created: ts, model, choices: [choiceFor(idx, silent || t.text === '' ? undefined : t, plan.finishReason, plan.stopReason)] });
-          else if (!silent) write({ id, object, created: ts, model, choices: [choiceFor(idx, t, null, null)] });
+          else if (!silent) writeToken(idx, t);
           return true;
         }, () => {
           remaining--;
@@ -281,10 +316,10 @@ export function createSimServer(ctx: ServerContext): http.Server {
       });
       res.on('close', () => resolve());
     });
-    if (closed || res.destroyed) return;
+    if (failed || closed || res.destroyed) return;
     finishAll();
     if (includeUsage) write({ id, object, created: ts, model, choices: [], usage: usage() });
-    res.end('data: [DONE]\n\n');
+    sse.done();
   };
 
   const models = (): Json => ({
@@ -321,6 +356,13 @@ export function createSimServer(ctx: ServerContext): http.Server {
     }
     if ((path === '/server_info' || path === '/get_server_info') && req.method === 'GET' && ctx.dialect.flavor === 'sglang') {
       return sendJson(res, 200, { ...ctx.cfg.given, model_path: ctx.cfg.model, tp_size: ctx.cfg.tp, context_length: ctx.maxModelLen, max_total_num_tokens: ctx.kvTokenCapacity, version: ctx.dialect.version, internal_states: [{ avg_spec_accept_length: null, last_gen_throughput: 0 }] });
+    }
+    if (path === '/_simulator/timing' && req.method === 'GET' && ctx.sim.exposeTiming) {
+      const l = ctx.clock.lateness;
+      const cpu = process.cpuUsage();
+      const body = { tokens: l.count, latenessMs: { p50: l.quantile(0.5), p99: l.quantile(0.99), max: l.max }, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, uptimeMs: performance.now(), steps: ctx.clock.stats.steps };
+      if (url.searchParams.get('reset') === '1') l.reset();
+      return sendJson(res, 200, body);
     }
     if (path === '/tokenize' && req.method === 'POST') {
       const body = await readBody(req);

@@ -36,7 +36,8 @@ const POINTS = [
   'Prefer tensor parallelism inside a node and pipeline or data parallelism across nodes.',
 ];
 
-export interface GeneratedText { reasoning: string; answer: string }
+/** The text, and the same text in parts whose tokenizations concatenate to the whole (parts repeat, so they cache). */
+export interface GeneratedText { reasoning: string; answer: string; reasoningParts: string[]; answerParts: string[] }
 
 /** Text long enough for any request; the server cuts it at the token budget. */
 export function generateText(seed: number, wantReasoning: boolean): GeneratedText {
@@ -46,7 +47,7 @@ export function generateText(seed: number, wantReasoning: boolean): GeneratedTex
   const thoughts: string[] = [];
   for (let i = 0; i < nThoughts; i++) thoughts.push(pick(THOUGHTS));
   const points = [...POINTS].sort(() => rnd() - 0.5).slice(0, 3);
-  const answer = [
+  const lines = [
     pick(ANSWER_OPENERS),
     '',
     '### Steps',
@@ -58,14 +59,23 @@ export function generateText(seed: number, wantReasoning: boolean): GeneratedTex
     '```',
     '',
     'That is all you need to get started.',
-  ].join('\n');
-  return { reasoning: wantReasoning ? thoughts.join(' ') + '\n' : '', answer };
+  ];
+  // Split only where the tokenizer splits anyway: before a space-led word and around newlines.
+  const answerParts = lines.flatMap((l, i) => (i === 0 ? [l] : ['\n', l])).filter((x) => x !== '');
+  const reasoningParts = wantReasoning ? [...thoughts.map((t, i) => (i === 0 ? t : ` ${t}`)), '\n'] : [];
+  return { reasoning: reasoningParts.join(''), answer: lines.join('\n'), reasoningParts, answerParts };
 }
 
-/** Filler used when a request forces more tokens than the natural answer has (ignore_eos benchmarks). */
-export function fillerText(seed: number): string {
+/**
+ * Filler used when a request forces more tokens than the natural answer has (ignore_eos benchmarks): whole sentences
+ * picked by the seed, tokenized once per sentence and only as many as needed, since a benchmark request can ask for
+ * thousands of tokens and this runs on the request path.
+ */
+export function fillerPieces(seed: number, needed: number, pieces: (text: string) => string[]): string[] {
+  const perPoint = pointPieces ?? (pointPieces = POINTS.map((p) => pieces(` ${p}`)));
   const rnd = mulberry32(seed ^ 0x9e3779b9);
   const out: string[] = [];
-  for (let i = 0; i < 64; i++) out.push(POINTS[Math.floor(rnd() * POINTS.length)]);
-  return ' ' + out.join(' ');
+  while (out.length < needed) for (const piece of perPoint[Math.floor(rnd() * POINTS.length)]) out.push(piece);
+  return out;
 }
+let pointPieces: string[][] | undefined;

@@ -3,25 +3,29 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { parseEngineCommand } from '../../src/simulator/engineArgs';
 import { dialectFor } from '../../src/simulator/dialect';
-import { EngineClock } from '../../src/simulator/engineClock';
-import { CALIBRATIONS } from '../../src/simulator/calibration';
+import { EngineClock, type ClockMode } from '../../src/simulator/engineClock';
 import { createSimServer, type ServerContext } from '../../src/simulator/server';
 import { SseParser } from '../../src/core/openai/sseParser';
 
 const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
 after(() => servers.forEach((s) => { s.closeAllConnections(); s.close(); }));
 
-async function start(argv: string[], version?: string, sim: Partial<ServerContext['sim']> = {}): Promise<string> {
+async function start(argv: string[], version?: string, sim: Partial<ServerContext['sim']> = {}, clock?: ClockMode): Promise<string> {
+  return (await startCtx(argv, version, sim, clock)).base;
+}
+
+async function startCtx(argv: string[], version?: string, sim: Partial<ServerContext['sim']> = {}, clock?: ClockMode): Promise<{ base: string; ctx: ServerContext }> {
   const cfg = parseEngineCommand(argv);
   const ctx: ServerContext = {
     cfg, dialect: dialectFor(cfg.flavor, version), maxModelLen: cfg.maxModelLen ?? 163840, kvTokenCapacity: 500000,
-    sim: { speed: 1, startupSpeed: 1, failRate: 0, disconnectRate: 0, seed: 0, exactTtftMs: 5, exactItlMs: 1, ...sim },
-    reasoningModel: true, emitsOpeningThink: cfg.model.includes('0528'), clock: new EngineClock(CALIBRATIONS.vllmH200x8, 256, 8192, 100), simulatorVersion: 'test', ready: true,
+    sim: { speed: 1, startupSpeed: 1, failRate: 0, disconnectRate: 0, seed: 0, ...sim },
+    reasoningModel: true, emitsOpeningThink: cfg.model.includes('0528'),
+    clock: new EngineClock(clock ?? { kind: 'exact', ttftMs: 5, itlMs: 1 }), simulatorVersion: 'test', ready: true,
   };
   const s = createSimServer(ctx);
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  return { base: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, ctx };
 }
 
 type Chunk = { choices: Array<{ delta: Record<string, string | null | undefined>; finish_reason: string | null }>; usage?: { completion_tokens: number } };

@@ -1,3 +1,5 @@
+import { compareVersions } from './dialect';
+
 /**
  * Parses the real vLLM / SGLang command lines the way their argparse does, so a launch that would fail on a real
  * engine (typo, removed flag) fails the same way here: exit 2 and "error: unrecognized arguments: …".
@@ -252,4 +254,17 @@ function parseSglang(argv: string[]): EngineConfig {
     nodeRank: int(given, 'node_rank', 0, SGLANG_USAGE, prog, '--node-rank'),
     given,
   };
+}
+
+/**
+ * Flags whose fate depends on the engine release. vLLM deprecated --enable-reasoning in 0.9.0 (PR #17452: a warning,
+ * the parser alone enables reasoning) and no longer accepts it from 0.10.0 (users report "unrecognized arguments:
+ * --enable-reasoning" on 0.10.0, vllm-project/vllm#18538). Returns the warnings the engine would log; throws like
+ * argparse when the flag is gone.
+ */
+export function checkFlagsForVersion(cfg: EngineConfig, version: string): string[] {
+  if (cfg.flavor !== 'vllm' || cfg.given.enable_reasoning === undefined) return [];
+  const usage = cfg.prog === 'vllm serve' ? VLLM_SERVE_USAGE : VLLM_API_USAGE;
+  if (compareVersions(version, '0.10.0') >= 0) throw new ArgparseError(usage, cfg.prog, 'unrecognized arguments: --enable-reasoning');
+  return compareVersions(version, '0.9.0') >= 0 ? ['The parameter --enable-reasoning is deprecated.'] : [];
 }

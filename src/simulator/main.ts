@@ -1,4 +1,4 @@
-import { ArgparseError, parseEngineCommand } from './engineArgs';
+import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from './engineArgs';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
 import { EngineClock } from './engineClock';
 import { pickCalibration } from './calibration';
@@ -62,6 +62,10 @@ function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string;
 
 /** Entry for `deepseek-deploy simulate`; resolves with the process exit code when the server stops. */
 export async function runSimulator(argv: string[], version: string): Promise<number> {
+  // A log reader that goes away (`| head`, a dropped `tail -F` over SSH) must not take the engine down with EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   if (argv.includes('--help') && !argv.includes('--')) {
     process.stdout.write(SIMULATE_HELP);
     return 0;
@@ -81,8 +85,10 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     return 2;
   }
   let cfg;
+  let flagWarnings: string[];
   try {
     cfg = parseEngineCommand(argv.slice(sep + 1));
+    flagWarnings = checkFlagsForVersion(cfg, dialectFor(cfg.flavor, opts.engineVersion).version);
   } catch (e) {
     if (e instanceof ArgparseError) {
       process.stderr.write(e.format());
@@ -106,6 +112,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     maxModelLen: cfg.maxModelLen,
   });
   const log = new StartupLog(cfg, dialect, opts.startupSpeed, (s) => process.stdout.write(s));
+  for (const w of flagWarnings) log.line('WARNING', 'arg_utils.py:60', w);
   const outcome = cfg.flavor === 'vllm' ? await log.vllm(model, gpus, fit, version) : await log.sglang(model, gpus, fit, version);
   if (outcome === 'failed') return 1;
 

@@ -59,7 +59,7 @@ export class StartupLog {
   async vllm(model: ModelVariant | undefined, gpus: GpuSpec, fit: FitResult, simulatorVersion: string): Promise<'ok' | 'failed'> {
     const c = this.cfg;
     this.line('INFO', 'api_server.py:1885', `vLLM API server version ${this.d.version}`);
-    this.line('INFO', 'utils.py:326', `non-default args: ${JSON.stringify({ model_tag: c.model, ...c.given }).replace(/"/g, "'")}`);
+    this.line('INFO', 'utils.py:326', `non-default args: ${pythonDictRepr({ model_tag: c.model, ...c.given })}`);
     this.line('WARNING', 'simulator', `DeepSeek Deploy simulator ${simulatorVersion}: no GPU is used and this is NOT a real vLLM engine (simulated ${gpus.count}x ${gpus.model.id}).`);
     this.line('INFO', 'model.py:547', 'Resolved architecture: DeepseekV3ForCausalLM');
     this.line('INFO', 'model.py:1510', `Using max model len ${fit.maxModelLen}`);
@@ -152,4 +152,10 @@ export class StartupLog {
     this.raw('INFO:     127.0.0.1:40002 - "POST /generate HTTP/1.1" 200 OK\n');
     this.line('INFO', '', 'The server is fired up and ready to roll!');
   }
+}
+
+/** Python's repr of the parsed-args dict, as vLLM logs it: {'port': 8000, 'trust_remote_code': True, 'model': '…'}. */
+function pythonDictRepr(d: Record<string, string | boolean | string[]>): string {
+  const v = (x: string | boolean): string => (x === true ? 'True' : x === false ? 'False' : /^-?\d+(\.\d+)?$/.test(x) ? x : `'${x}'`);
+  return `{${Object.entries(d).map(([k, x]) => `'${k}': ${Array.isArray(x) ? `[${x.map(v).join(', ')}]` : v(x)}`).join(', ')}}`;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArgparseError, parseEngineCommand } from '../../src/simulator/engineArgs';
+import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from '../../src/simulator/engineArgs';
 
 test('vllm serve form with the seed flags (003: TP+EP on 8×H200)', () => {
   const c = parseEngineCommand(['vllm', 'serve', 'deepseek-ai/DeepSeek-R1-0528', '--tensor-parallel-size', '8', '--enable-expert-parallel', '--max-num-seqs', '512', '--max-num-batched-tokens=16384', '--gpu-memory-utilization', '0.95', '--trust-remote-code']);
@@ -36,4 +36,12 @@ test('unknown flags fail like argparse: usage line, then "error: unrecognized ar
   }
   assert.throws(() => parseEngineCommand(['python3', '-m', 'sglang.launch_server', '--tp', '8']), /required: --model-path/);
   assert.throws(() => parseEngineCommand(['vllm', 'serve', 'm', '--max-num-seqs', 'many']), /invalid int value: 'many'/);
+});
+
+test('--enable-reasoning: accepted before vLLM 0.9, deprecated warning on 0.9.x, argparse error from 0.10.0 (vllm#17452, #18538)', () => {
+  const cfg = parseEngineCommand(['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--enable-reasoning', '--reasoning-parser', 'deepseek_r1']);
+  assert.deepEqual(checkFlagsForVersion(cfg, '0.8.5'), []);
+  assert.deepEqual(checkFlagsForVersion(cfg, '0.9.2'), ['The parameter --enable-reasoning is deprecated.']);
+  assert.throws(() => checkFlagsForVersion(cfg, '0.10.0'), (e: unknown) => e instanceof ArgparseError && e.format() === 'usage: vllm serve [model_tag] [options]\nvllm serve: error: unrecognized arguments: --enable-reasoning\n');
+  assert.deepEqual(checkFlagsForVersion(parseEngineCommand(['python3', '-m', 'sglang.launch_server', '--model-path', 'deepseek-ai/DeepSeek-R1', '--reasoning-parser', 'deepseek-r1']), '0.5.5'), []);
 });

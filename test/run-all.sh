@@ -38,6 +38,15 @@ echo "== tier unit: node:test on core and the simulator"
 node --test --test-reporter=spec out/test/unit/ 2>&1 | tee "$LOGS/unit.log"; rc=${PIPESTATUS[0]}
 tier unit "$(num '(ℹ )?pass [0-9]+' "$LOGS/unit.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/unit.log")" $rc
 
+echo "== tier integration: SSH against real sshd (test/infra/ssh-up.sh)"
+if bash test/infra/ssh-up.sh 2>&1 | tee "$LOGS/infra.log"; then
+  node --test --test-reporter=spec --test-concurrency=1 out/test/integration/ 2>&1 | tee "$LOGS/integration.log"; rc=${PIPESTATUS[0]}
+  tier integ "$(num '(ℹ )?pass [0-9]+' "$LOGS/integration.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/integration.log")" $rc
+else
+  echo "npm test: the test sshd could not be started (see above)" >&2
+  tier integ 0 1 1
+fi
+
 echo "== tier vscode: extension tests inside code-server's extension host"
 node test/infra/run-vscode-tests.js 2>&1 | tee "$LOGS/vscode.log"; rc=${PIPESTATUS[0]}
 tier vscode "$(num '[0-9]+ passing' "$LOGS/vscode.log")" "$(num '[0-9]+ failing' "$LOGS/vscode.log")" $rc

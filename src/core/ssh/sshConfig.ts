@@ -32,7 +32,7 @@ function readWithIncludes(file: string, depth = 0): string {
       const abs = path.resolve(path.dirname(file), expandTilde(spec));
       const dir = path.dirname(abs);
       const re = wildcardToRegExp(path.basename(abs));
-      let names: string[] = [];
+      let names: string[];
       try {
         names = fs.readdirSync(dir).filter((n) => re.test(n)).sort();
       } catch {

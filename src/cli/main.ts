@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { runGpus } from './gpusCommand';
 
 const HELP = `deepseek-deploy ${DEEPSEEK_DEPLOY_VERSION}: deploy, chat with and benchmark DeepSeek-V3/R1 (vLLM / SGLang)
 
@@ -6,6 +7,7 @@ usage: deepseek-deploy <command> [options]
 
 commands:
   simulate [sim options] -- ENGINE COMMAND   run the DeepSeek-R1 engine simulator (no GPU); see "simulate --help"
+  gpus --host user@host[:port] [--json]      GPU inventory of a host over SSH (host keys verified); see "gpus --help"
 
 options:
   --help       show this help
@@ -21,6 +23,12 @@ function loadSimulator(): SimulatorModule {
   return require(file) as SimulatorModule;
 }
 
+/** ssh2 and the SSH core live in dist/remote.js, shared with the extension and loaded only by remote commands. */
+function loadRemote(): typeof import('../core/ssh/remoteHosts') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
+  return require(path.join(__dirname, 'remote.js')) as typeof import('../core/ssh/remoteHosts');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -32,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'simulate') return loadSimulator().runSimulator(rest, DEEPSEEK_DEPLOY_VERSION);
+  if (cmd === 'gpus') return runGpus(rest, loadRemote);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;
 }

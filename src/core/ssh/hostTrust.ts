@@ -50,14 +50,14 @@ export class HostTrust {
     const status = checkHostKey(this.known(host, port), keyBlob);
     const name = hostPatternName(host, port);
     if (status.kind === 'trusted') return;
-    if (status.kind === 'revoked') throw new SshError('host-key-revoked', `The host key of ${name} (${fp}) is marked @revoked in ${status.source}. Refusing to connect.`, label);
+    if (status.kind === 'revoked') throw new SshError('host-key-revoked', `Host key verification failed: the host key of ${name} (${fp}) is marked @revoked in ${status.source}. Refusing to connect.`, label);
     if (status.kind === 'changed') {
       throw new SshError('host-key-changed',
-        `REMOTE HOST KEY CHANGED for ${name}: it now presents ${keyTypeOf(keyBlob)} ${fp}, but ${status.source} has ${status.knownFingerprints.join(', ')}. ` +
-        `This can be a reinstalled server or a man-in-the-middle attack. Refusing to connect. If the change is expected, verify the new fingerprint out of band, then remove the old entry (ssh-keygen -R '${name}'${status.source.endsWith('.json') ? ' or "DeepSeek: Forget Host Key"' : ''}) and connect again.`, label);
+        `Host key verification failed: the host key of ${name} has CHANGED. It now presents ${keyTypeOf(keyBlob)} ${fp}, but ${status.source} has ${status.knownFingerprints.join(', ')}. ` +
+        `This can be a reinstalled server or a man-in-the-middle attack, so the connection was refused. If the change is expected, verify the new fingerprint out of band, then remove the old entry (ssh-keygen -R '${name}'${status.source.endsWith('.json') ? ' or "DeepSeek: Forget Host Key"' : ''}) and connect again.`, label);
     }
     const ok = await this.confirm({ host, port, keyType: keyTypeOf(keyBlob), fingerprint: fp });
-    if (!ok) throw new SshError('host-key-unknown', `The host key of ${name} (${keyTypeOf(keyBlob)} ${fp}) is not known and was not trusted.`, label);
+    if (!ok) throw new SshError('host-key-unknown', `Host key verification failed: the host key of ${name} (${keyTypeOf(keyBlob)} ${fp}) is not known and was not trusted.`, label);
     this.remember(name, keyBlob, fp);
   }
 

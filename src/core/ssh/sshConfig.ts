@@ -8,8 +8,7 @@ import { parseUserHost, type SshTarget } from './sshTarget';
 // declaration and the value through require (esbuild bundles either).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const SSHConfig = (require('ssh-config') as { default: typeof SSHConfigClass }).default;
-/** OpenSSH's default identities, tried in this order when a host names none. */
-export const DEFAULT_IDENTITIES = ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa'];
+import { DEFAULT_IDENTITIES } from './sshConfigDefaults';
 
 const expandTilde = (p: string): string => p.replace(/^~(?=$|\/)/, os.homedir()).replace(/%d/g, os.homedir());
 

@@ -55,6 +55,7 @@ echo "== tier ui: Playwright drives the workbench (screenshots in test-results/)
 node test/ui/workbench.ui.js 2>&1 | tee "$LOGS/ui.log"; rc=${PIPESTATUS[0]}
 tier ui "$(num '[0-9]+ passed' "$LOGS/ui.log")" "$(num '[0-9]+ failed' "$LOGS/ui.log")" $rc
 
+bash test/infra/ssh-down.sh
 [ ${#FAILED_TIERS[@]} -gt 0 ] && echo "failed tiers: ${FAILED_TIERS[*]}"
 echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
 [ "$TOTAL_FAIL" -eq 0 ] && [ ${#FAILED_TIERS[@]} -eq 0 ]

@@ -8,11 +8,14 @@ import { launchServerCommand } from './commands/launchServer';
 import { benchmarkEndpointCommand } from './commands/benchmarkEndpoint';
 import { stopServerCommand } from './commands/stopServer';
 import { refreshHostsCommand } from './commands/refreshHosts';
+import { hostCommands } from './commands/hostCommands';
+import { RemoteAccess } from './remote/remoteAccess';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
   readonly endpoints: EndpointStore;
   readonly hosts: HostsTreeProvider;
+  readonly remote: RemoteAccess;
   readonly chat: ChatViewProvider;
   readonly activationMs: number;
 }
@@ -20,22 +23,31 @@ export interface DeepSeekApi {
 export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   const t0 = performance.now();
   const endpoints = new EndpointStore();
-  const hosts = new HostsTreeProvider();
+  const sshLog = vscode.window.createOutputChannel('DeepSeek SSH');
+  const remote = new RemoteAccess(context, sshLog);
+  const hosts = new HostsTreeProvider(remote);
+  const hostsView = vscode.window.createTreeView('deepseek.hosts', { treeDataProvider: hosts, showCollapseAll: true });
+  hosts.setVisible(hostsView.visible);
   const servers = new LaunchedServers(context.extensionUri, endpoints);
   const chat = new ChatViewProvider(context.extensionUri, endpoints);
   const benchOut = vscode.window.createOutputChannel('DeepSeek Benchmarks');
   context.subscriptions.push(
     servers,
     benchOut,
-    vscode.window.createTreeView('deepseek.hosts', { treeDataProvider: hosts, showCollapseAll: true }),
+    sshLog,
+    remote,
+    hosts,
+    hostsView,
+    hostsView.onDidChangeVisibility((e) => hosts.setVisible(e.visible)),
     vscode.window.createTreeView('deepseek.endpoints', { treeDataProvider: new EndpointsTreeProvider(endpoints) }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: false } }),
     vscode.commands.registerCommand('deepseek.launchServer', launchServerCommand(hosts, servers)),
     vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut)),
     vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
+    ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
   );
-  return { endpoints, hosts, chat, activationMs: performance.now() - t0 };
+  return { endpoints, hosts, remote, chat, activationMs: performance.now() - t0 };
 }
 
 export function deactivate(): void {

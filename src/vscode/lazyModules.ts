@@ -8,3 +8,8 @@ export function loadOpenAIClient(): typeof import('../core/openai/chatStream') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
   return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/chatStream');
 }
+
+export function loadRemoteModule(): typeof import('../core/ssh/remoteHosts') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps ssh2 out of the activation bundle
+  return require(path.join(__dirname, 'remote.js')) as typeof import('../core/ssh/remoteHosts');
+}

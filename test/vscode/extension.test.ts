@@ -43,6 +43,58 @@ suite('DeepSeek Deploy in a real extension host', () => {
     assert.ok(children.some((c) => /nvidia-smi|GPU \d/.test(c)), children.join(' | '));
   });
 
+  test('SSH hosts imported from a test ssh config (incl. one behind a ProxyJump) show their 8 GPUs over the real sshd', async () => {
+    const a = await api();
+    const infra = process.env.DSD_INFRA ?? '/tmp/dsd-infra';
+    const cfg = vscode.workspace.getConfiguration('deepseek');
+    await cfg.update('sshConfigFile', `${infra}/ssh_config`, vscode.ConfigurationTarget.Global);
+    await cfg.update('knownHostsFiles', [`${infra}/known_hosts`], vscode.ConfigurationTarget.Global);
+    const imported = await vscode.commands.executeCommand<string[]>('deepseek.importSshHosts', { aliases: ['dsd-gpu', 'dsd-behind-bastion'] });
+    assert.deepEqual(imported, ['dsd-gpu', 'dsd-behind-bastion']);
+    const roots = a.hosts.getChildren();
+    const labels = roots.map((r) => String(a.hosts.getTreeItem(r).label));
+    assert.deepEqual(labels, ['This machine', 'dsd-gpu', 'dsd-behind-bastion']);
+    for (const r of roots.slice(1)) {
+      const item = a.hosts.getTreeItem(r);
+      assert.equal(item.description, '8× H100 80GB · 12% · 40/637 GB', String(a.hosts.probeResult(`ssh:${String(item.label)}`)));
+      const gpuRows = a.hosts.getChildren(r).map((c) => a.hosts.getTreeItem(c)).filter((c) => /^GPU \d/.test(String(c.label)));
+      assert.equal(gpuRows.length, 8);
+      assert.equal(gpuRows[0].description, '97% · 39/80 GB · 31°C');
+    }
+  });
+
+  test('an unreachable SSH host shows its error on the node with a retry action; Remove Host takes it away', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('deepseek.addHost', { spec: 'dsd-gpu@127.0.0.1:1', name: 'dead-port' });
+    const node = a.hosts.getChildren().find((r) => a.hosts.getTreeItem(r).label === 'dead-port');
+    assert.ok(node);
+    assert.equal(a.hosts.getTreeItem(node).description, 'unreachable');
+    const [err] = a.hosts.getChildren(node).map((c) => a.hosts.getTreeItem(c));
+    assert.match(String(err.label), /connection refused/);
+    assert.equal(err.command?.command, 'deepseek.refreshHosts');
+    await vscode.commands.executeCommand('deepseek.removeHost', { hostId: 'ssh:dsd-gpu@127.0.0.1:1' });
+    assert.ok(!a.hosts.getChildren().some((r) => a.hosts.getTreeItem(r).label === 'dead-port'));
+  });
+
+  test('a port forward over the pooled connection carries HTTP and can be closed', async () => {
+    const a = await api();
+    const http = await import('node:http');
+    const server = http.createServer((_req, res) => res.end('hello through ssh'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const t = await vscode.commands.executeCommand<{ id: string; localPort: number }>('deepseek.openTunnel', { hostId: 'ssh:dsd-gpu', remotePort: port });
+      assert.ok(t, 'tunnel opened');
+      assert.equal(await (await fetch(`http://127.0.0.1:${t.localPort}/`)).text(), 'hello through ssh');
+      const host = a.hosts.getChildren().find((r) => a.hosts.getTreeItem(r).label === 'dsd-gpu')!;
+      assert.ok(a.hosts.getChildren(host).some((c) => String(a.hosts.getTreeItem(c).label).startsWith(`tunnel 127.0.0.1:${t.localPort}`)));
+      await vscode.commands.executeCommand('deepseek.closeTunnel', { id: t.id });
+      await assert.rejects(fetch(`http://127.0.0.1:${t.localPort}/`));
+    } finally {
+      server.close();
+    }
+  });
+
   test('Launch Server starts the simulator; the endpoint becomes ready and answers /v1/models', async () => {
     const a = await api();
     endpointId = await vscode.commands.executeCommand<string>('deepseek.launchServer', { hostId: 'local', flavor: 'vllm', model: 'deepseek-ai/DeepSeek-R1' });

@@ -7,6 +7,31 @@ export interface HostEntry {
   readonly hostName?: string;
   readonly user?: string;
   readonly port?: number;
+  /** SSH hosts: the ssh-config alias it was imported from (resolved again at each connect). */
+  readonly sshConfigHost?: string;
+  readonly identityFile?: string;
+  readonly proxyJump?: string;
+}
+
+/** A host as stored in the `deepseek.hosts` setting. */
+export interface HostSetting {
+  readonly name?: string;
+  /** Either an alias from ~/.ssh/config … */
+  readonly sshConfigHost?: string;
+  /** … or an explicit address. */
+  readonly host?: string;
+  readonly user?: string;
+  readonly port?: number;
+  readonly identityFile?: string;
+  readonly proxyJump?: string;
+}
+
+export function hostFromSetting(s: HostSetting): HostEntry | undefined {
+  if (s.sshConfigHost) return { id: `ssh:${s.sshConfigHost}`, label: s.name ?? s.sshConfigHost, kind: 'ssh', sshConfigHost: s.sshConfigHost };
+  if (!s.host) return undefined;
+  const port = s.port ?? 22;
+  const user = s.user;
+  return { id: `ssh:${user ? `${user}@` : ''}${s.host}:${port}`, label: s.name ?? `${user ? `${user}@` : ''}${s.host}${port === 22 ? '' : `:${port}`}`, kind: 'ssh', hostName: s.host, user, port, identityFile: s.identityFile, proxyJump: s.proxyJump };
 }
 
 export interface GpuInfo {

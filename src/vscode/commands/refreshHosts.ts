@@ -1,5 +1,6 @@
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 
+/** Refresh all hosts, or one (the error node's "retry" passes its host id). */
 export function refreshHostsCommand(hosts: HostsTreeProvider) {
-  return (): Promise<void> => hosts.refresh();
+  return (hostId?: unknown): Promise<void> => hosts.refresh(typeof hostId === 'string' ? hostId : undefined);
 }

@@ -1,25 +1,66 @@
 import * as vscode from 'vscode';
-import { LOCAL_HOST, type HostEntry, type HostProbe } from '../../core/hosts/hostModel';
+import { hostFromSetting, LOCAL_HOST, type HostEntry, type HostProbe, type HostSetting } from '../../core/hosts/hostModel';
 import { probeLocalHost } from '../../core/hosts/localProbe';
 import { describeGpu, shortGpuName, summarizeGpus } from '../../core/hosts/nvidiaSmi';
+import type { RemoteAccess } from '../remote/remoteAccess';
 
 type Node =
   | { kind: 'host'; host: HostEntry }
   | { kind: 'gpu'; host: HostEntry; text: string; detail: string }
-  | { kind: 'info'; host: HostEntry; text: string; icon: string; tooltip?: string };
+  | { kind: 'info'; host: HostEntry; text: string; icon: string; tooltip?: string; retry?: boolean };
 
-/** Hosts view: "This machine" now; SSH hosts join it with the SSH issue. */
-export class HostsTreeProvider implements vscode.TreeDataProvider<Node> {
+const POLL_MS = 5000;
+
+/**
+ * Hosts view: "This machine" plus the SSH hosts in `deepseek.hosts`. While the view is visible, the GPU rows of
+ * reachable hosts refresh every few seconds over each host's pooled connection (no new handshake per poll).
+ */
+export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly probes = new Map<string, HostProbe | Error>();
   private readonly inFlight = new Map<string, Promise<void>>();
-  readonly hosts: HostEntry[] = [LOCAL_HOST];
+  private poller: NodeJS.Timeout | undefined;
+  private readonly subs: vscode.Disposable[] = [];
 
-  refresh(): Promise<void> {
-    this.probes.clear();
+  constructor(private readonly remote: RemoteAccess) {
+    this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('deepseek.hosts') || e.affectsConfiguration('deepseek.sshConfigFile')) this.changed.fire(undefined);
+    }));
+  }
+
+  get hosts(): HostEntry[] {
+    const settings = vscode.workspace.getConfiguration('deepseek').get<HostSetting[]>('hosts') ?? [];
+    const out: HostEntry[] = [LOCAL_HOST];
+    for (const s of settings) {
+      const h = hostFromSetting(s);
+      if (h && !out.some((x) => x.id === h.id)) out.push(h);
+    }
+    return out;
+  }
+
+  /** Polls GPU state while the view is on screen; stops when hidden so idle windows cost nothing. */
+  setVisible(visible: boolean): void {
+    if (visible && !this.poller) {
+      this.poller = setInterval(() => {
+        for (const h of this.hosts) if (!(this.probes.get(h.id) instanceof Error)) void this.probe(h);
+      }, POLL_MS);
+    } else if (!visible && this.poller) {
+      clearInterval(this.poller);
+      this.poller = undefined;
+    }
+  }
+
+  refresh(hostId?: string): Promise<void> {
+    const targets = this.hosts.filter((h) => !hostId || h.id === hostId);
+    for (const h of targets) this.probes.delete(h.id);
     this.changed.fire(undefined);
-    return Promise.all(this.hosts.map((h) => this.probe(h))).then(() => undefined);
+    return Promise.all(targets.map((h) => this.probe(h))).then(() => undefined);
+  }
+
+  /** Redraw without probing again (e.g. a tunnel opened or closed). */
+  redraw(): void {
+    this.changed.fire(undefined);
   }
 
   probeResult(hostId: string): HostProbe | Error | undefined {
@@ -29,7 +70,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node> {
   private probe(host: HostEntry): Promise<void> {
     let p = this.inFlight.get(host.id);
     if (!p) {
-      p = probeLocalHost()
+      p = (host.kind === 'local' ? probeLocalHost() : this.remote.probe(host))
         .then((r) => void this.probes.set(host.id, r), (e: Error) => void this.probes.set(host.id, e))
         .finally(() => {
           this.inFlight.delete(host.id);
@@ -47,36 +88,53 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node> {
       item.iconPath = new vscode.ThemeIcon(n.host.kind === 'local' ? 'vm' : 'remote');
       item.contextValue = `host.${n.host.kind}`;
       item.id = `host:${n.host.id}`;
+      item.tooltip = n.host.kind === 'ssh' ? `${n.host.sshConfigHost ? `ssh config: ${n.host.sshConfigHost}` : `${n.host.user ?? ''}@${n.host.hostName ?? ''}:${n.host.port ?? 22}`}` : 'This machine (no SSH)';
       if (!probe) item.description = 'probing…';
-      else if (probe instanceof Error) item.description = `error: ${probe.message}`;
-      else item.description = probe.gpus.length ? summarizeGpus(probe.gpus) : 'no GPUs (simulator available)';
+      else if (probe instanceof Error) item.description = 'unreachable';
+      else item.description = probe.gpus.length ? summarizeGpus(probe.gpus) : n.host.kind === 'local' ? 'no GPUs (simulator available)' : 'no GPUs';
       return item;
     }
     if (n.kind === 'gpu') {
       const item = new vscode.TreeItem(n.text, vscode.TreeItemCollapsibleState.None);
       item.description = n.detail;
       item.iconPath = new vscode.ThemeIcon('circuit-board');
+      item.id = `gpu:${n.host.id}:${n.text}`;
       return item;
     }
     const item = new vscode.TreeItem(n.text, vscode.TreeItemCollapsibleState.None);
     item.iconPath = new vscode.ThemeIcon(n.icon);
-    item.tooltip = n.tooltip;
+    item.tooltip = n.tooltip ?? n.text;
+    if (n.retry) {
+      item.contextValue = 'host.error';
+      item.description = 'click to retry';
+      item.command = { command: 'deepseek.refreshHosts', title: 'Retry', arguments: [n.host.id] };
+    }
     return item;
   }
 
   getChildren(n?: Node): Node[] {
     if (!n) {
-      for (const h of this.hosts) if (!this.probes.has(h.id)) void this.probe(h);
-      return this.hosts.map((host) => ({ kind: 'host', host }));
+      const hosts = this.hosts;
+      for (const h of hosts) if (!this.probes.has(h.id)) void this.probe(h);
+      return hosts.map((host) => ({ kind: 'host', host }));
     }
     if (n.kind !== 'host') return [];
     const probe = this.probes.get(n.host.id);
     if (!probe) return [];
-    if (probe instanceof Error) return [{ kind: 'info', host: n.host, text: probe.message, icon: 'error' }];
+    if (probe instanceof Error) return [{ kind: 'info', host: n.host, text: probe.message, icon: 'error', retry: true }];
     const out: Node[] = probe.gpus.map((g) => ({ kind: 'gpu', host: n.host, text: `GPU ${g.index}: ${shortGpuName(g.name)}`, detail: describeGpu(g) }));
     if (probe.gpuError) out.push({ kind: 'info', host: n.host, text: probe.gpuError, icon: 'info' });
     out.push({ kind: 'info', host: n.host, text: probe.os, icon: 'terminal' });
-    out.push({ kind: 'info', host: n.host, text: probe.docker ?? 'docker: not found', icon: 'package' });
+    out.push({ kind: 'info', host: n.host, text: probe.docker ? `docker ${probe.docker}${probe.compose ? ` · compose ${probe.compose}` : ''}` : 'docker: not found', icon: 'package' });
+    if (probe.slurm) out.push({ kind: 'info', host: n.host, text: probe.slurm, icon: 'server-process' });
+    if (probe.hfCacheFreeGiB !== undefined) out.push({ kind: 'info', host: n.host, text: `HF cache: ${probe.hfCacheFreeGiB} GiB free`, icon: 'database', tooltip: probe.hfCachePath });
+    for (const t of n.host.kind === 'ssh' ? this.remote.tunnelsFor(n.host) : []) out.push({ kind: 'info', host: n.host, text: `tunnel ${t}`, icon: 'plug' });
     return out;
+  }
+
+  dispose(): void {
+    this.setVisible(false);
+    for (const d of this.subs) d.dispose();
+    this.changed.dispose();
   }
 }

@@ -5,6 +5,9 @@ import type { LatencyProbe } from '../../src/vscode/commands/benchmarkEndpoint';
 
 const EXT_ID = 'deepseek-deploy.deepseek-deploy';
 
+/** A tree item's label as text (labels may be strings or highlight objects). */
+const labelOf = (item: vscode.TreeItem): string => (typeof item.label === 'string' ? item.label : item.label?.label ?? '');
+
 async function api(): Promise<DeepSeekApi> {
   const ext = vscode.extensions.getExtension<DeepSeekApi>(EXT_ID);
   assert.ok(ext, `${EXT_ID} is not loaded`);
@@ -52,12 +55,12 @@ suite('DeepSeek Deploy in a real extension host', () => {
     const imported = await vscode.commands.executeCommand<string[]>('deepseek.importSshHosts', { aliases: ['dsd-gpu', 'dsd-behind-bastion'] });
     assert.deepEqual(imported, ['dsd-gpu', 'dsd-behind-bastion']);
     const roots = a.hosts.getChildren();
-    const labels = roots.map((r) => String(a.hosts.getTreeItem(r).label));
+    const labels = roots.map((r) => labelOf(a.hosts.getTreeItem(r)));
     assert.deepEqual(labels, ['This machine', 'dsd-gpu', 'dsd-behind-bastion']);
     for (const r of roots.slice(1)) {
       const item = a.hosts.getTreeItem(r);
-      assert.equal(item.description, '8× H100 80GB · 12% · 40/637 GB', String(a.hosts.probeResult(`ssh:${String(item.label)}`)));
-      const gpuRows = a.hosts.getChildren(r).map((c) => a.hosts.getTreeItem(c)).filter((c) => /^GPU \d/.test(String(c.label)));
+      assert.equal(item.description, '8× H100 80GB · 12% · 40/637 GB', JSON.stringify(a.hosts.probeResult(`ssh:${labelOf(item)}`)));
+      const gpuRows = a.hosts.getChildren(r).map((c) => a.hosts.getTreeItem(c)).filter((c) => /^GPU \d/.test(labelOf(c)));
       assert.equal(gpuRows.length, 8);
       assert.equal(gpuRows[0].description, '97% · 39/80 GB · 31°C');
     }
@@ -70,7 +73,7 @@ suite('DeepSeek Deploy in a real extension host', () => {
     assert.ok(node);
     assert.equal(a.hosts.getTreeItem(node).description, 'unreachable');
     const [err] = a.hosts.getChildren(node).map((c) => a.hosts.getTreeItem(c));
-    assert.match(String(err.label), /connection refused/);
+    assert.match(labelOf(err), /connection refused/);
     assert.equal(err.command?.command, 'deepseek.refreshHosts');
     await vscode.commands.executeCommand('deepseek.removeHost', { hostId: 'ssh:dsd-gpu@127.0.0.1:1' });
     assert.ok(!a.hosts.getChildren().some((r) => a.hosts.getTreeItem(r).label === 'dead-port'));
@@ -87,7 +90,7 @@ suite('DeepSeek Deploy in a real extension host', () => {
       assert.ok(t, 'tunnel opened');
       assert.equal(await (await fetch(`http://127.0.0.1:${t.localPort}/`)).text(), 'hello through ssh');
       const host = a.hosts.getChildren().find((r) => a.hosts.getTreeItem(r).label === 'dsd-gpu')!;
-      assert.ok(a.hosts.getChildren(host).some((c) => String(a.hosts.getTreeItem(c).label).startsWith(`tunnel 127.0.0.1:${t.localPort}`)));
+      assert.ok(a.hosts.getChildren(host).some((c) => labelOf(a.hosts.getTreeItem(c)).startsWith(`tunnel 127.0.0.1:${t.localPort}`)));
       await vscode.commands.executeCommand('deepseek.closeTunnel', { id: t.id });
       await assert.rejects(fetch(`http://127.0.0.1:${t.localPort}/`));
     } finally {

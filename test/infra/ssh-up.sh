@@ -15,6 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 need=()
 command -v /usr/sbin/sshd >/dev/null || need+=(openssh-server)
 command -v fish >/dev/null || need+=(fish)
+command -v pgrep >/dev/null || need+=(procps)        # the tests look for leftover remote processes
+command -v ssh-agent >/dev/null || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then
   # Never let package scripts start system daemons on port 22.
   [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }

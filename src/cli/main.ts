@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { runGpus } from './gpusCommand';
+import { runPlan } from './planCommand';
 
 const HELP = `deepseek-deploy ${DEEPSEEK_DEPLOY_VERSION}: deploy, chat with and benchmark DeepSeek-V3/R1 (vLLM / SGLang)
 
@@ -8,6 +9,7 @@ usage: deepseek-deploy <command> [options]
 commands:
   simulate [sim options] -- ENGINE COMMAND   run the DeepSeek-R1 engine simulator (no GPU); see "simulate --help"
   gpus --host user@host[:port] [--json]      GPU inventory of a host over SSH (host keys verified); see "gpus --help"
+  plan --model M --gpus 8xH100-80GB [--json] will it fit? weights, MLA KV cache, longest context; see "plan --help"
 
 options:
   --help       show this help
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'simulate') return loadSimulator().runSimulator(rest, DEEPSEEK_DEPLOY_VERSION);
   if (cmd === 'gpus') return runGpus(rest, loadRemote);
+  if (cmd === 'plan') return runPlan(rest);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;
 }

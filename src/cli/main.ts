@@ -10,6 +10,8 @@ commands:
   simulate [sim options] -- ENGINE COMMAND   run the DeepSeek-R1 engine simulator (no GPU); see "simulate --help"
   gpus --host user@host[:port] [--json]      GPU inventory of a host over SSH (host keys verified); see "gpus --help"
   plan --model M --gpus 8xH100-80GB [--json] will it fit? weights, MLA KV cache, longest context; see "plan --help"
+  render PROFILE | --preset ID               the exact remote script a launch runs; see "render --help"
+  presets                                    built-in profiles reproducing the seed deployments
 
 options:
   --help       show this help
@@ -31,6 +33,12 @@ function loadRemote(): typeof import('../core/ssh/remoteHosts') {
   return require(path.join(__dirname, 'remote.js')) as typeof import('../core/ssh/remoteHosts');
 }
 
+/** Profiles (zod, yaml) and the launch renderers are their own bundle too. */
+function loadRender(): typeof import('./renderCommand') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
+  return require(path.join(__dirname, 'cli-render.js')) as typeof import('./renderCommand');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -44,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'simulate') return loadSimulator().runSimulator(rest, DEEPSEEK_DEPLOY_VERSION);
   if (cmd === 'gpus') return runGpus(rest, loadRemote);
   if (cmd === 'plan') return runPlan(rest);
+  if (cmd === 'render') return loadRender().runRender(rest);
+  if (cmd === 'presets') return loadRender().runPresets();
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;
 }

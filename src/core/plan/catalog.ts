@@ -25,7 +25,10 @@ export interface ModelVariant {
   readonly reasoning: boolean;
 }
 
-const base = { denseFraction: 0.06, maxPositionEmbeddings: 163840 } as const;
+// Non-routed-expert weights (MLA attention, the 3 dense layers, shared experts, embeddings) are roughly 20-25B of the
+// 671B parameters; with expert parallelism only these are replicated on every DP rank. An estimate: seed 003 runs
+// DP+EP on 8×H200 at the default context, which a larger share would wrongly call a misfit.
+const base = { denseFraction: 0.035, maxPositionEmbeddings: 163840 } as const;
 
 // Sizes: FP8 checkpoints are ≈ 671–689 GB (163 safetensors shards); community AWQ ≈ 340 GB; NVIDIA's FP4 card states
 // roughly 1.6× smaller than FP8.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { shJoin, shQuote } from './shellQuote';
+import { shJoinRemote, shQuote } from './shellQuote';
 
 /**
  * Remote commands travel as a bash script on stdin to `bash -l -s`, so the only thing the user's login shell (bash,
@@ -43,7 +43,7 @@ export function buildRemoteScript(argv: readonly string[], opts: RemoteScriptOpt
   // The command runs as its own process group (setsid), and the script waits for it with a trap: sshd delivers a
   // channel signal only to the session's first process, and bash would defer a trap until a foreground command
   // ends, so this is what lets stop() end `tail -f` / `docker logs -f` and everything they started.
-  const run = `$__dsd_setsid ${shJoin(argv)}`;
+  const run = `$__dsd_setsid ${shJoinRemote(argv)}`;
   lines.push('__dsd_setsid=; command -v setsid >/dev/null 2>&1 && __dsd_setsid=setsid');
   if (opts.stdin !== undefined) {
     const eof = `DSD_EOF_${tag}`;

@@ -76,7 +76,7 @@ PrintMotd yes
 ClientAliveInterval 0
 MaxSessions 64
 MaxStartups 100:30:200
-SetEnv PATH=/home/dsd-gpu/bin:/usr/local/bin:/usr/bin:/bin DSD_GPU_MODEL=${DSD_GPU_MODEL:-H100}
+SetEnv PATH=/home/dsd-gpu/bin:/usr/local/bin:/usr/bin:/bin DSD_GPU_MODEL=${DSD_GPU_MODEL:-H100} DOCKER_HOST=unix://$BASE/docker/docker.sock
 EOF
 }
 write_conf gpu "$PORT" "$K/gpu_host_ed25519" "dsd-gpu dsd-fish"

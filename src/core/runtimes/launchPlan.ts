@@ -39,6 +39,12 @@ export interface RenderOptions {
 
 const managedLabel = 'deepseek-deploy.managed=true';
 
+/**
+ * Drops the first n lines of a log stream and passes the rest through unbuffered (tail -n +N on a pipe would hold
+ * output in stdio buffers, so "ready" would arrive late). `read` takes a pipe one byte at a time: nothing over-read.
+ */
+const skipLines = (n: number): string => (n === 0 ? '' : ` | { i=0; while [ $i -lt ${n} ] && IFS= read -r _; do i=$((i+1)); done; exec cat; }`);
+
 function hfCacheOf(p: Profile): string {
   return p.runtime.kind === 'docker' || p.runtime.kind === 'compose' ? p.runtime.hfCache : '~/.cache/huggingface';
 }
@@ -48,7 +54,8 @@ function tokenStep(p: Profile, token: string | undefined): RemoteStep[] {
   if (!token) return [];
   return [{
     description: `write the Hugging Face token to ${hfCacheOf(p)}/token (mode 0600)`,
-    argv: ['sh', '-c', 'umask 077 && mkdir -p "$1" && cat > "$1/token" && chmod 600 "$1/token"', 'sh', hfCacheOf(p)],
+    // $(cat) drops the here-document's trailing newline; printf is a shell builtin, so the token is in no argv.
+    argv: ['sh', '-c', 'umask 077 && mkdir -p "$1" && t=$(cat) && printf %s "$t" > "$1/token" && chmod 600 "$1/token"', 'sh', hfCacheOf(p)],
     stdin: token,
     secretStdin: true,
   }];
@@ -88,7 +95,7 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
       { description: `remove a stopped container left from an earlier run named ${name}`, argv: ['sh', '-c', 'docker rm -f "$1" >/dev/null 2>&1 || true', 'sh', name] },
       { description: `start ${defaultImage(p)} as ${name}`, argv: run },
     ],
-    logs: (skip) => ['sh', '-c', `docker logs -f "$1" 2>&1 | tail -n +${skip + 1}`, 'sh', name],
+    logs: (skip) => ['sh', '-c', `docker logs -f "$1" 2>&1${skipLines(skip)}`, 'sh', name],
     stop: [{ description: `stop and remove ${name}`, argv: ['sh', '-c', 'docker stop -t 10 "$1" >/dev/null; docker rm -f "$1"', 'sh', name] }],
   };
 }
@@ -128,7 +135,7 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
       { description: `write the compose file ${file}`, argv: ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', file], stdin: `# written by DeepSeek Deploy for profile ${p.name}\nversion: "3.8"\n${toYaml(compose)}` },
       { description: `docker compose up -d (project ${project})`, argv: composeCmd('up -d') },
     ],
-    logs: (skip) => composeCmd(`logs -f --no-color 2>&1 | tail -n +${skip + 1}`),
+    logs: (skip) => composeCmd(`logs -f --no-color 2>&1${skipLines(skip)}`),
     stop: [{ description: `docker compose down (project ${project})`, argv: composeCmd('down') }],
   };
 }

@@ -1,0 +1,171 @@
+import { classifyLogLine, LineSplitter, type LogEvent } from '../engines/logWatch';
+import type { LaunchPlan, RemoteStep } from '../runtimes/launchPlan';
+
+/** Runs argv on the deployment's host (over the pooled SSH connection, or locally) with the same semantics. */
+export interface CommandRunner {
+  exec(argv: readonly string[], o: { stdin?: string; onStdout?: (s: string) => void; onStderr?: (s: string) => void; timeoutMs?: number; signal?: AbortSignal }): Promise<{ code: number | null; signal?: string; stdout: string; stderr: string }>;
+}
+
+export type DeploymentState = 'starting' | 'loading' | 'listening' | 'verifying' | 'ready' | 'failed' | 'stopped';
+
+export interface DeploymentEvents {
+  onLog?(line: string): void;
+  onEvent?(ev: LogEvent): void;
+  onState?(state: DeploymentState, detail?: string): void;
+}
+
+export class DeploymentError extends Error {
+  constructor(message: string, readonly remedy?: string, readonly suggestedMaxModelLen?: number, readonly lastLines: readonly string[] = []) {
+    super(message);
+    this.name = 'DeploymentError';
+  }
+}
+
+export interface StartOptions {
+  /** Makes the engine's port reachable from here (an SSH tunnel, or the local port) and returns its base URL. */
+  readonly reach: (port: number) => Promise<string>;
+  /** Gives up if not ready by then (model loading can take 30+ min on real hardware). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Server API key, if the profile sets one. */
+  readonly apiKey?: string;
+}
+
+/**
+ * One launched server: runs the plan's start steps, follows the log (resuming after a dropped connection without
+ * losing or repeating lines), turns log lines into progress and diagnoses, and calls it ready only after the ready
+ * line, a successful GET /v1/models and a 1-token completion through the reachable URL. Never sleeps to guess.
+ */
+export class Deployment {
+  private readonly lines: string[] = [];
+  private completeLines = 0;
+  private stopping = false;
+  private readonly follow = new AbortController();
+  url: string | undefined;
+  state: DeploymentState = 'starting';
+
+  constructor(readonly plan: LaunchPlan, private readonly run: CommandRunner, private readonly events: DeploymentEvents = {}) {}
+
+  get log(): readonly string[] {
+    return this.lines;
+  }
+
+  private setState(s: DeploymentState, detail?: string): void {
+    this.state = s;
+    this.events.onState?.(s, detail);
+  }
+
+  private async step(s: RemoteStep): Promise<void> {
+    const r = await this.run.exec(s.argv, { stdin: s.stdin, timeoutMs: 120_000 });
+    if (r.code !== 0) {
+      const all = (r.stderr || r.stdout).trim();
+      const why = all.split('\n').slice(-3).join(' | ');
+      throw new DeploymentError(`${s.description} failed (exit ${r.code ?? r.signal ?? '?'}): ${why}`, diagnoseStepFailure(all));
+    }
+  }
+
+  async start(o: StartOptions): Promise<string> {
+    this.setState('starting');
+    for (const s of this.plan.start) await this.step(s);
+    this.setState('loading');
+    const deadline = Date.now() + (o.timeoutMs ?? 45 * 60_000);
+    let fatal: LogEvent & { kind: 'fatal' } | undefined;
+    let sawReady = false;
+    const onAbort = (): void => this.follow.abort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    // Follow the log until it says ready (or fails); the stream is re-opened where it stopped if the connection drops.
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => finish(new DeploymentError(`Not ready after ${Math.round((o.timeoutMs ?? 45 * 60_000) / 60_000)} min.`, 'Check the log; loading 671B weights from a slow disk can take long: raise the timeout.', undefined, this.lines.slice(-20))), Math.max(0, deadline - Date.now()));
+      const finish = (e?: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (e) reject(e);
+        else resolve();
+      };
+      const splitter = new LineSplitter();
+      const onText = (text: string): void => {
+        this.completeLines += (text.match(/\n/g) ?? []).length;
+        for (const line of splitter.push(text)) {
+          this.lines.push(line);
+          if (this.lines.length > 5000) this.lines.splice(0, 1000);
+          this.events.onLog?.(line);
+          const ev = classifyLogLine(line);
+          if (!ev) continue;
+          this.events.onEvent?.(ev);
+          if (ev.kind === 'listening') this.setState('listening', ev.url);
+          if (ev.kind === 'fatal' && !fatal) fatal = ev;
+          if (ev.kind === 'ready') {
+            sawReady = true;
+            finish();
+          }
+        }
+      };
+      const followOnce = async (attempt: number): Promise<void> => {
+        if (settled || this.follow.signal.aborted) return;
+        const from = this.completeLines;
+        try {
+          await this.run.exec(this.plan.logs(from), { onStdout: onText, onStderr: onText, timeoutMs: 0, signal: this.follow.signal });
+        } catch {
+          /* a dropped connection: resume below */
+        }
+        // The stream ended. A partial last line was not counted and will come again, whole, from the resumed stream.
+        splitter.flush();
+        if (settled || this.follow.signal.aborted) return;
+        if (fatal) {
+          finish(new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)));
+          return;
+        }
+        if (attempt > 30) {
+          finish(new DeploymentError('The server log ended before the engine was ready.', 'The engine process exited; see the last log lines.', undefined, this.lines.slice(-20)));
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
+        await followOnce(attempt + 1);
+      };
+      void followOnce(0);
+      this.follow.signal.addEventListener('abort', () => finish(new DeploymentError('Launch cancelled.')), { once: true });
+    }).finally(() => o.signal?.removeEventListener('abort', onAbort));
+    if (!sawReady) throw new DeploymentError('not ready');
+    // Ready lines can come from a server that cannot serve yet (or from an earlier run's log): verify for real.
+    this.setState('verifying');
+    const url = await o.reach(this.plan.port);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
+    let model: string | undefined;
+    for (let i = 0; i < 40 && !model; i++) {
+      try {
+        const r = await fetch(`${url}/v1/models`, { headers, signal: AbortSignal.timeout(5000) });
+        if (r.ok) model = ((await r.json()) as { data: Array<{ id: string }> }).data[0]?.id;
+      } catch {
+        /* not reachable yet */
+      }
+      if (!model) await new Promise((r) => setTimeout(r, 250));
+    }
+    if (!model) throw new DeploymentError(`The engine logged ready but ${url}/v1/models does not answer.`, 'Check the port mapping / network mode and that nothing else holds the port.', undefined, this.lines.slice(-20));
+    const one = await fetch(`${url}/v1/completions`, { method: 'POST', headers, body: JSON.stringify({ model, prompt: 'ping', max_tokens: 1 }), signal: AbortSignal.timeout(60_000) });
+    if (!one.ok) throw new DeploymentError(`The 1-token test request failed: HTTP ${one.status} ${(await one.text()).slice(0, 300)}`, undefined, undefined, this.lines.slice(-20));
+    this.follow.abort(); // the caller may keep following with followLogs()
+    this.url = url;
+    this.setState('ready', url);
+    return url;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.follow.abort();
+    for (const s of this.plan.stop) await this.run.exec(s.argv, { timeoutMs: 60_000 }).catch(() => undefined);
+    this.setState('stopped');
+  }
+}
+
+function diagnoseStepFailure(text: string): string | undefined {
+  if (/Unable to find image|pull access denied|manifest unknown|not found: manifest|registry-1\.docker\.io|No such image/i.test(text)) return 'The image is not on the host and could not be pulled: check the image name/tag, `docker login`, or pull it first.';
+  if (/could not select device driver .* capabilities: \[\[gpu\]\]/.test(text)) return 'Docker cannot give GPUs to containers: install the NVIDIA Container Toolkit on the host and restart dockerd.';
+  if (/Cannot connect to the Docker daemon|permission denied.*docker\.sock/i.test(text)) return 'Docker is not running or your user may not use it: start dockerd or add the user to the docker group.';
+  if (/command not found|not found$/m.test(text) && /sbatch/.test(text)) return 'SLURM\'s sbatch is not on PATH for non-interactive logins on this host.';
+  if (/docker-compose: not found|unknown command "compose"/.test(text)) return 'Neither `docker compose` (v2) nor `docker-compose` (v1) is installed on the host.';
+  if (/Invalid (partition|account)|Requested node configuration is not available|Invalid generic resource/i.test(text)) return 'SLURM rejected the job: check partition, account, --gres and node counts against `sinfo`.';
+  return undefined;
+}

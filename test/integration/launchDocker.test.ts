@@ -1,0 +1,130 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createRemoteHosts } from '../../src/core/ssh/remoteHosts';
+import type { SshTarget } from '../../src/core/ssh/sshTarget';
+import { ProfileSchema, type ProfileInput } from '../../src/core/profiles/profileSchema';
+import { renderLaunch } from '../../src/core/runtimes/launchPlan';
+import { Deployment, DeploymentError, type DeploymentState } from '../../src/core/launch/deployment';
+import { sshRunner } from '../../src/core/launch/runners';
+import type { LogEvent } from '../../src/core/engines/logWatch';
+
+// Launch → progress → ready → chat through the SSH tunnel → stop, really in containers on the test dockerd (images
+// built from the simulator by docker-up.sh, tagged like the real engine images), over the real test sshd.
+const INFRA = process.env.DSD_INFRA ?? '/tmp/dsd-infra';
+const PORT = Number(process.env.DSD_SSH_PORT ?? 22422);
+const DOCKER_HOST = `unix://${INFRA}/docker/docker.sock`;
+const TOKEN = `hf_dsdTestSecret${Date.now()}`;
+const remote = createRemoteHosts({ knownHostsFiles: [path.join(INFRA, 'known_hosts')], confirmHostKey: () => Promise.resolve(false), prompts: { passphrase: () => Promise.resolve(undefined) } });
+after(() => remote.dispose());
+const target: SshTarget = { id: 'dsd-gpu', host: '127.0.0.1', port: PORT, user: 'dsd-gpu', identityFiles: [path.join(INFRA, 'keys/client')], agent: 'none' };
+const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_HOST } });
+
+/** Reads every process's argv and environment on this machine (root sees them all) looking for the token. */
+function tokenInAnyProcess(): string | undefined {
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    for (const f of ['cmdline', 'environ']) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/${f}`, 'latin1').includes(TOKEN)) return `/proc/${pid}/${f}`;
+      } catch {
+        /* gone, or a kernel thread */
+      }
+    }
+  }
+  return undefined;
+}
+
+async function launch(profile: ProfileInput, token?: string): Promise<{ dep: Deployment; url: string; events: LogEvent[]; states: DeploymentState[]; leaks: string[] }> {
+  const plan = renderLaunch(ProfileSchema.parse(profile), { hfToken: token });
+  const events: LogEvent[] = [];
+  const states: DeploymentState[] = [];
+  const dep = new Deployment(plan, sshRunner(remote.pool, target), { onEvent: (e) => events.push(e), onState: (s) => states.push(s) });
+  const leaks: string[] = [];
+  const sampler = setInterval(() => {
+    const hit = tokenInAnyProcess();
+    if (hit) leaks.push(hit);
+  }, 25);
+  try {
+    const url = await dep.start({ reach: async (port) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target, '127.0.0.1', port)).localPort}`, timeoutMs: 120_000 });
+    return { dep, url, events, states, leaks };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+const base = (name: string, port: number, engine: ProfileInput['engine'], extra: Partial<ProfileInput> = {}): ProfileInput => ({
+  name, host: 'dsd-gpu', engine, model: { id: 'deepseek-ai/DeepSeek-R1' }, parallel: { tp: 8, dpAttention: engine.kind === 'sglang' },
+  knobs: { port }, env: { DSD_SIM_OPTS: '--startup-speed 60' }, runtime: { kind: 'docker', network: 'host' }, ...extra,
+});
+
+async function chat(url: string): Promise<string> {
+  const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'Say hi' }], max_tokens: 60 }) });
+  assert.equal(r.status, 200);
+  const j = (await r.json()) as { choices: Array<{ message: { content: string; reasoning_content?: string; reasoning?: string } }> };
+  return j.choices[0].message.reasoning ?? j.choices[0].message.reasoning_content ?? j.choices[0].message.content;
+}
+
+test('docker · vLLM image: progress → ready → chat through the tunnel → stop; the HF token never leaks', async () => {
+  const { dep, url, events, states, leaks } = await launch(base('it-vllm', 18621, { kind: 'vllm', version: '0.9.0' }), TOKEN);
+  assert.ok(events.some((e) => e.kind === 'progress' && e.phase === 'weights' && e.percent === 100), 'shard loading progress seen');
+  assert.ok(states.includes('listening') && states.at(-1) === 'ready', states.join(' → '));
+  assert.ok((await chat(url)).length > 0);
+  const name = 'dsd-it-vllm';
+  assert.equal(docker('inspect', '-f', '{{.State.Running}}', name).trim(), 'true');
+  assert.ok(!docker('inspect', name).includes(TOKEN), 'token not in docker inspect');
+  assert.match(docker('inspect', '-f', '{{json .HostConfig.DeviceRequests}}', name), /"Capabilities":\[\["gpu"\]\]/);
+  const tokenFile = '/home/dsd-gpu/.cache/huggingface/token';
+  assert.equal(fs.readFileSync(tokenFile, 'utf8'), TOKEN);
+  assert.equal(fs.statSync(tokenFile).mode & 0o777, 0o600);
+  assert.deepEqual(leaks, [], 'token in a process argv/environment');
+  assert.ok(!dep.log.some((l) => l.includes(TOKEN)));
+  await dep.stop();
+  assert.equal(docker('ps', '-a', '-q', '--filter', `name=^${name}$`).trim(), '', 'container removed');
+});
+
+test('docker · SGLang image: ready only after "fired up", chat answers with reasoning_content, stop', async () => {
+  const { dep, url, states } = await launch(base('it-sglang', 18622, { kind: 'sglang' }, { knobs: { port: 18622 } }));
+  assert.equal(states.at(-1), 'ready');
+  const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 40 }) });
+  const j = (await r.json()) as { choices: Array<{ message: Record<string, unknown> }> };
+  assert.ok('reasoning_content' in j.choices[0].message);
+  await dep.stop();
+});
+
+test('compose (v1 through the v2 CLI-plugin shim: compose v2 is not packaged here): up → ready → down', async () => {
+  const { dep, url } = await launch(base('it-compose', 18623, { kind: 'vllm', version: '0.9.0' }, { runtime: { kind: 'compose', directory: '~/.deepseek-deploy/compose' } }));
+  assert.ok((await chat(url)).length > 0);
+  const composeFile = fs.readFileSync('/home/dsd-gpu/.deepseek-deploy/compose/dsd-it-compose.yaml', 'utf8');
+  assert.match(composeFile, /image: vllm\/vllm-openai:v0\.9\.0/);
+  await dep.stop();
+  assert.equal(docker('ps', '-a', '-q', '--filter', 'label=deepseek-deploy.profile=it-compose').trim(), '');
+});
+
+test('an OOM start-up is diagnosed with its remedy (R1 FP8 on 8×H100), and the container is cleaned up on stop', async () => {
+  await assert.rejects(launch(base('it-oom', 18624, { kind: 'vllm', version: '0.9.0' }, { env: { DSD_SIM_OPTS: '--startup-speed 60 --gpus 8xH100-80GB' } })), (e: unknown) => {
+    assert.ok(e instanceof DeploymentError, String(e));
+    assert.match(e.message, /CUDA out of memory/);
+    assert.match(e.remedy ?? '', /smaller quantisation|more GPUs/);
+    return true;
+  });
+  docker('rm', '-f', 'dsd-it-oom');
+});
+
+test('KV cache too small → the suggested --max-model-len from the engine\'s own error', async () => {
+  await assert.rejects(launch(base('it-kv', 18625, { kind: 'vllm', version: '0.9.0' }, { knobs: { port: 18625, gpuMemoryUtilization: 0.62 } })), (e: unknown) => {
+    assert.ok(e instanceof DeploymentError, String(e));
+    assert.ok(e.suggestedMaxModelLen && e.suggestedMaxModelLen > 1000 && e.suggestedMaxModelLen < 163840, String(e.suggestedMaxModelLen));
+    return true;
+  });
+  docker('rm', '-f', 'dsd-it-kv');
+});
+
+test('a missing image is reported with a remedy, not a hang', async () => {
+  await assert.rejects(launch(base('it-noimage', 18626, { kind: 'vllm', image: 'vllm/vllm-openai:v9.9.9-does-not-exist' })), (e: unknown) => {
+    assert.ok(e instanceof DeploymentError, String(e));
+    assert.match(e.remedy ?? '', /image/);
+    return true;
+  });
+});

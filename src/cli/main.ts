@@ -12,6 +12,8 @@ commands:
   plan --model M --gpus 8xH100-80GB [--json] will it fit? weights, MLA KV cache, longest context; see "plan --help"
   render PROFILE | --preset ID               the exact remote script a launch runs; see "render --help"
   presets                                    built-in profiles reproducing the seed deployments
+  launch PROFILE | --preset ID [--detach]    start it on its host, follow the log until ready, print the endpoint URL
+  logs PROFILE [--no-follow]                 the server log;  stop PROFILE: stop the server (docker/compose/scancel/kill)
 
 options:
   --help       show this help
@@ -33,10 +35,10 @@ function loadRemote(): typeof import('../core/ssh/remoteHosts') {
   return require(path.join(__dirname, 'remote.js')) as typeof import('../core/ssh/remoteHosts');
 }
 
-/** Profiles (zod, yaml) and the launch renderers are their own bundle too. */
-function loadRender(): typeof import('./renderCommand') {
+/** Profiles (zod, yaml), the launch renderers and the deployment runner are their own bundle too. */
+function loadProfiles(): typeof import('./profileCommands') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
-  return require(path.join(__dirname, 'cli-render.js')) as typeof import('./renderCommand');
+  return require(path.join(__dirname, 'cli-profiles.js')) as typeof import('./profileCommands');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -52,8 +54,9 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'simulate') return loadSimulator().runSimulator(rest, DEEPSEEK_DEPLOY_VERSION);
   if (cmd === 'gpus') return runGpus(rest, loadRemote);
   if (cmd === 'plan') return runPlan(rest);
-  if (cmd === 'render') return loadRender().runRender(rest);
-  if (cmd === 'presets') return loadRender().runPresets();
+  if (cmd === 'render') return loadProfiles().runRender(rest);
+  if (cmd === 'presets') return loadProfiles().runPresets();
+  if (cmd === 'launch' || cmd === 'stop' || cmd === 'logs') return loadProfiles().runDeploymentCommand(cmd, rest, loadRemote);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;
 }

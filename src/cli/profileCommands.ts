@@ -1,0 +1,245 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RemoteHosts, RemoteHostsOptions } from '../core/ssh/remoteHosts';
+import { parseUserHost, type SshTarget } from '../core/ssh/sshTarget';
+import { DEFAULT_IDENTITIES } from '../core/ssh/sshConfigDefaults';
+import { Deployment, type CommandRunner, type DeploymentError } from '../core/launch/deployment';
+import { localRunner, sshRunner } from '../core/launch/runners';
+import { probeLocalHost } from '../core/hosts/localProbe';
+import type { HostProbe } from '../core/hosts/hostModel';
+import { GPU_CATALOG, type GpuSpec } from '../core/plan/catalog';
+import { parseProfileYaml, ProfileError } from '../core/profiles/profileYaml';
+import { ProfileSchema, type Profile } from '../core/profiles/profileSchema';
+import { PRESETS } from '../core/profiles/presets';
+import { planToScript, renderLaunch } from '../core/runtimes/launchPlan';
+import { stringify } from 'yaml';
+import { checkProfileFit } from '../core/plan/profileFit';
+import { parseGpuSpec } from '../core/plan/catalog';
+
+export const RENDER_HELP = `usage: deepseek-deploy render PROFILE.deepseek.yaml | --preset ID [--gpus 8xH100-80GB] [--yaml]
+       deepseek-deploy presets
+
+render   prints the exact remote script a launch runs (token file step, docker/compose/sbatch/background process,
+         log follow, stop); the HF token itself is never printed.
+         --gpus checks the memory fit first (GPUs per node) and refuses a certain misfit (exit 1) unless the
+         profile sets allowMisfit. --yaml with --preset prints the preset as a profile file to start from.
+presets  lists the built-in profiles that reproduce the seed deployments.
+`;
+
+export function runPresets(): number {
+  for (const p of PRESETS) process.stdout.write(`${p.id.padEnd(36)} ${p.gpus.padEnd(14)} seed ${p.seed}  ${p.title}\n`);
+  return 0;
+}
+
+export function loadProfileArg(file: string | undefined, preset: string | undefined): Profile {
+  if (preset !== undefined) {
+    const p = PRESETS.find((x) => x.id === preset);
+    if (!p) throw new Error(`unknown preset "${preset}"; run "deepseek-deploy presets"`);
+    return ProfileSchema.parse(p.profile);
+  }
+  if (!file) throw new Error('give a profile file or --preset ID');
+  return parseProfileYaml(fs.readFileSync(file, 'utf8'), file);
+}
+
+export function runRender(argv: string[]): number {
+  let file: string | undefined;
+  let preset: string | undefined;
+  let yaml = false;
+  let gpus: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(RENDER_HELP);
+      return 0;
+    } else if (a === '--preset') preset = argv[++i];
+    else if (a === '--yaml') yaml = true;
+    else if (a === '--gpus') gpus = argv[++i];
+    else if (!a.startsWith('-') && !file) file = a;
+    else {
+      process.stderr.write(`deepseek-deploy render: unknown option ${a}\n\n${RENDER_HELP}`);
+      return 2;
+    }
+  }
+  try {
+    let profile;
+    if (preset !== undefined) {
+      const p = PRESETS.find((x) => x.id === preset);
+      if (!p) throw new Error(`unknown preset "${preset}"; run "deepseek-deploy presets"`);
+      if (yaml) {
+        process.stdout.write(`# ${p.title} (seed ${p.seed}, ${p.gpus})\n${stringify(p.profile)}`);
+        return 0;
+      }
+      profile = ProfileSchema.parse(p.profile);
+    } else if (file) {
+      profile = parseProfileYaml(fs.readFileSync(file, 'utf8'), file);
+    } else {
+      process.stderr.write(`deepseek-deploy render: give a profile file or --preset ID\n\n${RENDER_HELP}`);
+      return 2;
+    }
+    if (gpus) {
+      const verdict = checkProfileFit(profile, parseGpuSpec(gpus));
+      process.stdout.write(`# memory fit: ${verdict.summary}\n`);
+      if (verdict.refuse) return 1;
+    }
+    process.stdout.write(planToScript(renderLaunch(profile, { hfToken: process.env.HF_TOKEN ? 'redacted' : undefined })));
+    return 0;
+  } catch (e) {
+    process.stderr.write(e instanceof ProfileError ? `${e.message}\n` : `deepseek-deploy render: ${(e as Error).message}\n`);
+    return e instanceof ProfileError ? 2 : 1;
+  }
+}
+
+export const DEPLOY_HELP = `usage: deepseek-deploy launch PROFILE | --preset ID [--host HOST] [--hf-token-env VAR] [--timeout-min N]
+                              [--ssh-config FILE] [--known-hosts FILE] [--accept-new] [--detach]
+       deepseek-deploy logs PROFILE | --preset ID [--host HOST] [--no-follow]
+       deepseek-deploy stop PROFILE | --preset ID [--host HOST]
+
+HOST is "local", an ~/.ssh/config alias, or user@host[:port] (default: the profile's host). launch writes the HF token
+(from $HF_TOKEN, or --hf-token-env VAR) to the host's ~/.cache/huggingface/token over SSH stdin, checks the memory fit
+against the host's GPUs, starts the server, shows progress, and prints the local URL once /v1/models and a 1-token
+request answer. It then keeps the SSH tunnel open until Ctrl-C (the server keeps running); --detach exits at once.
+`;
+
+interface Remote { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }
+
+export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv: string[], loadRemote: () => Remote): Promise<number> {
+  let file: string | undefined;
+  let preset: string | undefined;
+  let host: string | undefined;
+  let tokenEnv = 'HF_TOKEN';
+  let timeoutMin = 45;
+  let detach = false;
+  let follow = true;
+  let acceptNew = false;
+  const knownHosts: string[] = [];
+  let sshConfig: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(DEPLOY_HELP);
+      return 0;
+    } else if (a === '--preset') preset = val();
+    else if (a === '--host') host = val();
+    else if (a === '--hf-token-env') tokenEnv = val();
+    else if (a === '--timeout-min') timeoutMin = Number(val());
+    else if (a === '--detach') detach = true;
+    else if (a === '--no-follow') follow = false;
+    else if (a === '--accept-new') acceptNew = true;
+    else if (a === '--known-hosts') knownHosts.push(val());
+    else if (a === '--ssh-config') sshConfig = val();
+    else if (!a.startsWith('-') && !file) file = a;
+    else {
+      process.stderr.write(`deepseek-deploy ${cmd}: unknown option ${a}\n\n${DEPLOY_HELP}`);
+      return 2;
+    }
+  }
+  let profile: Profile;
+  try {
+    profile = loadProfileArg(file, preset);
+  } catch (e) {
+    process.stderr.write(e instanceof ProfileError ? `${e.message}\n` : `deepseek-deploy ${cmd}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const where = host ?? profile.host;
+  const err = (s: string): boolean => process.stderr.write(s);
+  let remote: RemoteHosts | undefined;
+  let runner: CommandRunner;
+  let reach: (port: number) => Promise<string>;
+  let probeGpus: () => Promise<HostProbe>;
+  if (where === 'local') {
+    runner = localRunner();
+    reach = (port) => Promise.resolve(`http://127.0.0.1:${port}`);
+    probeGpus = () => probeLocalHost();
+  } else {
+    const configDir = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
+    remote = loadRemote().createRemoteHosts({
+      knownHostsFiles: knownHosts.length ? knownHosts : undefined,
+      trustStorePath: path.join(configDir, 'deepseek-deploy', 'trusted_hosts.json'),
+      confirmHostKey: (info) => {
+        if (acceptNew) err(`Warning: permanently trusting the new host key of ${info.host}:${info.port}: ${info.keyType} ${info.fingerprint}\n`);
+        return Promise.resolve(acceptNew);
+      },
+      prompts: { passphrase: () => Promise.resolve(undefined) },
+    });
+    const r = remote;
+    const alias = r.loadSshConfigHosts(sshConfig).find((t) => t.id === where);
+    const u = alias ? undefined : parseUserHost(where, os.userInfo().username);
+    const target: SshTarget = alias ?? { id: where, host: u!.host, port: u!.port, user: u!.user, identityFiles: DEFAULT_IDENTITIES.map((f) => f.replace(/^~/, os.homedir())) };
+    runner = sshRunner(r.pool, target);
+    reach = async (port) => `http://127.0.0.1:${(await r.tunnels.openTunnel(target, '127.0.0.1', port)).localPort}`;
+    probeGpus = () => r.probe(target);
+  }
+  const token = process.env[tokenEnv] || undefined;
+  const plan = renderLaunch(profile, { hfToken: cmd === 'launch' ? token : undefined });
+  try {
+    if (cmd === 'stop') {
+      for (const s of plan.stop) {
+        const r = await runner.exec(s.argv, { timeoutMs: 60_000 });
+        if (r.code !== 0) err(`${s.description}: exit ${r.code ?? r.signal ?? '?'} ${r.stderr.trim()}\n`);
+      }
+      err(`stopped ${profile.name} on ${where}\n`);
+      return 0;
+    }
+    if (cmd === 'logs') {
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      const argvLogs = follow ? plan.logs(0) : plan.logs(0).map((w) => w.replace(' -f ', ' ').replace('logs -f', 'logs').replace(/ -F$/, ''));
+      await runner.exec(argvLogs, { onStdout: (s) => process.stdout.write(s), onStderr: (s) => process.stderr.write(s), timeoutMs: follow ? 0 : 60_000, signal: ac.signal });
+      return 0;
+    }
+    // launch
+    try {
+      const probe = await probeGpus();
+      const spec = gpuSpecFromProbe(probe);
+      if (spec) {
+        const v = checkProfileFit(profile, spec);
+        err(`memory fit: ${v.summary}\n`);
+        if (v.refuse) return 1;
+      } else err(`memory fit: not checked (${probe.gpuError ?? 'no GPUs found on the host'})\n`);
+    } catch (e) {
+      err(`memory fit: not checked (${(e as Error).message})\n`);
+    }
+    if (!token && profile.engine.kind !== 'simulator') err(`note: $${tokenEnv} is not set; gated or private models will fail to download\n`);
+    const ac = new AbortController();
+    process.once('SIGINT', () => ac.abort());
+    let lastPct = -1;
+    const dep = new Deployment(plan, runner, {
+      onState: (s, d) => err(`[${profile.name}] ${s}${d ? ` ${d}` : ''}\n`),
+      onEvent: (e) => {
+        if (e.kind === 'progress' && (e.percent === 100 || e.percent - lastPct >= 10 || e.percent < lastPct)) {
+          lastPct = e.percent;
+          err(`[${profile.name}] ${e.phase === 'weights' ? 'loading weights' : 'capturing CUDA graphs'} ${e.percent}% (${e.done}/${e.total}${e.eta ? `, eta ${e.eta}` : ''})\n`);
+        }
+      },
+    });
+    let url: string;
+    try {
+      url = await dep.start({ reach, timeoutMs: timeoutMin * 60_000, signal: ac.signal });
+    } catch (e) {
+      const d = e as DeploymentError;
+      err(`[${profile.name}] FAILED: ${d.message}\n${d.remedy ? `  remedy: ${d.remedy}\n` : ''}${d.suggestedMaxModelLen ? `  suggested: --max-model-len ${d.suggestedMaxModelLen} (knobs.maxModelLen)\n` : ''}${d.lastLines?.length ? `  last log lines:\n${d.lastLines.map((l) => `    ${l}`).join('\n')}\n` : ''}`);
+      return 1;
+    }
+    process.stdout.write(`${url}\n`);
+    if (detach || where === 'local') return 0;
+    err(`[${profile.name}] tunnel open at ${url}; Ctrl-C closes it (the server keeps running; "deepseek-deploy stop" stops it)\n`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    return 0;
+  } finally {
+    remote?.dispose();
+  }
+}
+
+/** "8× NVIDIA H200" from the probe → a catalog GPU spec for the planner (undefined when unknown or none). */
+function gpuSpecFromProbe(probe: HostProbe): GpuSpec | undefined {
+  if (!probe.gpus.length) return undefined;
+  const name = probe.gpus[0].name;
+  const model = GPU_CATALOG.find((g) => g.name === name) ?? GPU_CATALOG.find((g) => name.toUpperCase().includes(g.id.split('-')[0]));
+  return model ? { count: probe.gpus.length, model: { ...model, memoryMiB: probe.gpus[0].memoryTotalMiB } } : undefined;
+}

@@ -128,3 +128,28 @@ test('a missing image is reported with a remedy, not a hang', async () => {
     return true;
   });
 });
+
+test('the log follow resumes after the SSH connection is killed mid-load, without losing or repeating a line', async () => {
+  let killed = false;
+  const plan = renderLaunch(ProfileSchema.parse(base('it-resume', 18627, { kind: 'vllm', version: '0.9.0' }, { env: { DSD_SIM_OPTS: '--startup-speed 15' } })));
+  const dep = new Deployment(plan, sshRunner(remote.pool, target), {
+    onEvent: (e) => {
+      if (!killed && e.kind === 'progress' && e.phase === 'weights' && e.percent >= 30) {
+        killed = true;
+        // The server side of every SSH session of the test user dies, as when a link drops.
+        execFileSync('pkill', ['-KILL', '-f', 'sshd: dsd-gpu']);
+      }
+    },
+  });
+  try {
+    await dep.start({ reach: async (port) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target, '127.0.0.1', port)).localPort}`, timeoutMs: 120_000 });
+    assert.ok(killed, 'the connection was killed during loading');
+    const full = execFileSync('sh', ['-c', 'docker logs dsd-it-resume 2>&1'], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST } }).split(/\r\n|\r|\n/).filter((l) => l.length > 0);
+    const seen = dep.log;
+    assert.ok(seen.length > 100);
+    assert.deepEqual(seen, full.slice(0, seen.length), 'the followed log equals the container log line for line');
+    assert.match(seen.at(-1)!, /Application startup complete/);
+  } finally {
+    await dep.stop();
+  }
+});

@@ -1,4 +1,4 @@
-import { classifyLogLine, LineSplitter, type LogEvent } from '../engines/logWatch';
+import { classifyLogLine, type LogEvent } from '../engines/logWatch';
 import type { LaunchPlan, RemoteStep } from '../runtimes/launchPlan';
 
 /** Runs argv on the deployment's host (over the pooled SSH connection, or locally) with the same semantics. */
@@ -50,6 +50,16 @@ export class Deployment {
     return this.lines;
   }
 
+  private onLine(line: string, react: (ev: LogEvent) => void): void {
+    this.lines.push(line);
+    if (this.lines.length > 20_000) this.lines.splice(0, 5000);
+    this.events.onLog?.(line);
+    const ev = classifyLogLine(line);
+    if (!ev) return;
+    this.events.onEvent?.(ev);
+    react(ev);
+  }
+
   private setState(s: DeploymentState, detail?: string): void {
     this.state = s;
     this.events.onState?.(s, detail);
@@ -84,23 +94,39 @@ export class Deployment {
         if (e) reject(e);
         else resolve();
       };
-      const splitter = new LineSplitter();
+      // Lines are counted by "\n" (what the resumed stream skips); tqdm's "\r" segments are shown as they come, and
+      // the segments of a line cut by a dropped stream are taken back, since the resumed stream repeats that line.
+      let tail = '';
+      let pendingSegments = 0;
       const onText = (text: string): void => {
-        this.completeLines += (text.match(/\n/g) ?? []).length;
-        for (const line of splitter.push(text)) {
-          this.lines.push(line);
-          if (this.lines.length > 5000) this.lines.splice(0, 1000);
-          this.events.onLog?.(line);
-          const ev = classifyLogLine(line);
-          if (!ev) continue;
-          this.events.onEvent?.(ev);
-          if (ev.kind === 'listening') this.setState('listening', ev.url);
-          if (ev.kind === 'fatal' && !fatal) fatal = ev;
-          if (ev.kind === 'ready') {
-            sawReady = true;
-            finish();
+        const all = tail + text;
+        const re = /([^\r\n]*)(\r\n|\r|\n)/g;
+        let m: RegExpExecArray | null;
+        let consumed = 0;
+        while ((m = re.exec(all)) !== null) {
+          consumed = re.lastIndex;
+          if (m[1]) {
+            pendingSegments++;
+            this.onLine(m[1], (ev) => {
+              if (ev.kind === 'listening') this.setState('listening', ev.url);
+              if (ev.kind === 'fatal' && !fatal) fatal = ev;
+              if (ev.kind === 'ready') {
+                sawReady = true;
+                finish();
+              }
+            });
+          }
+          if (m[2].includes('\n')) {
+            this.completeLines++;
+            pendingSegments = 0;
           }
         }
+        tail = all.slice(consumed);
+      };
+      const dropPartialLine = (): void => {
+        if (pendingSegments) this.lines.splice(this.lines.length - pendingSegments, pendingSegments);
+        pendingSegments = 0;
+        tail = '';
       };
       const followOnce = async (attempt: number): Promise<void> => {
         if (settled || this.follow.signal.aborted) return;
@@ -111,7 +137,7 @@ export class Deployment {
           /* a dropped connection: resume below */
         }
         // The stream ended. A partial last line was not counted and will come again, whole, from the resumed stream.
-        splitter.flush();
+        dropPartialLine();
         if (settled || this.follow.signal.aborted) return;
         if (fatal) {
           finish(new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)));

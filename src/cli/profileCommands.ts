@@ -8,7 +8,7 @@ import { Deployment, type CommandRunner, type DeploymentError } from '../core/la
 import { localRunner, sshRunner } from '../core/launch/runners';
 import { probeLocalHost } from '../core/hosts/localProbe';
 import type { HostProbe } from '../core/hosts/hostModel';
-import { GPU_CATALOG, type GpuSpec } from '../core/plan/catalog';
+import { gpuSpecFromProbe } from '../core/launch/launchApi';
 import { parseProfileYaml, ProfileError } from '../core/profiles/profileYaml';
 import { ProfileSchema, type Profile } from '../core/profiles/profileSchema';
 import { PRESETS } from '../core/profiles/presets';
@@ -234,12 +234,4 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
   } finally {
     remote?.dispose();
   }
-}
-
-/** "8× NVIDIA H200" from the probe → a catalog GPU spec for the planner (undefined when unknown or none). */
-function gpuSpecFromProbe(probe: HostProbe): GpuSpec | undefined {
-  if (!probe.gpus.length) return undefined;
-  const name = probe.gpus[0].name;
-  const model = GPU_CATALOG.find((g) => g.name === name) ?? GPU_CATALOG.find((g) => name.toUpperCase().includes(g.id.split('-')[0]));
-  return model ? { count: probe.gpus.length, model: { ...model, memoryMiB: probe.gpus[0].memoryTotalMiB } } : undefined;
 }

@@ -10,6 +10,7 @@ import { stopServerCommand } from './commands/stopServer';
 import { refreshHostsCommand } from './commands/refreshHosts';
 import { hostCommands } from './commands/hostCommands';
 import { RemoteAccess } from './remote/remoteAccess';
+import { HF_TOKEN_SECRET, launchProfileCommand } from './commands/launchProfile';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
@@ -46,6 +47,13 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
+    vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets)),
+    vscode.commands.registerCommand('deepseek.setHfToken', async (token?: string) => {
+      const value = token ?? (await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'Stored in VS Code\'s secret storage; written only to the host\'s ~/.cache/huggingface/token (0600) at launch', password: true, ignoreFocusOut: true }));
+      if (value === undefined) return;
+      if (value === '') await context.secrets.delete(HF_TOKEN_SECRET);
+      else await context.secrets.store(HF_TOKEN_SECRET, value);
+    }),
   );
   return { endpoints, hosts, remote, chat, activationMs: performance.now() - t0 };
 }

@@ -32,6 +32,12 @@ export function engineCommand(l: SimulatorLaunch, port: number): string[] {
 /** Servers started on "This machine" by this window; stopped on deactivate so nothing is left running. */
 export class LaunchedServers implements vscode.Disposable {
   private readonly procs = new Map<string, LocalServerProcess>();
+  /** Deployments launched from profiles (any host); they outlive the window: only their tunnels close with it. */
+  private readonly deployments = new Map<string, { stop(): Promise<void>; detach(): void }>();
+
+  track(id: string, handle: { stop(): Promise<void>; detach(): void }): void {
+    this.deployments.set(id, handle);
+  }
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: EndpointStore) {}
 
@@ -81,6 +87,13 @@ export class LaunchedServers implements vscode.Disposable {
   }
 
   async stop(id: string): Promise<boolean> {
+    const d = this.deployments.get(id);
+    if (d) {
+      this.deployments.delete(id);
+      await d.stop();
+      this.store.update(id, { status: 'stopped', detail: 'stopped by user' });
+      return true;
+    }
     const p = this.procs.get(id);
     if (!p) return false;
     this.procs.delete(id);
@@ -90,6 +103,7 @@ export class LaunchedServers implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const d of this.deployments.values()) d.detach();
     for (const id of [...this.procs.keys()]) void this.stop(id);
   }
 }

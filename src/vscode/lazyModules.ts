@@ -13,3 +13,8 @@ export function loadRemoteModule(): typeof import('../core/ssh/remoteHosts') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps ssh2 out of the activation bundle
   return require(path.join(__dirname, 'remote.js')) as typeof import('../core/ssh/remoteHosts');
 }
+
+export function loadLaunchModule(): typeof import('../core/launch/launchApi') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps zod and yaml out of the activation bundle
+  return require(path.join(__dirname, 'launch.js')) as typeof import('../core/launch/launchApi');
+}

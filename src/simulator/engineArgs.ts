@@ -30,6 +30,7 @@ export interface EngineConfig {
   readonly enableMetrics: boolean;
   readonly nnodes: number;
   readonly nodeRank: number;
+  readonly distInitAddr?: string;
   /** Flags as given, for the "non-default args" log line. */
   readonly given: Record<string, string | boolean | string[]>;
 }
@@ -252,6 +253,7 @@ function parseSglang(argv: string[]): EngineConfig {
     enableMetrics: given.enable_metrics === true,
     nnodes: int(given, 'nnodes', 1, SGLANG_USAGE, prog, '--nnodes'),
     nodeRank: int(given, 'node_rank', 0, SGLANG_USAGE, prog, '--node-rank'),
+    distInitAddr: str(given, 'dist_init_addr'),
     given,
   };
 }

@@ -1,4 +1,5 @@
 import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from './engineArgs';
+import { joinHead, parseDistInitAddr, waitForWorkers } from './multiNode';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
 import { EngineClock } from './engineClock';
 import { pickCalibration } from './calibration';
@@ -97,6 +98,26 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     throw e;
   }
   const dialect = dialectFor(cfg.flavor, opts.engineVersion);
+  // --gpus describes one node; an engine spanning nodes sees all of them.
+  if (cfg.nnodes > 1) gpus = { count: gpus.count * cfg.nnodes, model: gpus.model };
+  const say = (msg: string): void => void process.stdout.write(`[${new Date().toISOString().replace('T', ' ').slice(0, 19)}] ${msg}\n`);
+  let rendezvous: import('node:net').Server | undefined;
+  if (cfg.nnodes > 1) {
+    let addr;
+    try {
+      addr = parseDistInitAddr(cfg.distInitAddr);
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      return 2;
+    }
+    if (cfg.nodeRank > 0) {
+      // Workers hold their share of the model and serve no HTTP (the head does); they live as long as the head.
+      await joinHead(addr, cfg.nodeRank, say);
+      say(`node rank ${cfg.nodeRank}: the head went away; exiting`);
+      return 0;
+    }
+    rendezvous = await waitForWorkers(addr, cfg.nnodes, say);
+  }
   const model = findModel(cfg.model);
   const fallback = findModel('deepseek-ai/DeepSeek-R1')!;
   const fit = planMemoryFit({
@@ -154,6 +175,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   return new Promise<number>((resolve) => {
     const shutdown = (): void => {
       clock.stop();
+      rendezvous?.close();
       process.stdout.write('INFO:     Shutting down\n');
       server.close(() => resolve(0));
       server.closeAllConnections();

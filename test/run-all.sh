@@ -38,12 +38,13 @@ echo "== tier unit: node:test on core and the simulator"
 node --test --test-reporter=spec out/test/unit/ 2>&1 | tee "$LOGS/unit.log"; rc=${PIPESTATUS[0]}
 tier unit "$(num '(ℹ )?pass [0-9]+' "$LOGS/unit.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/unit.log")" $rc
 
-echo "== tier integration: real sshd (ssh-up.sh) and real dockerd with simulator engine images (docker-up.sh)"
-if bash test/infra/ssh-up.sh 2>&1 | tee "$LOGS/infra.log" && bash test/infra/docker-up.sh 2>&1 | tee -a "$LOGS/infra.log"; then
+echo "== tier integration: real sshd (ssh-up.sh), dockerd with simulator engine images (docker-up.sh), SLURM 1- and 2-node clusters (slurm-up.sh)"
+if bash test/infra/ssh-up.sh 2>&1 | tee "$LOGS/infra.log" && bash test/infra/docker-up.sh 2>&1 | tee -a "$LOGS/infra.log" \
+   && bash test/infra/slurm-up.sh 2>&1 | tee -a "$LOGS/infra.log"; then
   node --test --test-reporter=spec --test-concurrency=1 out/test/integration/ 2>&1 | tee "$LOGS/integration.log"; rc=${PIPESTATUS[0]}
   tier integ "$(num '(ℹ )?pass [0-9]+' "$LOGS/integration.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/integration.log")" $rc
 else
-  echo "npm test: the test sshd or dockerd could not be started (see above)" >&2
+  echo "npm test: the test sshd, dockerd or SLURM could not be started (see above)" >&2
   tier integ 0 1 1
 fi
 
@@ -55,6 +56,7 @@ echo "== tier ui: Playwright drives the workbench (screenshots in test-results/)
 node test/ui/workbench.ui.js 2>&1 | tee "$LOGS/ui.log"; rc=${PIPESTATUS[0]}
 tier ui "$(num '[0-9]+ passed' "$LOGS/ui.log")" "$(num '[0-9]+ failed' "$LOGS/ui.log")" $rc
 
+bash test/infra/slurm-down.sh
 bash test/infra/docker-down.sh
 bash test/infra/ssh-down.sh
 [ ${#FAILED_TIERS[@]} -gt 0 ] && echo "failed tiers: ${FAILED_TIERS[*]}"

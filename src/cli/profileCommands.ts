@@ -150,7 +150,7 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
   const err = (s: string): boolean => process.stderr.write(s);
   let remote: RemoteHosts | undefined;
   let runner: CommandRunner;
-  let reach: (port: number) => Promise<string>;
+  let reach: (port: number, host: string) => Promise<string>;
   let probeGpus: () => Promise<HostProbe>;
   if (where === 'local') {
     runner = localRunner();
@@ -172,7 +172,7 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
     const u = alias ? undefined : parseUserHost(where, os.userInfo().username);
     const target: SshTarget = alias ?? { id: where, host: u!.host, port: u!.port, user: u!.user, identityFiles: DEFAULT_IDENTITIES.map((f) => f.replace(/^~/, os.homedir())) };
     runner = sshRunner(r.pool, target);
-    reach = async (port) => `http://127.0.0.1:${(await r.tunnels.openTunnel(target, '127.0.0.1', port)).localPort}`;
+    reach = async (port, host) => `http://127.0.0.1:${(await r.tunnels.openTunnel(target, host, port)).localPort}`;
     probeGpus = () => r.probe(target);
   }
   const token = process.env[tokenEnv] || undefined;

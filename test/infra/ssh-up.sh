@@ -36,7 +36,7 @@ K=$BASE/keys
 [ -f "$K/stranger" ] || ssh-keygen -q -t ed25519 -N '' -C dsd-stranger -f "$K/stranger"
 chmod 600 "$K"/client "$K"/client_pass "$K"/stranger
 
-for u in dsd-gpu:/bin/bash dsd-fish:/usr/bin/fish; do
+for u in dsd-gpu:/bin/bash dsd-fish:/usr/bin/fish dsd-multi:/bin/bash; do
   name=${u%%:*}; shell=${u#*:}
   id "$name" >/dev/null 2>&1 || useradd -m -s "$shell" "$name"
   usermod -s "$shell" -p '*' "$name"   # '*' not '!': a locked account refuses even key logins without PAM
@@ -76,10 +76,13 @@ PrintMotd yes
 ClientAliveInterval 0
 MaxSessions 64
 MaxStartups 100:30:200
-SetEnv PATH=/home/dsd-gpu/bin:/usr/local/bin:/usr/bin:/bin DSD_GPU_MODEL=${DSD_GPU_MODEL:-H100} DOCKER_HOST=unix://$BASE/docker/docker.sock
+SetEnv PATH=/home/dsd-gpu/bin:/usr/local/bin:/usr/bin:/bin DSD_GPU_MODEL=${DSD_GPU_MODEL:-H100} DOCKER_HOST=unix://$BASE/docker/docker.sock SLURM_CONF=$BASE/slurm/slurm.conf
+# dsd-multi logs in to the 2-node SLURM cluster (both "nodes" are this machine).
+Match User dsd-multi
+  SetEnv PATH=/home/dsd-multi/bin:/usr/local/bin:/usr/bin:/bin DSD_GPU_MODEL=${DSD_GPU_MODEL:-H100} SLURM_CONF=$BASE/slurm-multi/slurm.conf
 EOF
 }
-write_conf gpu "$PORT" "$K/gpu_host_ed25519" "dsd-gpu dsd-fish"
+write_conf gpu "$PORT" "$K/gpu_host_ed25519" "dsd-gpu dsd-fish dsd-multi"
 write_conf bastion "$JPORT" "$K/bastion_host_ed25519" "dsd-gpu"
 for d in gpu bastion; do
   /usr/sbin/sshd -t -f "$BASE/$d/sshd_config"
@@ -113,6 +116,11 @@ Host dsd-fish
   HostName 127.0.0.1
   Port $PORT
   User dsd-fish
+  IdentityFile $K/client
+Host dsd-multi
+  HostName 127.0.0.1
+  Port $PORT
+  User dsd-multi
   IdentityFile $K/client
 Host dsd-bastion
   HostName 127.0.0.1

@@ -6,7 +6,7 @@ export interface CommandRunner {
   exec(argv: readonly string[], o: { stdin?: string; onStdout?: (s: string) => void; onStderr?: (s: string) => void; timeoutMs?: number; signal?: AbortSignal }): Promise<{ code: number | null; signal?: string; stdout: string; stderr: string }>;
 }
 
-export type DeploymentState = 'starting' | 'loading' | 'listening' | 'verifying' | 'ready' | 'failed' | 'stopped';
+export type DeploymentState = 'starting' | 'queued' | 'loading' | 'listening' | 'verifying' | 'ready' | 'failed' | 'stopped';
 
 export interface DeploymentEvents {
   onLog?(line: string): void;
@@ -22,8 +22,8 @@ export class DeploymentError extends Error {
 }
 
 export interface StartOptions {
-  /** Makes the engine's port reachable from here (an SSH tunnel, or the local port) and returns its base URL. */
-  readonly reach: (port: number) => Promise<string>;
+  /** Makes host:port (as seen from the SSH host) reachable from here (a tunnel, or the local port); returns the base URL. */
+  readonly reach: (port: number, host: string) => Promise<string>;
   /** Gives up if not ready by then (model loading can take 30+ min on real hardware). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -151,12 +151,37 @@ export class Deployment {
         await followOnce(attempt + 1);
       };
       void followOnce(0);
+      // Batch jobs: show why the job is pending, and fail fast if it ends before the server is ready.
+      if (this.plan.jobState) {
+        const jobArgv = this.plan.jobState;
+        const poll = async (): Promise<void> => {
+          while (!settled && !this.follow.signal.aborted) {
+            const r = await this.run.exec(jobArgv, { timeoutMs: 30_000 }).catch(() => undefined);
+            const [state, reason] = (r?.stdout.trim().split('\n')[0] ?? '').split('|');
+            if (state === 'PENDING') this.setState('queued', reason && reason !== 'None' ? reason : undefined);
+            else if (state === 'RUNNING' && this.state === 'queued') this.setState('loading');
+            else if (state && /^(FAILED|CANCELLED|COMPLETED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED)/.test(state)) {
+              // Give the log a moment to deliver the engine's own error, which says more than the job state.
+              await new Promise((res) => setTimeout(res, 1500));
+              finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The SLURM job ended (${state}${reason && reason !== 'None' ? `, ${reason}` : ''}) before the server was ready.`, 'See the job output for the cause.', undefined, this.lines.slice(-20)));
+              return;
+            }
+            await new Promise((res) => setTimeout(res, 2000));
+          }
+        };
+        void poll();
+      }
       this.follow.signal.addEventListener('abort', () => finish(new DeploymentError('Launch cancelled.')), { once: true });
     }).finally(() => o.signal?.removeEventListener('abort', onAbort));
     if (!sawReady) throw new DeploymentError('not ready');
     // Ready lines can come from a server that cannot serve yet (or from an earlier run's log): verify for real.
     this.setState('verifying');
-    const url = await o.reach(this.plan.port);
+    let host = '127.0.0.1';
+    if (this.plan.serverAddress) {
+      const r = await this.run.exec(this.plan.serverAddress, { timeoutMs: 30_000 });
+      if (r.code === 0 && r.stdout.trim()) host = r.stdout.trim().split('\n')[0];
+    }
+    const url = await o.reach(this.plan.port, host);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
     let model: string | undefined;
     for (let i = 0; i < 40 && !model; i++) {

@@ -26,6 +26,10 @@ export interface LaunchPlan {
   readonly port: number;
   /** Where the log lives, for messages ("docker logs NAME", a file path). */
   readonly logLocation: string;
+  /** Prints the address the engine listens on as seen from the SSH host (SLURM: the head node); default 127.0.0.1. */
+  readonly serverAddress?: readonly string[];
+  /** Prints "STATE|REASON" of a batch job (SLURM), polled while waiting: pending reasons, early failures. */
+  readonly jobState?: readonly string[];
 }
 
 export interface RenderOptions {
@@ -35,6 +39,15 @@ export interface RenderOptions {
   readonly simulatorOptions?: readonly string[];
   /** Whether an HF token will be written to the host before start (adds the 0600 token-file step). */
   readonly hfToken?: string;
+  /** The simulator's own files (cli.js, simulator.js) to install on the host when engine.kind is simulator. */
+  readonly simulatorFiles?: ReadonlyArray<{ readonly name: string; readonly content: string }>;
+}
+
+const SIM_DIR = '~/.deepseek-deploy/sim';
+
+function simulatorInstallSteps(p: Profile, o: RenderOptions): RemoteStep[] {
+  if (p.engine.kind !== 'simulator' || !o.simulatorFiles?.length) return [];
+  return o.simulatorFiles.map((f) => ({ description: `install the simulator's ${f.name} in ${SIM_DIR}`, argv: ['sh', '-c', 'mkdir -p "$1" && cat > "$1/$2"', 'sh', SIM_DIR, f.name], stdin: f.content }));
 }
 
 const managedLabel = 'deepseek-deploy.managed=true';
@@ -63,7 +76,7 @@ function tokenStep(p: Profile, token: string | undefined): RemoteStep[] {
 
 function withSimulator(p: Profile, argv: readonly string[], o: RenderOptions): string[] {
   if (p.engine.kind !== 'simulator') return [...argv];
-  const sim = o.simulatorCommand ?? ['deepseek-deploy'];
+  const sim = o.simulatorCommand ?? (o.simulatorFiles?.length ? ['node', `${SIM_DIR}/cli.js`] : ['deepseek-deploy']);
   return [...sim, 'simulate', ...(o.simulatorOptions ?? []), '--', ...argv];
 }
 
@@ -144,7 +157,7 @@ function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions
   const rt = p.runtime;
   const flavor = flavorOf(p);
   const nodes = p.parallel.nodes;
-  const multi: MultiNodeContext | undefined = nodes > 1 ? { mode: flavor === 'vllm' && rt.multiNode === 'ray' ? 'ray' : 'native', nodes } : undefined;
+  const multi: MultiNodeContext | undefined = nodes > 1 ? { mode: flavor === 'vllm' && rt.multiNode === 'ray' ? 'ray' : 'native', nodes, distInitAddr: '$DSD_HEAD_ADDR:$DSD_RDZV_PORT', nodeRankExpr: '$SLURM_NODEID' } : undefined;
   const engineCommand = withSimulator(p, engineArgv(p, 'serve', multi), o);
   const out = `${rt.workdir}/${p.name}.%j.out`;
   const line = (argv: readonly string[]): string => argv.map(shQuoteScript).join(' ');
@@ -166,7 +179,10 @@ function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions
     'set -uo pipefail',
     ...Object.entries(p.env).map(([k, v]) => `export ${k}=${shQuoteRemote(v)}`),
     'export DSD_HEAD_NODE=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)',
-    'export DSD_HEAD_ADDR=$(getent hosts "$DSD_HEAD_NODE" | awk \'{print $1; exit}\')',
+    // NodeAddr is how SLURM itself reaches the node; DNS may not know node names.
+    'export DSD_HEAD_ADDR=$(scontrol show node "$DSD_HEAD_NODE" | grep -o "NodeAddr=[^ ]*" | cut -d= -f2)',
+    '[ -n "$DSD_HEAD_ADDR" ] || export DSD_HEAD_ADDR=$(getent hosts "$DSD_HEAD_NODE" | awk \'{print $1; exit}\')',
+    'export DSD_RDZV_PORT=$((20000 + SLURM_JOB_ID % 10000))',
     'echo "deepseek-deploy: job $SLURM_JOB_ID on $SLURM_JOB_NODELIST (head $DSD_HEAD_NODE)"',
   ];
   if (!multi) {
@@ -194,12 +210,15 @@ function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions
     logLocation: out,
     start: [
       ...tokenStep(p, o.hfToken),
+      ...simulatorInstallSteps(p, o),
       { description: `create ${rt.workdir}`, argv: ['mkdir', '-p', rt.workdir] },
       // sbatch reads the script from stdin: nothing to clean up, and SLURM stores exactly what we sent (no secrets).
-      { description: 'submit the job (sbatch --parsable, script on stdin)', argv: ['sh', '-c', 'cd "$1" && sbatch --parsable | tee "$2"', 'sh', rt.workdir, jobFile], stdin: script },
+      { description: 'submit the job (sbatch --parsable, script on stdin)', argv: ['sh', '-c', 'cd "$1" && id=$(sbatch --parsable) && printf "%s\\n" "$id" > "$2" && echo "$id"', 'sh', rt.workdir, jobFile], stdin: script },
     ],
     logs: (skip) => ['sh', '-c', `id=$(cut -d';' -f1 "$1"); f="$2/${p.name}.$id.out"; tail -n +${skip + 1} -F "$f" 2>/dev/null`, 'sh', jobFile, rt.workdir],
     stop: [{ description: 'scancel the job', argv: ['sh', '-c', 'scancel "$(cut -d\';\' -f1 "$1")"', 'sh', jobFile] }],
+    serverAddress: ['sh', '-c', 'id=$(cut -d\';\' -f1 "$1"); n=$(scontrol show hostnames "$(squeue -h -j "$id" -o %N)" | head -n1); a=$(scontrol show node "$n" | grep -o "NodeAddr=[^ ]*" | cut -d= -f2); echo "${a:-$n}"', 'sh', jobFile],
+    jobState: ['sh', '-c', 'id=$(cut -d\';\' -f1 "$1"); squeue -h -t all -j "$id" -o "%T|%r" 2>/dev/null || scontrol show job "$id" -o | sed -E "s/.*JobState=([A-Z_]+).*Reason=([^ ]*).*/\\1|\\2/"', 'sh', jobFile],
   };
 }
 
@@ -217,6 +236,7 @@ function processPlan(p: Profile & { runtime: { kind: 'process' } }, o: RenderOpt
     logLocation: log,
     start: [
       ...tokenStep(p, o.hfToken),
+      ...simulatorInstallSteps(p, o),
       { description: `create ${rt.workdir}`, argv: ['mkdir', '-p', rt.workdir] },
       {
         description: `start in the background (own process group), log ${log}, pid ${pid}`,

@@ -134,9 +134,9 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
         return dep.start({
           signal: ac.signal,
           timeoutMs: args?.timeoutMs,
-          reach: async (port) => {
-            if (!target) return `http://127.0.0.1:${port}`;
-            const t = await remote.hosts.tunnels.openTunnel(target, '127.0.0.1', port);
+          reach: async (port, addr) => {
+            if (!target) return `http://${addr}:${port}`;
+            const t = await remote.hosts.tunnels.openTunnel(target, addr, port);
             tunnelId = t.id;
             hosts.redraw();
             return `http://127.0.0.1:${t.localPort}`;

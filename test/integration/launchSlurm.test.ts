@@ -80,3 +80,22 @@ test('SLURM rejects an impossible request (gpu:9 per node): the error names SLUR
     return true;
   });
 });
+
+test('process runtime: the simulator as a background process group on the host, with pidfile and log; stop leaves nothing running', async () => {
+  const { dep, url } = await launch('dsd-gpu', {
+    name: 'pr-one', host: 'dsd-gpu', engine: { kind: 'simulator', imitates: 'vllm' }, model: { id: 'deepseek-ai/DeepSeek-R1-0528' },
+    parallel: { tp: 8, expertParallel: true }, knobs: { port: 18661 }, runtime: { kind: 'process' },
+  });
+  const pid = fs.readFileSync('/home/dsd-gpu/.deepseek-deploy/run/pr-one.pid', 'utf8').trim();
+  assert.match(fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' '), /simulate .* -- vllm serve deepseek-ai\/DeepSeek-R1-0528 --trust-remote-code --tensor-parallel-size 8 --enable-expert-parallel/);
+  assert.equal((await fetch(`${url}/v1/models`)).status, 200);
+  // A second engine on the same port fails like vLLM does, and is diagnosed without waiting for a timeout.
+  const t0 = Date.now();
+  await assert.rejects(launch('dsd-gpu', {
+    name: 'pr-two', host: 'dsd-gpu', engine: { kind: 'simulator', imitates: 'vllm' }, model: { id: 'deepseek-ai/DeepSeek-R1-0528' },
+    parallel: { tp: 8 }, knobs: { port: 18661 }, runtime: { kind: 'process' },
+  }), (e: unknown) => e instanceof DeploymentError && /port is already in use/.test(e.message) && /another --port/.test(e.remedy ?? ''));
+  assert.ok(Date.now() - t0 < 30_000);
+  await dep.stop();
+  assert.ok(!fs.existsSync(`/proc/${pid}`), 'the engine process is gone');
+});

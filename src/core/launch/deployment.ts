@@ -109,7 +109,12 @@ export class Deployment {
             pendingSegments++;
             this.onLine(m[1], (ev) => {
               if (ev.kind === 'listening') this.setState('listening', ev.url);
-              if (ev.kind === 'fatal' && !fatal) fatal = ev;
+              if (ev.kind === 'fatal' && !fatal) {
+                fatal = ev;
+                // Engines exit after these; a followed file (tail -F) never ends, so do not wait for the stream to.
+                const f = ev;
+                setTimeout(() => finish(new DeploymentError(f.message, f.remedy, f.suggestedMaxModelLen, this.lines.slice(-20))), 5000).unref();
+              }
               if (ev.kind === 'ready') {
                 sawReady = true;
                 finish();
@@ -163,7 +168,7 @@ export class Deployment {
             else if (state && /^(FAILED|CANCELLED|COMPLETED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED)/.test(state)) {
               // Give the log a moment to deliver the engine's own error, which says more than the job state.
               await new Promise((res) => setTimeout(res, 1500));
-              finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The SLURM job ended (${state}${reason && reason !== 'None' ? `, ${reason}` : ''}) before the server was ready.`, 'See the job output for the cause.', undefined, this.lines.slice(-20)));
+              finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The ${this.plan.profile.runtime.kind === 'slurm' ? 'SLURM job' : 'engine'} ended (${state}${reason && reason !== 'None' ? `, ${reason}` : ''}) before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20)));
               return;
             }
             await new Promise((res) => setTimeout(res, 2000));

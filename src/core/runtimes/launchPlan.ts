@@ -244,7 +244,10 @@ function processPlan(p: Profile & { runtime: { kind: 'process' } }, o: RenderOpt
       },
     ],
     logs: (skip) => ['tail', '-n', `+${skip + 1}`, '-F', log],
-    stop: [{ description: 'stop the process group (TERM, then KILL after 15 s)', argv: ['sh', '-c', 'p=$(cat "$1") || exit 0; kill -TERM -- -"$p" 2>/dev/null; for i in $(seq 1 15); do kill -0 "$p" 2>/dev/null || exit 0; sleep 1; done; kill -KILL -- -"$p" 2>/dev/null; true', 'sh', pid] }],
+    // `kill -SIG -PGID` (no "--": dash's kill does not take it) signals the whole process group.
+    // Lets the deployment notice an engine that exited before it was ready (its log file alone never ends).
+    jobState: ['sh', '-c', 'p=$(cat "$1" 2>/dev/null) && kill -0 "$p" 2>/dev/null && echo "RUNNING|" || echo "COMPLETED|the engine process exited"', 'sh', pid],
+    stop: [{ description: 'stop the process group (TERM, then KILL after 15 s)', argv: ['sh', '-c', 'p=$(cat "$1") || exit 0; kill -TERM -"$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; for i in $(seq 1 30); do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.5; done; kill -KILL -"$p" 2>/dev/null; true', 'sh', pid] }],
   };
 }
 

@@ -18,6 +18,8 @@ export interface LaunchProfileArgs {
   /** Launch even if the planner says it cannot fit. */
   readonly allowMisfit?: boolean;
   readonly timeoutMs?: number;
+  /** Ask and show the script as for a user (when another command hands over a chosen profile). */
+  readonly interactive?: boolean;
 }
 
 export const HF_TOKEN_SECRET = 'deepseek.hfToken';
@@ -38,7 +40,7 @@ function resolveHost(hosts: HostsTreeProvider, name: string): HostEntry | undefi
 
 export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAccess, servers: LaunchedServers, endpoints: EndpointStore, secrets: vscode.SecretStorage) {
   return async (args?: LaunchProfileArgs): Promise<string | undefined> => {
-    const interactive = args === undefined;
+    const interactive = args === undefined || args.interactive === true;
     const api = loadLaunchModule();
     // 1. The profile: a *.deepseek.yaml in the workspace or a built-in preset.
     let profile: Profile;

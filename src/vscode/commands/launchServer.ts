@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 import { engineCommand, type LaunchedServers, type SimulatorLaunch } from '../launchedServers';
+import { newProfileWizard } from './newProfileWizard';
 
 /** Arguments for running the command without prompts (automation and tests). */
 export interface LaunchServerArgs {
@@ -20,6 +21,19 @@ async function pick<T>(title: string, step: number, items: Pick<T>[]): Promise<T
 export function launchServerCommand(hosts: HostsTreeProvider, servers: LaunchedServers) {
   return async (args?: LaunchServerArgs): Promise<string | undefined> => {
     const interactive = args === undefined;
+    if (interactive) {
+      const how = await vscode.window.showQuickPick([
+        { label: '$(beaker) Simulator on This machine', description: 'no GPU: a DeepSeek-R1 that behaves like vLLM/SGLang, in seconds', value: 'quick' },
+        { label: '$(add) New deployment…', description: 'host → engine → model → parallelism → runtime → knobs, saved as a profile', value: 'new' },
+        { label: '$(file-code) From profile or preset…', description: '*.deepseek.yaml in the workspace, or a seed recipe', value: 'profile' },
+      ], { title: 'DeepSeek: Launch Server', ignoreFocusOut: true });
+      if (!how) return undefined;
+      if (how.value === 'profile') return vscode.commands.executeCommand<string | undefined>('deepseek.launchProfile');
+      if (how.value === 'new') {
+        const uri = await newProfileWizard(hosts);
+        return uri ? vscode.commands.executeCommand<string | undefined>('deepseek.launchProfile', { profilePath: uri.fsPath, interactive: true }) : undefined;
+      }
+    }
     const hostId = args?.hostId ?? (await pick('host', 1, hosts.hosts.map((h) => ({ label: h.label, description: h.kind === 'local' ? 'no SSH' : h.hostName, value: h.id }))));
     if (!hostId) return undefined;
     const flavor = args?.flavor ?? (await pick('engine', 2, [

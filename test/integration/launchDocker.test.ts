@@ -93,6 +93,13 @@ test('docker · SGLang image: ready only after "fired up", chat answers with rea
   await dep.stop();
 });
 
+test('compose with the SGLang image: up → ready → down', async () => {
+  const { dep, url } = await launch(base('it-compose-sg', 18628, { kind: 'sglang' }, { knobs: { port: 18628 }, runtime: { kind: 'compose' } }));
+  assert.equal((await fetch(`${url}/v1/models`)).status, 200);
+  await dep.stop();
+  assert.equal(docker('ps', '-a', '-q', '--filter', 'label=deepseek-deploy.profile=it-compose-sg').trim(), '');
+});
+
 test('compose (v1 through the v2 CLI-plugin shim: compose v2 is not packaged here): up → ready → down', async () => {
   const { dep, url } = await launch(base('it-compose', 18623, { kind: 'vllm', version: '0.9.0' }, { runtime: { kind: 'compose', directory: '~/.deepseek-deploy/compose' } }));
   assert.ok((await chat(url)).length > 0);

@@ -99,3 +99,16 @@ test('process runtime: the simulator as a background process group on the host, 
   await dep.stop();
   assert.ok(!fs.existsSync(`/proc/${pid}`), 'the engine process is gone');
 });
+
+test('SGLang dialect on the other runtimes: SLURM one node and a background process, launch → ready → stop', async () => {
+  for (const [name, runtime, port] of [['sg-slurm', { kind: 'slurm', gpusPerNode: 8 }, 18671], ['sg-proc', { kind: 'process' }, 18672]] as const) {
+    const { dep, url, states } = await launch('dsd-gpu', {
+      name, host: 'dsd-gpu', engine: { kind: 'simulator', imitates: 'sglang' }, model: { id: 'deepseek-ai/DeepSeek-R1' },
+      parallel: { tp: 8, dpAttention: true }, knobs: { port }, runtime,
+    });
+    assert.equal(states.at(-1)?.[0], 'ready', name);
+    const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 30 }) });
+    assert.ok('reasoning_content' in ((await r.json()) as { choices: Array<{ message: Record<string, unknown> }> }).choices[0].message, name);
+    await dep.stop();
+  }
+});

@@ -165,7 +165,7 @@ if (require.main === module) {
     const file = path.join(ROOT, 'bench-results', `simulator-${date.replace(/[:.]/g, '-')}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify({ date, node: process.version, ...r }, null, 2));
-    const line = (name, x) => console.log(`${name.padEnd(34)} p50 ${String(x.latenessMs.p50).padStart(6)} ms  p99 ${x.latenessMs.p99.toFixed(1).padStart(6)} ms  max ${x.latenessMs.max.toFixed(1).padStart(6)} ms  ${String(x.chunksPerS).padStart(6)} chunks/s  errors ${x.errors}  server CPU ${x.serverCpuPct}%  client CPU ${x.clientCpuPct}%`);
+    const line = (name, x) => console.log(`${name.padEnd(34)} p50 ${x.latenessMs.p50.toFixed(1).padStart(6)} ms  p99 ${x.latenessMs.p99.toFixed(1).padStart(6)} ms  max ${x.latenessMs.max.toFixed(1).padStart(6)} ms  ${String(x.chunksPerS).padStart(6)} chunks/s  errors ${x.errors}  server CPU ${x.serverCpuPct}%  client CPU ${x.clientCpuPct}%`);
     console.log(`simulator token lateness (exact TTFT ${r.schedule.ttftMs} ms, ITL ${r.schedule.itlMs} ms; actual write − schedule):`);
     for (const [k, v] of Object.entries(r.simulator)) line(`  simulator ${k}`, v);
     for (const [k, v] of Object.entries(r.naiveTimerPerStream)) line(`  naive timer-per-stream ${k}`, v);

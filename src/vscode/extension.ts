@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
-    vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets)),
+    vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.setHfToken', async (token?: string) => {
       const value = token ?? (await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'Stored in VS Code\'s secret storage; written only to the host\'s ~/.cache/huggingface/token (0600) at launch', password: true, ignoreFocusOut: true }));
       if (value === undefined) return;

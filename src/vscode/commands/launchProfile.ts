@@ -38,7 +38,7 @@ function resolveHost(hosts: HostsTreeProvider, name: string): HostEntry | undefi
     })();
 }
 
-export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAccess, servers: LaunchedServers, endpoints: EndpointStore, secrets: vscode.SecretStorage) {
+export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAccess, servers: LaunchedServers, endpoints: EndpointStore, secrets: vscode.SecretStorage, extensionUri: vscode.Uri) {
   return async (args?: LaunchProfileArgs): Promise<string | undefined> => {
     const interactive = args === undefined || args.interactive === true;
     const api = loadLaunchModule();
@@ -90,7 +90,14 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
       return undefined;
     }
     const token = await secrets.get(HF_TOKEN_SECRET);
-    const prepared = api.prepareLaunch(profile, probe, { hfToken: token, simulatorOptions: ['--startup-speed', '30'] });
+    // The simulator engine: here, our own CLI under VS Code's Node; on an SSH host, our files installed by the launch.
+    const cliPath = vscode.Uri.joinPath(extensionUri, 'dist', 'cli.js').fsPath;
+    const simulator = profile.engine.kind !== 'simulator' ? {}
+      : target
+        ? { simulatorFiles: await Promise.all(['cli.js', 'simulator.js'].map(async (name) => ({ name, content: Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, 'dist', name))).toString('utf8') }))) }
+        : { simulatorCommand: ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, cliPath] };
+    const startupSpeed = vscode.workspace.getConfiguration('deepseek.simulator').get<number>('startupSpeed', 30);
+    const prepared = api.prepareLaunch(profile, probe, { hfToken: token, simulatorOptions: ['--startup-speed', String(startupSpeed)], ...simulator });
     // 3. Show what will run; refuse a certain misfit unless the user overrides it.
     if (prepared.fit?.refuse && !args?.allowMisfit) {
       if (!interactive) throw new Error(`refused by the memory planner: ${prepared.fit.summary}`);

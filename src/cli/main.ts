@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { runGpus } from './gpusCommand';
 import { runPlan } from './planCommand';
+import { runChat } from './chatCommand';
 
 const HELP = `deepseek-deploy ${DEEPSEEK_DEPLOY_VERSION}: deploy, chat with and benchmark DeepSeek-V3/R1 (vLLM / SGLang)
 
@@ -14,6 +15,7 @@ commands:
   presets                                    built-in profiles reproducing the seed deployments
   launch PROFILE | --preset ID [--detach]    start it on its host, follow the log until ready, print the endpoint URL
   logs PROFILE [--no-follow]                 the server log;  stop PROFILE: stop the server (docker/compose/scancel/kill)
+  chat --endpoint URL [--json] PROMPT        stream one answer: reasoning (stderr) and answer (stdout) kept apart
 
 options:
   --help       show this help
@@ -41,6 +43,12 @@ function loadProfiles(): typeof import('./profileCommands') {
   return require(path.join(__dirname, 'cli-profiles.js')) as typeof import('./profileCommands');
 }
 
+/** undici and the stream parsing are the openaiClient bundle, shared with the extension. */
+function loadOpenAIClient(): typeof import('../core/openai/chatStream') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
+  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/chatStream');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -56,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'plan') return runPlan(rest);
   if (cmd === 'render') return loadProfiles().runRender(rest);
   if (cmd === 'presets') return loadProfiles().runPresets();
+  if (cmd === 'chat') return runChat(rest, loadOpenAIClient);
   if (cmd === 'launch' || cmd === 'stop' || cmd === 'logs') return loadProfiles().runDeploymentCommand(cmd, rest, loadRemote);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;

@@ -1,0 +1,97 @@
+import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
+
+export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
+
+Streams one chat completion from any OpenAI-compatible server (vLLM, SGLang, …) and prints the reasoning and the answer
+separately: reasoning to stderr (dimmed on a terminal), the answer to stdout. Reasoning is found in \`reasoning\`,
+\`reasoning_content\` or inside <think>…</think> in the content, whichever the server uses.
+--json prints {reasoning, content, usage, ttftMs, tokensPerSecond, finishReason, simulated} at the end instead.
+Exit status: 0 ok, 1 request failed (whatever arrived is still printed), 2 bad arguments.
+`;
+
+type Client = typeof import('../core/openai/chatStream');
+
+export async function runChat(argv: string[], loadClient: () => Client): Promise<number> {
+  let endpoint: string | undefined;
+  let model: string | undefined;
+  let keyEnv: string | undefined;
+  let maxTokens = 2048;
+  let json = false;
+  let reasoningModel = true;
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(CHAT_HELP);
+      return 0;
+    } else if (a === '--endpoint') endpoint = val();
+    else if (a === '--model') model = val();
+    else if (a === '--api-key-env') keyEnv = val();
+    else if (a === '--max-tokens') maxTokens = Number(val());
+    else if (a === '--json') json = true;
+    else if (a === '--no-reasoning-model') reasoningModel = false;
+    else if (a.startsWith('--')) {
+      process.stderr.write(`deepseek-deploy chat: unknown option ${a}\n\n${CHAT_HELP}`);
+      return 2;
+    } else words.push(a);
+  }
+  const prompt = words.join(' ');
+  if (!endpoint || !prompt || !Number.isInteger(maxTokens) || maxTokens < 1) {
+    process.stderr.write(`deepseek-deploy chat: --endpoint and a PROMPT are required (and --max-tokens must be a positive integer)\n\n${CHAT_HELP}`);
+    return 2;
+  }
+  const baseUrl = endpoint.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const apiKey = keyEnv ? process.env[keyEnv] : undefined;
+  if (keyEnv && !apiKey) {
+    process.stderr.write(`deepseek-deploy chat: $${keyEnv} is empty\n`);
+    return 2;
+  }
+  const client = loadClient();
+  if (!model) {
+    try {
+      const r = await fetch(`${baseUrl}/v1/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+      model = ((await r.json()) as { data?: Array<{ id: string }> }).data?.[0]?.id;
+    } catch {
+      /* fall through */
+    }
+    if (!model) {
+      process.stderr.write(`deepseek-deploy chat: could not list models at ${baseUrl}/v1/models; pass --model\n`);
+      return 1;
+    }
+  }
+  const tty = process.stderr.isTTY === true;
+  let answerStarted = false;
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
+  try {
+    const r: StreamResult = await client.streamChat({
+      baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel,
+      onDelta: json ? undefined : (d) => {
+        if (d.reasoning) process.stderr.write(tty ? `\x1b[2m${d.reasoning}\x1b[0m` : d.reasoning);
+        if (d.content) {
+          if (!answerStarted) process.stderr.write('\n');
+          answerStarted = true;
+          process.stdout.write(d.content);
+        }
+      },
+    });
+    const tokensPerSecond = r.completionTokens && r.e2eMs > r.ttftMs ? ((r.completionTokens - 1) / (r.e2eMs - r.ttftMs)) * 1000 : undefined;
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ reasoning: r.reasoning, content: r.content, usage: { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens }, ttftMs: +r.ttftMs.toFixed(1), tokensPerSecond: tokensPerSecond && +tokensPerSecond.toFixed(1), finishReason: r.finishReason, simulated: r.simulated }, null, 2)}\n`);
+    } else {
+      process.stdout.write('\n');
+      process.stderr.write(`[${model}${r.simulated ? ' · simulated' : ''}] TTFT ${r.ttftMs.toFixed(0)} ms · ${tokensPerSecond?.toFixed(1) ?? '?'} tok/s · ${r.completionTokens ?? '?'} tokens · finish ${r.finishReason ?? '?'}\n`);
+    }
+    return 0;
+  } catch (e) {
+    const err = e as OpenAIError;
+    if (json) process.stdout.write(`${JSON.stringify({ error: { kind: err.kind, status: err.status, message: err.message }, reasoning: err.partial?.reasoning ?? '', content: err.partial?.content ?? '' }, null, 2)}\n`);
+    else process.stderr.write(`\ndeepseek-deploy chat: ${err.message}${err.partial && (err.partial.content || err.partial.reasoning) ? ' (the partial answer above is kept)' : ''}\n`);
+    return 1;
+  }
+}

@@ -112,3 +112,32 @@ test('SGLang dialect on the other runtimes: SLURM one node and a background proc
     await dep.stop();
   }
 });
+
+test('SLURM pending: while another job holds the GPUs the launch shows "queued (Resources)", then starts when they free up', async () => {
+  const blocker = slurm('slurm', 'runuser', '-u', 'dsd-gpu', '--', 'env', `SLURM_CONF=${path.join(INFRA, 'slurm/slurm.conf')}`, 'sbatch', '--parsable', '--gres=gpu:8', '--chdir=/tmp', '--output=/dev/null', '--wrap', 'sleep 300').trim().split(';')[0];
+  for (let i = 0; i < 40 && !/RUNNING/.test(slurm('slurm', 'squeue', '-h', '-j', blocker, '-o', '%T')); i++) await new Promise((r) => setTimeout(r, 250));
+  const states: Array<[DeploymentState, string | undefined]> = [];
+  const plan = renderLaunch(ProfileSchema.parse({
+    name: 'sl-wait', host: 'dsd-gpu', engine: { kind: 'simulator' }, model: { id: 'deepseek-ai/DeepSeek-R1' },
+    parallel: { tp: 8 }, knobs: { port: 18681 }, runtime: { kind: 'slurm', gpusPerNode: 8 },
+  }), { simulatorFiles, simulatorOptions: ['--startup-speed', '60'] });
+  const safety = setTimeout(() => execFileSync('scancel', [blocker], { env: { ...process.env, SLURM_CONF: path.join(INFRA, 'slurm/slurm.conf') } }), 30_000);
+  const dep = new Deployment(plan, sshRunner(remote.pool, target('dsd-gpu')), {
+    onState: (s, d) => {
+      states.push([s, d]);
+      // Free the GPUs once the user has been told why the job waits (SLURM fills in the reason on its next pass).
+      if (s === 'queued' && d) execFileSync('scancel', [blocker], { env: { ...process.env, SLURM_CONF: path.join(INFRA, 'slurm/slurm.conf') } });
+    },
+  });
+  try {
+    await dep.start({ reach: async (port, host) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target('dsd-gpu'), host, port)).localPort}`, timeoutMs: 120_000 });
+    const queued = states.find(([s, d]) => s === 'queued' && d);
+    assert.ok(queued, states.map((s) => s.join(':')).join(' → '));
+    assert.match(queued[1] ?? '', /Resources|Priority/);
+    assert.equal(states.at(-1)?.[0], 'ready');
+  } finally {
+    clearTimeout(safety);
+    await dep.stop();
+    execFileSync('scancel', [blocker], { env: { ...process.env, SLURM_CONF: path.join(INFRA, 'slurm/slurm.conf') } });
+  }
+});

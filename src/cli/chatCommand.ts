@@ -1,4 +1,5 @@
 import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
+import { parseArgs } from './cliArgs';
 
 export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
@@ -12,34 +13,22 @@ Exit status: 0 ok, 1 request failed (whatever arrived is still printed), 2 bad a
 type Client = typeof import('../core/openai/chatStream');
 
 export async function runChat(argv: string[], loadClient: () => Client): Promise<number> {
-  let endpoint: string | undefined;
-  let model: string | undefined;
-  let keyEnv: string | undefined;
-  let maxTokens = 2048;
-  let json = false;
-  let reasoningModel = true;
-  const words: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(CHAT_HELP);
-      return 0;
-    } else if (a === '--endpoint') endpoint = val();
-    else if (a === '--model') model = val();
-    else if (a === '--api-key-env') keyEnv = val();
-    else if (a === '--max-tokens') maxTokens = Number(val());
-    else if (a === '--json') json = true;
-    else if (a === '--no-reasoning-model') reasoningModel = false;
-    else if (a.startsWith('--')) {
-      process.stderr.write(`deepseek-deploy chat: unknown option ${a}\n\n${CHAT_HELP}`);
-      return 2;
-    } else words.push(a);
+  const args = parseArgs(argv, { flags: ['--json', '--no-reasoning-model'], values: ['--endpoint', '--model', '--api-key-env', '--max-tokens'], positionals: Infinity });
+  if ('error' in args) {
+    process.stderr.write(`deepseek-deploy chat: ${args.error}\n\n${CHAT_HELP}`);
+    return 2;
   }
+  if (args.help) {
+    process.stdout.write(CHAT_HELP);
+    return 0;
+  }
+  const endpoint = args.values.get('--endpoint');
+  let model = args.values.get('--model');
+  const keyEnv = args.values.get('--api-key-env');
+  const maxTokens = Number(args.values.get('--max-tokens') ?? 2048);
+  const json = args.flags.has('--json');
+  const reasoningModel = !args.flags.has('--no-reasoning-model');
+  const words = args.positionals;
   const prompt = words.join(' ');
   if (!endpoint || !prompt || !Number.isInteger(maxTokens) || maxTokens < 1) {
     process.stderr.write(`deepseek-deploy chat: --endpoint and a PROMPT are required (and --max-tokens must be a positive integer)\n\n${CHAT_HELP}`);

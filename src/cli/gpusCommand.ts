@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { RemoteHosts, RemoteHostsOptions } from '../core/ssh/remoteHosts';
 import { parseUserHost, type SshTarget } from '../core/ssh/sshTarget';
+import { parseArgs } from './cliArgs';
 import { DEFAULT_IDENTITIES } from '../core/ssh/sshConfigDefaults';
 import { describeGpu, shortGpuName, summarizeGpus } from '../core/hosts/nvidiaSmi';
 
@@ -33,31 +34,20 @@ function askHidden(question: string): Promise<string | undefined> {
 }
 
 export async function runGpus(argv: string[], loadRemote: () => { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }): Promise<number> {
-  let host: string | undefined;
-  const identities: string[] = [];
-  const knownHosts: string[] = [];
-  let acceptNew = false;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(GPUS_HELP);
-      return 0;
-    } else if (a === '--host') host = val();
-    else if (a === '--identity' || a === '-i') identities.push(val());
-    else if (a === '--known-hosts') knownHosts.push(val());
-    else if (a === '--accept-new') acceptNew = true;
-    else if (a === '--json') json = true;
-    else {
-      process.stderr.write(`deepseek-deploy gpus: unknown option ${a}\n\n${GPUS_HELP}`);
-      return 2;
-    }
+  const args = parseArgs(argv, { flags: ['--accept-new', '--json'], values: ['--host'], repeatable: ['--identity', '--known-hosts'], aliases: { '-i': '--identity' } });
+  if ('error' in args) {
+    process.stderr.write(`deepseek-deploy gpus: ${args.error}\n\n${GPUS_HELP}`);
+    return 2;
   }
+  if (args.help) {
+    process.stdout.write(GPUS_HELP);
+    return 0;
+  }
+  const host = args.values.get('--host');
+  const identities = args.lists.get('--identity') ?? [];
+  const knownHosts = args.lists.get('--known-hosts') ?? [];
+  const acceptNew = args.flags.has('--accept-new');
+  const json = args.flags.has('--json');
   if (!host) {
     process.stderr.write(`deepseek-deploy gpus: --host is required\n\n${GPUS_HELP}`);
     return 2;

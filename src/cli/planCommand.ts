@@ -1,5 +1,6 @@
 import { findModel, MODEL_CATALOG, parseGpuSpec, type Quant } from '../core/plan/catalog';
 import { planMemoryFit } from '../core/plan/memoryFit';
+import { parseArgs } from './cliArgs';
 
 export const PLAN_HELP = `usage: deepseek-deploy plan --model M --gpus 8xH100-80GB [--quant fp8|awq|fp4] [--max-model-len N]
                            [--kv-cache-dtype auto|fp8] [--tp N] [--dp N] [--pp N] [--ep] [--dp-attention]
@@ -13,20 +14,15 @@ Models: ${MODEL_CATALOG.map((m) => m.id).join(', ')}
 const GiB = (x: number): string => `${x.toFixed(1)} GiB`;
 
 export function runPlan(argv: string[]): number {
-  const o: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(PLAN_HELP);
-      return 0;
-    }
-    if (a === '--json' || a === '--ep' || a === '--dp-attention') o[a.slice(2)] = true;
-    else if (/^--(model|gpus|quant|max-model-len|kv-cache-dtype|tp|dp|pp|gpu-memory-utilization)$/.test(a)) {
-      const v = argv[++i];
-      if (v === undefined) return fail(`${a} needs a value`);
-      o[a.slice(2)] = v;
-    } else return fail(`unknown option ${a}`);
+  const args = parseArgs(argv, { flags: ['--json', '--ep', '--dp-attention'], values: ['--model', '--gpus', '--quant', '--max-model-len', '--kv-cache-dtype', '--tp', '--dp', '--pp', '--gpu-memory-utilization'] });
+  if ('error' in args) return fail(args.error);
+  if (args.help) {
+    process.stdout.write(PLAN_HELP);
+    return 0;
   }
+  const o: Record<string, string | boolean> = {};
+  for (const [k, v] of args.values) o[k.slice(2)] = v;
+  for (const f of args.flags) o[f.slice(2)] = true;
   if (typeof o.model !== 'string' || typeof o.gpus !== 'string') return fail('--model and --gpus are required');
   let gpus;
   try {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { parseArgs } from './cliArgs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RemoteHosts, RemoteHostsOptions } from '../core/ssh/remoteHosts';
@@ -43,40 +44,30 @@ export function loadProfileArg(file: string | undefined, preset: string | undefi
 }
 
 export function runRender(argv: string[]): number {
-  let file: string | undefined;
-  let preset: string | undefined;
-  let yaml = false;
-  let gpus: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(RENDER_HELP);
-      return 0;
-    } else if (a === '--preset') preset = argv[++i];
-    else if (a === '--yaml') yaml = true;
-    else if (a === '--gpus') gpus = argv[++i];
-    else if (!a.startsWith('-') && !file) file = a;
-    else {
-      process.stderr.write(`deepseek-deploy render: unknown option ${a}\n\n${RENDER_HELP}`);
-      return 2;
-    }
+  const args = parseArgs(argv, { flags: ['--yaml'], values: ['--preset', '--gpus'], positionals: 1 });
+  if ('error' in args) {
+    process.stderr.write(`deepseek-deploy render: ${args.error}\n\n${RENDER_HELP}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(RENDER_HELP);
+    return 0;
+  }
+  const [file] = args.positionals;
+  const preset = args.values.get('--preset');
+  const yaml = args.flags.has('--yaml');
+  const gpus = args.values.get('--gpus');
+  if (!file && preset === undefined) {
+    process.stderr.write(`deepseek-deploy render: give a profile file or --preset ID\n\n${RENDER_HELP}`);
+    return 2;
   }
   try {
-    let profile;
-    if (preset !== undefined) {
-      const p = PRESETS.find((x) => x.id === preset);
-      if (!p) throw new Error(`unknown preset "${preset}"; run "deepseek-deploy presets"`);
-      if (yaml) {
-        process.stdout.write(`# ${p.title} (seed ${p.seed}, ${p.gpus})\n${stringify(p.profile)}`);
-        return 0;
-      }
-      profile = ProfileSchema.parse(p.profile);
-    } else if (file) {
-      profile = parseProfileYaml(fs.readFileSync(file, 'utf8'), file);
-    } else {
-      process.stderr.write(`deepseek-deploy render: give a profile file or --preset ID\n\n${RENDER_HELP}`);
-      return 2;
+    const p = yaml && preset !== undefined ? PRESETS.find((x) => x.id === preset) : undefined;
+    if (p) {
+      process.stdout.write(`# ${p.title} (seed ${p.seed}, ${p.gpus})\n${stringify(p.profile)}`);
+      return 0;
     }
+    const profile = loadProfileArg(file, preset);
     if (gpus) {
       const verdict = checkProfileFit(profile, parseGpuSpec(gpus));
       process.stdout.write(`# memory fit: ${verdict.summary}\n`);
@@ -104,41 +95,30 @@ request answer. It then keeps the SSH tunnel open until Ctrl-C (the server keeps
 interface Remote { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }
 
 export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv: string[], loadRemote: () => Remote): Promise<number> {
-  let file: string | undefined;
-  let preset: string | undefined;
-  let host: string | undefined;
-  let tokenEnv = 'HF_TOKEN';
-  let timeoutMin = 45;
-  let detach = false;
-  let follow = true;
-  let acceptNew = false;
-  const knownHosts: string[] = [];
-  let sshConfig: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(DEPLOY_HELP);
-      return 0;
-    } else if (a === '--preset') preset = val();
-    else if (a === '--host') host = val();
-    else if (a === '--hf-token-env') tokenEnv = val();
-    else if (a === '--timeout-min') timeoutMin = Number(val());
-    else if (a === '--detach') detach = true;
-    else if (a === '--no-follow') follow = false;
-    else if (a === '--accept-new') acceptNew = true;
-    else if (a === '--known-hosts') knownHosts.push(val());
-    else if (a === '--ssh-config') sshConfig = val();
-    else if (!a.startsWith('-') && !file) file = a;
-    else {
-      process.stderr.write(`deepseek-deploy ${cmd}: unknown option ${a}\n\n${DEPLOY_HELP}`);
-      return 2;
-    }
+  const args = parseArgs(argv, {
+    flags: ['--detach', '--no-follow', '--accept-new'],
+    values: ['--preset', '--host', '--hf-token-env', '--timeout-min', '--ssh-config'],
+    repeatable: ['--known-hosts'],
+    positionals: 1,
+  });
+  if ('error' in args) {
+    process.stderr.write(`deepseek-deploy ${cmd}: ${args.error}\n\n${DEPLOY_HELP}`);
+    return 2;
   }
+  if (args.help) {
+    process.stdout.write(DEPLOY_HELP);
+    return 0;
+  }
+  const [file] = args.positionals;
+  const preset = args.values.get('--preset');
+  const host = args.values.get('--host');
+  const tokenEnv = args.values.get('--hf-token-env') ?? 'HF_TOKEN';
+  const timeoutMin = Number(args.values.get('--timeout-min') ?? 45);
+  const detach = args.flags.has('--detach');
+  const follow = !args.flags.has('--no-follow');
+  const acceptNew = args.flags.has('--accept-new');
+  const knownHosts = args.lists.get('--known-hosts') ?? [];
+  const sshConfig = args.values.get('--ssh-config');
   let profile: Profile;
   try {
     profile = loadProfileArg(file, preset);

@@ -1,21 +1,49 @@
 // zod/mini: the same validation as full zod at a few KB, because this module is in the activation bundle.
 import * as z from 'zod/mini';
+import type { AnswerState, ChatMessage, ChatSettings, Conversation, MessageStats } from '../core/chat/conversation';
 
 /** Messages between the extension host and the chat webview. The host validates what the webview sends (zod). */
-export const EndpointSummary = z.object({
-  id: z.string(),
-  label: z.string(),
-  status: z.enum(['starting', 'ready', 'failed', 'stopped']),
-  simulated: z.boolean(),
-  detail: z.optional(z.string()),
-});
-export type EndpointSummary = z.infer<typeof EndpointSummary>;
+export interface EndpointSummary {
+  readonly id: string;
+  readonly label: string;
+  readonly status: 'starting' | 'ready' | 'failed' | 'stopped';
+  readonly simulated: boolean;
+  readonly model: string;
+  readonly detail?: string;
+}
 
-export type HostToChat = { type: 'state'; endpoints: EndpointSummary[] };
+export type HostToChat =
+  | { type: 'state'; endpoints: EndpointSummary[]; selectedEndpointId?: string; settings: ChatSettings; busy: boolean }
+  /** The whole transcript: after the ready handshake, New chat, Regenerate. */
+  | { type: 'conversation'; conversation: Conversation }
+  | { type: 'append'; message: ChatMessage }
+  /** Text appended to a streaming answer since the last post (the host posts at most one of these per frame). */
+  | { type: 'delta'; id: string; reasoning: string; content: string; thought?: { ms: number; tokens: number } }
+  | { type: 'finish'; id: string; state: AnswerState; error?: string; stats?: MessageStats }
+  | { type: 'image'; src: string; dataUrl?: string; error?: string };
+
+const settingsPatch = z.object({
+  temperature: z.optional(z.number().check(z.minimum(0), z.maximum(2))),
+  topP: z.optional(z.number().check(z.gt(0), z.maximum(1))),
+  maxTokens: z.optional(z.int().check(z.minimum(1), z.maximum(1_000_000))),
+  systemPrompt: z.optional(z.string().check(z.maxLength(100_000))),
+});
 
 export const ChatToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   z.object({ type: z.literal('rendered'), endpointCount: z.int().check(z.minimum(0)) }),
   z.object({ type: z.literal('launchServer') }),
+  z.object({ type: z.literal('send'), text: z.string().check(z.minLength(1), z.maxLength(1_000_000)) }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('regenerate') }),
+  z.object({ type: z.literal('newChat') }),
+  z.object({ type: z.literal('exportMarkdown') }),
+  z.object({ type: z.literal('sendPromptsFile') }),
+  z.object({ type: z.literal('addEndpoint') }),
+  z.object({ type: z.literal('selectEndpoint'), id: z.string().check(z.maxLength(1000)) }),
+  z.object({ type: z.literal('updateSettings'), settings: settingsPatch }),
+  z.object({ type: z.literal('openLink'), href: z.string().check(z.maxLength(8192)) }),
+  z.object({ type: z.literal('copy'), text: z.string().check(z.maxLength(10_000_000)) }),
+  z.object({ type: z.literal('loadImage'), src: z.string().check(z.maxLength(8192)) }),
 ]);
 export type ChatToHost = z.infer<typeof ChatToHost>;

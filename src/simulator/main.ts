@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { CannedReply } from './requestPlan';
 import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from './engineArgs';
 import { joinHead, parseDistInitAddr, waitForWorkers } from './multiNode';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
@@ -28,8 +30,27 @@ Sim options:
   --fail-rate P          share of requests that fail: HTTP 500, or mid-stream {"error": …} then [DONE]
   --disconnect-rate P    share of streams cut mid-answer
   --seed N               deterministic text and timing (default 0)
+  --replies FILE         scripted answers: JSON [{"match": "text in the last user message", "reasoning": "…", "answer": "…"}]
   --expose-timing        add GET /_simulator/timing (token lateness against schedule, CPU); off so routes match the engine
 `;
+
+function readReplies(file: string | undefined): CannedReply[] {
+  if (!file) throw new Error('--replies needs a JSON file');
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`--replies ${file}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(v)) throw new Error(`--replies ${file}: expected a JSON array of {match, reasoning?, answer}`);
+  return v.map((r: unknown, i) => {
+    const o = r as Partial<CannedReply> | null;
+    if (!o || typeof o.match !== 'string' || typeof o.answer !== 'string' || (o.reasoning !== undefined && typeof o.reasoning !== 'string')) {
+      throw new Error(`--replies ${file}: item ${i} needs string "match" and "answer" (and optional string "reasoning")`);
+    }
+    return { match: o.match, answer: o.answer, reasoning: o.reasoning };
+  });
+}
 
 function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string; gpus: string; nodes: number } {
   const o = { speed: 1, startupSpeed: NaN, failRate: 0, disconnectRate: 0, seed: 0, exposeTiming: false, gpus: '8xH200-141GB', nodes: 1 } as SimOptions & { engineVersion?: string; gpus: string; nodes: number; startupSpeed: number };
@@ -54,6 +75,7 @@ function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string;
       case '--disconnect-rate': m.disconnectRate = num(f, v, 0, 1); i++; break;
       case '--seed': m.seed = num(f, v, 0); i++; break;
       case '--expose-timing': m.exposeTiming = true; break;
+      case '--replies': m.replies = readReplies(v); i++; break;
       default: throw new Error(`unknown simulator option ${f} (engine flags go after "--")`);
     }
   }

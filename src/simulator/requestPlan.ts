@@ -20,7 +20,12 @@ export interface PlanInput {
   readonly chat: boolean;
   readonly reasoningModel: boolean;
   readonly emitsOpeningThink: boolean;
+  /** A scripted reply (`--replies`): its reasoning and answer replace the generated text. */
+  readonly canned?: CannedReply;
 }
+
+/** One entry of a `--replies` file: used when the last user message contains `match`. */
+export interface CannedReply { readonly match: string; readonly reasoning?: string; readonly answer: string }
 
 const pieceCache = new Map<string, string[]>();
 /** Tokenizes each distinct part once; the generator reuses a few dozen sentences, and this runs on every request. */
@@ -41,16 +46,18 @@ function piecesOf(tok: SimTokenizer, parts: readonly string[]): string[] {
 export function planResponse(tok: SimTokenizer, p: PlanInput): RequestPlan {
   const tokens: PlannedToken[] = [];
   if (p.chat) {
-    const g = generateText(p.seed, p.reasoningModel);
+    const gen = generateText(p.seed, p.reasoningModel);
+    // A scripted reply goes through the same tokenizer and parser path as generated text: only the words differ.
+    const g = p.canned ? { reasoningParts: p.canned.reasoning ? [p.canned.reasoning] : [], answerParts: [p.canned.answer] } : gen;
     if (p.reasoningModel) {
       if (p.emitsOpeningThink) {
         tokens.push({ text: SPECIAL.thinkOpen.text, parsed: 'none' }, { text: '\n', parsed: 'none' });
       }
-      for (const piece of piecesOf(tok, g.reasoningParts)) tokens.push({ text: piece, parsed: 'reasoning' });
+      for (const piece of p.canned ? tok.pieces(g.reasoningParts.join('')) : piecesOf(tok, g.reasoningParts)) tokens.push({ text: piece, parsed: 'reasoning' });
       tokens.push({ text: SPECIAL.thinkClose.text, parsed: 'none' });
       tokens.push({ text: '\n', parsed: 'content' }, { text: '\n', parsed: 'content' });
     }
-    for (const piece of piecesOf(tok, g.answerParts)) tokens.push({ text: piece, parsed: 'content' });
+    for (const piece of p.canned ? tok.pieces(p.canned.answer) : piecesOf(tok, g.answerParts)) tokens.push({ text: piece, parsed: 'content' });
   } else {
     for (const piece of piecesOf(tok, generateText(p.seed, false).answerParts)) tokens.push({ text: piece, parsed: 'content' });
   }

@@ -9,6 +9,7 @@ import { EngineClock } from './engineClock';
 import { planResponse, requestSeed, type PlannedToken } from './requestPlan';
 import { applyChatTemplate, SimTokenizer, type ChatMessageIn } from './tokenizer';
 import { mulberry32 } from './textGen';
+import type { CannedReply } from './requestPlan';
 import { renderMetrics, ServerCounters } from './metrics';
 import { SseWriter } from './sseWriter';
 import { Admission } from './admission';
@@ -23,6 +24,8 @@ export interface SimOptions {
   readonly seed: number;
   /** Adds GET /_simulator/timing; off by default so the routes are exactly the engine's. */
   readonly exposeTiming?: boolean;
+  /** Scripted replies (`--replies FILE`), for demos and tests that need exact model output. */
+  readonly replies?: readonly CannedReply[];
 }
 
 export interface ServerContext {
@@ -136,10 +139,17 @@ export function createSimServer(ctx: ServerContext): http.Server {
     // the token clock of the streams already running (see Admission).
     const { prompts, plans, stream, injectFailure, includeUsage, continuousUsage, useParser } = await admission.run(() => {
       let prompts: { text: string; ids: number[] }[];
+      let canned: CannedReply | undefined;
       if (chat) {
         if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, 'messages: field required and must be a non-empty list');
         const text = applyChatTemplate(body.messages as ChatMessageIn[], ctx.reasoningModel && !ctx.emitsOpeningThink);
         prompts = [{ text, ids: tok.encode(text) }];
+        if (ctx.sim.replies?.length) {
+          const users = (body.messages as ChatMessageIn[]).filter((m) => m.role === 'user');
+          const last = users.length ? users[users.length - 1].content : '';
+          const said = typeof last === 'string' ? last : JSON.stringify(last);
+          canned = ctx.sim.replies.find((r) => said.includes(r.match));
+        }
       } else {
         const p = body.prompt;
         const list: unknown[] = typeof p === 'string' ? [p] : Array.isArray(p) && p.length > 0 && p.every((x) => typeof x === 'number') ? [p] : Array.isArray(p) ? p : [];
@@ -171,6 +181,7 @@ export function createSimServer(ctx: ServerContext): http.Server {
           chat,
           reasoningModel: chat && ctx.reasoningModel,
           emitsOpeningThink: ctx.emitsOpeningThink,
+          canned,
         }),
       );
       return { prompts, plans, stream, injectFailure, includeUsage, continuousUsage, useParser };
@@ -347,7 +358,10 @@ export function createSimServer(ctx: ServerContext): http.Server {
       sendError(res, 503, 'Server is starting');
       return;
     }
-    if (path === '/v1/models' && req.method === 'GET') return sendJson(res, 200, models());
+    if (path === '/v1/models' && req.method === 'GET') {
+      res.setHeader('x-deepseek-simulated', '1'); // lets "Add Endpoint…" label a simulator as one
+      return sendJson(res, 200, models());
+    }
     if (path === '/version' && req.method === 'GET') return sendJson(res, 200, { version: ctx.dialect.version, simulator: `deepseek-deploy ${ctx.simulatorVersion}` });
     if (path === '/metrics' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });

@@ -3,6 +3,9 @@ import { EndpointStore } from '../core/endpoints/endpointStore';
 import { HostsTreeProvider } from './views/hostsTreeProvider';
 import { EndpointsTreeProvider } from './views/endpointsTreeProvider';
 import { ChatViewProvider } from './panels/chatViewProvider';
+import { ChatSession } from './chat/chatSession';
+import { CustomEndpoints } from './chat/customEndpoints';
+import { sendPromptsFileCommand } from './commands/sendPromptsFile';
 import { LaunchedServers } from './launchedServers';
 import { launchServerCommand } from './commands/launchServer';
 import { benchmarkEndpointCommand } from './commands/benchmarkEndpoint';
@@ -18,6 +21,7 @@ export interface DeepSeekApi {
   readonly hosts: HostsTreeProvider;
   readonly remote: RemoteAccess;
   readonly chat: ChatViewProvider;
+  readonly chatSession: ChatSession;
   readonly activationMs: number;
 }
 
@@ -30,9 +34,24 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   const hostsView = vscode.window.createTreeView('deepseek.hosts', { treeDataProvider: hosts, showCollapseAll: true });
   hosts.setVisible(hostsView.visible);
   const servers = new LaunchedServers(context.extensionUri, endpoints);
-  const chat = new ChatViewProvider(context.extensionUri, endpoints);
+  const custom = new CustomEndpoints(context, endpoints);
+  const chatSession = new ChatSession(context, endpoints, custom);
+  const chat = new ChatViewProvider(context.extensionUri, chatSession);
   const benchOut = vscode.window.createOutputChannel('DeepSeek Benchmarks');
   context.subscriptions.push(
+    chatSession,
+    endpoints.onDidChange(() => chatSession.postState()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('deepseek.chat') && chatSession.postState()),
+    vscode.commands.registerCommand('deepseek.openChatPanel', () => void chat.openPanel()),
+    vscode.commands.registerCommand('deepseek.addEndpoint', (args?: { baseUrl?: string; apiKey?: string; model?: string }) => custom.add(args)),
+    vscode.commands.registerCommand('deepseek.removeEndpoint', (e?: { id: string }) => e && custom.remove(e.id)),
+    vscode.commands.registerCommand('deepseek.newChat', () => chatSession.newChat()),
+    vscode.commands.registerCommand('deepseek.exportChat', async () => {
+      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: chatSession.markdown() });
+      await vscode.window.showTextDocument(doc);
+      return doc;
+    }),
+    vscode.commands.registerCommand('deepseek.sendPromptsFile', sendPromptsFileCommand(endpoints, custom, () => chatSession.selectedEndpointId)),
     servers,
     benchOut,
     sshLog,
@@ -55,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
       else await context.secrets.store(HF_TOKEN_SECRET, value);
     }),
   );
-  return { endpoints, hosts, remote, chat, activationMs: performance.now() - t0 };
+  return { endpoints, hosts, remote, chat, chatSession, activationMs: performance.now() - t0 };
 }
 
 export function deactivate(): void {

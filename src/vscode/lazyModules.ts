@@ -4,9 +4,9 @@ import * as path from 'node:path';
  * Heavy parts live in their own bundles (build.mjs) and load on first use, keeping the activation bundle small.
  * The computed path stops esbuild from inlining them.
  */
-export function loadOpenAIClient(): typeof import('../core/openai/chatStream') {
+export function loadOpenAIClient(): typeof import('../core/openai/clientBundle') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
-  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/chatStream');
+  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/clientBundle');
 }
 
 export function loadRemoteModule(): typeof import('../core/ssh/remoteHosts') {

@@ -11,6 +11,10 @@ export interface StreamResult {
   readonly promptTokens?: number;
   readonly finishReason?: string;
   readonly simulated: boolean;
+  /** Chunks that carried reasoning (a token each on vLLM and SGLang). */
+  readonly reasoningTokens: number;
+  /** From sending to the first answer text; undefined when no answer text came. */
+  readonly thoughtMs?: number;
 }
 
 /**
@@ -36,8 +40,12 @@ interface Chunk { choices?: ChunkChoice[]; usage?: { completion_tokens?: number;
 export async function streamChat(opts: {
   baseUrl: string;
   model: string;
-  prompt: string;
+  /** One user turn, or the whole conversation (see core/chat/conversation.requestMessages). */
+  prompt?: string;
+  messages?: readonly { role: 'system' | 'user' | 'assistant'; content: string }[];
   maxTokens: number;
+  temperature?: number;
+  topP?: number;
   apiKey?: string;
   signal?: AbortSignal;
   dispatcher?: Dispatcher;
@@ -52,7 +60,15 @@ export async function streamChat(opts: {
   const res = await request(`${opts.baseUrl.replace(/\/$/, '')}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
-    body: JSON.stringify({ model: opts.model, messages: [{ role: 'user', content: opts.prompt }], max_tokens: opts.maxTokens, stream: true, stream_options: { include_usage: true } }),
+    body: JSON.stringify({
+      model: opts.model,
+      messages: opts.messages ?? [{ role: 'user', content: opts.prompt ?? '' }],
+      max_tokens: opts.maxTokens,
+      ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
+      ...(opts.topP !== undefined ? { top_p: opts.topP } : {}),
+      stream: true,
+      stream_options: { include_usage: true },
+    }),
     signal: opts.signal,
     dispatcher: opts.dispatcher,
   }).catch((e: unknown) => {
@@ -76,6 +92,8 @@ export async function streamChat(opts: {
   let last = st;
   let usage: Chunk['usage'];
   let finishReason: string | undefined;
+  let reasoningTokens = 0;
+  let thoughtMs: number | undefined;
   const handle = (data: string): void => {
     if (data === '[DONE]') return;
     const c = JSON.parse(data) as Chunk;
@@ -87,6 +105,8 @@ export async function streamChat(opts: {
       const ch = c.choices[0];
       if (ch.delta) {
         const d = split.push(ch.delta);
+        if (d.reasoning) reasoningTokens++;
+        if (d.content && thoughtMs === undefined) thoughtMs = now - st;
         if (d.reasoning || d.content) opts.onDelta?.(d);
       }
       finishReason = ch.finish_reason ?? finishReason;
@@ -107,6 +127,7 @@ export async function streamChat(opts: {
     throw new OpenAIError(`The stream broke: ${(e as Error).message}`, undefined, 'stream', partial());
   }
   const tail = split.end();
+  if (tail.content && thoughtMs === undefined) thoughtMs = last - st;
   if (tail.reasoning || tail.content) opts.onDelta?.(tail);
   if (ttft < 0) throw new OpenAIError('Never received a valid chunk to calculate TTFT.', undefined, 'stream');
   if (!sawDone) throw new OpenAIError('The stream ended without [DONE] (connection cut).', undefined, 'stream', partial());
@@ -121,5 +142,7 @@ export async function streamChat(opts: {
     promptTokens: usage?.prompt_tokens,
     finishReason,
     simulated: res.headers['x-deepseek-simulated'] === '1',
+    reasoningTokens,
+    thoughtMs,
   };
 }

@@ -18,7 +18,7 @@ export class EndpointsTreeProvider implements vscode.TreeDataProvider<Endpoint> 
     item.tooltip = new vscode.MarkdownString(`**${e.label}**\n\n${e.baseUrl}\n\nmodel: \`${e.model}\`${e.detail ? `\n\n${e.detail}` : ''}`);
     item.iconPath = new vscode.ThemeIcon(ICONS[e.status]);
     // "endpoint…" enables "Benchmark this endpoint"; ".launched" adds "Stop Server" for servers we started.
-    item.contextValue = e.launched && e.status !== 'stopped' ? 'endpoint.launched' : 'endpoint';
+    item.contextValue = e.launched && e.status !== 'stopped' ? 'endpoint.launched' : e.id.startsWith('url:') ? 'endpoint.url' : 'endpoint';
     return item;
   }
 

@@ -1,0 +1,261 @@
+import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
+import type { EndpointStore } from '../../core/endpoints/endpointStore';
+import { conversationToMarkdown, requestMessages, titleFrom, type AssistantMessage, type Conversation, type MessageStats } from '../../core/chat/conversation';
+import type { HostToChat } from '../../protocol/chatProtocol';
+import type { OpenAIError } from '../../core/openai/chatStream';
+import { loadOpenAIClient } from '../lazyModules';
+import { readChatSettings } from './chatSettings';
+import type { CustomEndpoints } from './customEndpoints';
+
+const CONVERSATION_KEY = 'deepseek.chat.conversation';
+const ARCHIVE_KEY = 'deepseek.chat.archive';
+const SELECTED_KEY = 'deepseek.chat.endpoint';
+/** The host posts streamed text at most this often: one post per frame at 60 Hz. */
+const FRAME_MS = 16;
+const PERSIST_MS = 1000;
+
+/**
+ * The conversation, the request in flight and the webviews showing them (the sidebar view and any editor panels).
+ * Persisted in workspace state, so a window reload shows the same transcript from storage.
+ */
+export class ChatSession implements vscode.Disposable {
+  private conv: Conversation;
+  private readonly webviews = new Set<vscode.Webview>();
+  private inflight: { id: string; abort: AbortController } | undefined;
+  private pending: { id: string; reasoning: string; content: string; thought?: { ms: number; tokens: number } } | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private persistTimer: NodeJS.Timeout | undefined;
+  private readonly finishedListeners = new Set<(m: AssistantMessage) => void>();
+
+  constructor(private readonly context: vscode.ExtensionContext, private readonly store: EndpointStore, private readonly custom: CustomEndpoints) {
+    const saved = context.workspaceState.get<Conversation>(CONVERSATION_KEY);
+    this.conv = saved ?? newConversation();
+    // An answer that was streaming when the window went away is kept as a stopped partial answer.
+    for (const m of this.conv.messages) {
+      if (m.role === 'assistant' && m.state === 'streaming') {
+        m.state = 'stopped';
+        m.error = 'Interrupted: the window was reloaded or closed.';
+      }
+    }
+  }
+
+  get conversation(): Conversation {
+    return this.conv;
+  }
+  get busy(): boolean {
+    return this.inflight !== undefined;
+  }
+  get selectedEndpointId(): string | undefined {
+    const id = this.context.workspaceState.get<string>(SELECTED_KEY);
+    const ready = this.store.list().filter((e) => e.status === 'ready');
+    return ready.find((e) => e.id === id)?.id ?? ready[ready.length - 1]?.id;
+  }
+
+  async selectEndpoint(id: string): Promise<void> {
+    await this.context.workspaceState.update(SELECTED_KEY, id);
+    this.postState();
+  }
+
+  onDidFinish(l: (m: AssistantMessage) => void): vscode.Disposable {
+    this.finishedListeners.add(l);
+    return new vscode.Disposable(() => this.finishedListeners.delete(l));
+  }
+
+  attach(webview: vscode.Webview): vscode.Disposable {
+    this.webviews.add(webview);
+    return new vscode.Disposable(() => this.webviews.delete(webview));
+  }
+
+  /** After a webview's ready handshake: everything it needs to draw from scratch. */
+  hello(webview: vscode.Webview): void {
+    void webview.postMessage(this.stateMessage());
+    void webview.postMessage({ type: 'conversation', conversation: this.conv } satisfies HostToChat);
+  }
+
+  postState(): void {
+    this.broadcast(this.stateMessage());
+  }
+
+  private stateMessage(): HostToChat {
+    return {
+      type: 'state',
+      endpoints: this.store.list().map((e) => ({ id: e.id, label: e.label, status: e.status, simulated: e.simulated, model: e.model, detail: e.detail })),
+      selectedEndpointId: this.selectedEndpointId,
+      settings: readChatSettings(),
+      busy: this.busy,
+    };
+  }
+
+  private broadcast(msg: HostToChat): void {
+    for (const w of this.webviews) void w.postMessage(msg);
+  }
+
+  /** Sends a user turn and streams the answer. Resolves when the answer is finished, stopped or failed. */
+  async send(text: string): Promise<AssistantMessage | undefined> {
+    if (this.inflight) return undefined;
+    const user = { id: randomUUID(), role: 'user' as const, text, at: Date.now() };
+    if (this.conv.messages.length === 0) this.conv.title = titleFrom(text);
+    this.conv.messages.push(user);
+    this.broadcast({ type: 'append', message: user });
+    return this.answer();
+  }
+
+  /** Drops the last answer (finished, stopped or failed) and asks again. */
+  async regenerate(): Promise<AssistantMessage | undefined> {
+    if (this.inflight) return undefined;
+    const last = this.conv.messages[this.conv.messages.length - 1];
+    if (last?.role === 'assistant') {
+      this.conv.messages.pop();
+      this.broadcast({ type: 'conversation', conversation: this.conv });
+    }
+    if (this.conv.messages[this.conv.messages.length - 1]?.role !== 'user') return undefined;
+    return this.answer();
+  }
+
+  stop(): void {
+    this.inflight?.abort.abort();
+  }
+
+  async newChat(): Promise<void> {
+    if (this.inflight) return;
+    if (this.conv.messages.length) {
+      const archive = this.context.workspaceState.get<Conversation[]>(ARCHIVE_KEY, []);
+      await this.context.workspaceState.update(ARCHIVE_KEY, [this.conv, ...archive].slice(0, 50));
+    }
+    this.conv = newConversation();
+    await this.persist();
+    this.broadcast({ type: 'conversation', conversation: this.conv });
+  }
+
+  markdown(): string {
+    return conversationToMarkdown(this.conv);
+  }
+
+  private async answer(): Promise<AssistantMessage | undefined> {
+    const ep = this.store.get(this.selectedEndpointId ?? '');
+    const settings = readChatSettings();
+    const msg: AssistantMessage = {
+      id: randomUUID(),
+      role: 'assistant',
+      reasoning: '',
+      content: '',
+      state: 'streaming',
+      model: ep?.model ?? 'no endpoint',
+      endpointLabel: ep?.label ?? 'none',
+      simulated: ep?.simulated ?? false,
+      at: Date.now(),
+    };
+    const wire = requestMessages(this.conv, settings, msg.model);
+    this.conv.messages.push(msg);
+    this.broadcast({ type: 'append', message: msg });
+    if (!ep) {
+      this.finish(msg, 'failed', 'No ready endpoint. Launch a server or add an endpoint first.');
+      return msg;
+    }
+    const abort = new AbortController();
+    this.inflight = { id: msg.id, abort };
+    this.postState();
+    const t0 = performance.now();
+    let reasoningTokens = 0;
+    let thoughtSent = false;
+    try {
+      const apiKey = ep.launched ? undefined : await this.custom.apiKey(ep.id);
+      const r = await loadOpenAIClient().streamChat({
+        baseUrl: ep.baseUrl,
+        model: ep.model,
+        messages: wire,
+        maxTokens: settings.maxTokens,
+        temperature: settings.temperature,
+        topP: settings.topP,
+        apiKey,
+        signal: abort.signal,
+        onDelta: (d) => {
+          msg.reasoning += d.reasoning;
+          msg.content += d.content;
+          if (d.reasoning) reasoningTokens++;
+          let thought: { ms: number; tokens: number } | undefined;
+          if (d.content && !thoughtSent && msg.reasoning) {
+            thoughtSent = true;
+            thought = { ms: performance.now() - t0, tokens: reasoningTokens };
+          }
+          this.queueDelta(msg.id, d.reasoning, d.content, thought);
+        },
+      });
+      const out = r.completionTokens;
+      const stats: MessageStats = {
+        ttftMs: r.ttftMs,
+        e2eMs: r.e2eMs,
+        promptTokens: r.promptTokens,
+        completionTokens: out,
+        reasoningTokens: r.reasoningTokens,
+        thoughtMs: r.thoughtMs,
+        tokensPerSecond: out && out > 1 && r.e2eMs > r.ttftMs ? ((out - 1) * 1000) / (r.e2eMs - r.ttftMs) : undefined,
+        finishReason: r.finishReason,
+      };
+      msg.reasoning = r.reasoning;
+      msg.content = r.content;
+      this.finish(msg, 'done', undefined, stats);
+    } catch (e) {
+      const err = e as OpenAIError;
+      if (err.partial) {
+        // The error carries what the parser had; the webview already shows the same text.
+        msg.reasoning = err.partial.reasoning || msg.reasoning;
+        msg.content = err.partial.content || msg.content;
+      }
+      if (err.kind === 'aborted' || abort.signal.aborted) this.finish(msg, 'stopped');
+      else this.finish(msg, 'failed', err.message);
+    }
+    return msg;
+  }
+
+  private queueDelta(id: string, reasoning: string, content: string, thought?: { ms: number; tokens: number }): void {
+    if (this.pending && this.pending.id === id) {
+      this.pending.reasoning += reasoning;
+      this.pending.content += content;
+      this.pending.thought ??= thought;
+    } else {
+      this.flushDelta();
+      this.pending = { id, reasoning, content, thought };
+    }
+    this.flushTimer ??= setTimeout(() => this.flushDelta(), FRAME_MS);
+    this.persistTimer ??= setTimeout(() => {
+      this.persistTimer = undefined;
+      void this.persist();
+    }, PERSIST_MS);
+  }
+
+  private flushDelta(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const p = this.pending;
+    this.pending = undefined;
+    if (p && (p.reasoning || p.content || p.thought)) this.broadcast({ type: 'delta', ...p });
+  }
+
+  private finish(msg: AssistantMessage, state: AssistantMessage['state'], error?: string, stats?: MessageStats): void {
+    this.flushDelta();
+    msg.state = state;
+    msg.error = error;
+    msg.stats = stats;
+    this.inflight = undefined;
+    this.broadcast({ type: 'finish', id: msg.id, state, error, stats });
+    this.postState();
+    void this.persist();
+    for (const l of this.finishedListeners) l(msg);
+  }
+
+  private async persist(): Promise<void> {
+    await this.context.workspaceState.update(CONVERSATION_KEY, this.conv);
+  }
+
+  dispose(): void {
+    this.inflight?.abort.abort();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+  }
+}
+
+function newConversation(): Conversation {
+  return { id: randomUUID(), title: 'New chat', createdAt: Date.now(), messages: [] };
+}

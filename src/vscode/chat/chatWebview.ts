@@ -1,0 +1,111 @@
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { ChatToHost, type HostToChat } from '../../protocol/chatProtocol';
+import { loadOpenAIClient } from '../lazyModules';
+import type { ChatSession } from './chatSession';
+import { updateChatSettings } from './chatSettings';
+
+/**
+ * The chat page under a strict CSP: scripts only with this load's nonce, styles only from our files, images only ours
+ * or data: (remote images reach it as data: URLs the host fetched after a click), no connections at all.
+ */
+export function chatHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'chat.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'chat.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+    "connect-src 'none'",
+    "frame-src 'none'",
+    "form-action 'none'",
+    "base-uri 'none'",
+  ].join('; ');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style.toString()}"><title>DeepSeek Chat</title></head>
+<body><main id="app" class="chat"></main><script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
+}
+
+export function chatWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')] };
+}
+
+const LINK_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
+
+/** Handles one webview's messages. Everything from the webview is validated: it renders untrusted model output. */
+export function wireChatWebview(webview: vscode.Webview, session: ChatSession, onRendered: (endpointCount: number) => void): vscode.Disposable {
+  const subs = [session.attach(webview)];
+  subs.push(
+    webview.onDidReceiveMessage(async (raw: unknown) => {
+      const parsed = ChatToHost.safeParse(raw);
+      if (!parsed.success) return;
+      const msg = parsed.data;
+      switch (msg.type) {
+        case 'ready':
+          return session.hello(webview);
+        case 'rendered':
+          return onRendered(msg.endpointCount);
+        case 'launchServer':
+          return void vscode.commands.executeCommand('deepseek.launchServer');
+        case 'send':
+          return void session.send(msg.text);
+        case 'stop':
+          return session.stop();
+        case 'regenerate':
+          return void session.regenerate();
+        case 'newChat':
+          return session.newChat();
+        case 'exportMarkdown':
+          return void vscode.commands.executeCommand('deepseek.exportChat');
+        case 'sendPromptsFile':
+          return void vscode.commands.executeCommand('deepseek.sendPromptsFile');
+        case 'addEndpoint': {
+          const id = await vscode.commands.executeCommand<string | undefined>('deepseek.addEndpoint');
+          if (id) await session.selectEndpoint(id);
+          return;
+        }
+        case 'selectEndpoint':
+          return session.selectEndpoint(msg.id);
+        case 'updateSettings':
+          await updateChatSettings(msg.settings);
+          return session.postState();
+        case 'copy':
+          return void vscode.env.clipboard.writeText(msg.text);
+        case 'openLink':
+          return openLinkAfterConfirm(msg.href);
+        case 'loadImage': {
+          let reply: HostToChat;
+          try {
+            reply = { type: 'image', src: msg.src, dataUrl: await loadOpenAIClient().fetchImageDataUrl(msg.src) };
+          } catch (e) {
+            reply = { type: 'image', src: msg.src, error: (e as Error).message };
+          }
+          return void webview.postMessage(reply);
+        }
+      }
+    }),
+  );
+  return vscode.Disposable.from(...subs);
+}
+
+/** Links in model output open only in the user's browser, only for http(s)/mailto, and only after they saw the URL. */
+async function openLinkAfterConfirm(href: string): Promise<void> {
+  let uri: URL;
+  try {
+    uri = new URL(href);
+  } catch {
+    void vscode.window.showWarningMessage(`DeepSeek: not opening "${href.slice(0, 200)}": not an absolute URL.`);
+    return;
+  }
+  if (!LINK_SCHEMES.has(uri.protocol)) {
+    void vscode.window.showWarningMessage(`DeepSeek: not opening a ${uri.protocol} link from model output.`);
+    return;
+  }
+  const pick = await vscode.window.showWarningMessage('Open a link from the model\'s answer?', { modal: true, detail: uri.toString() }, 'Open Link');
+  if (pick === 'Open Link') await vscode.env.openExternal(vscode.Uri.parse(uri.toString(), true));
+}

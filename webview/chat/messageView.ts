@@ -1,0 +1,112 @@
+import type MarkdownIt from 'markdown-it';
+import { formatStats, thoughtHeader, type AnswerState, type AssistantMessage, type ChatMessage, type MessageStats } from '../../src/core/chat/conversation';
+import { StreamingMarkdown } from './streamingMarkdown';
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** One assistant answer: a collapsible reasoning block and the answer, both streaming markdown. */
+export class AnswerView {
+  readonly el: HTMLElement;
+  private readonly details: HTMLDetailsElement;
+  private readonly summary: HTMLElement;
+  private readonly reasoning: StreamingMarkdown;
+  private readonly answer: StreamingMarkdown;
+  private readonly stats: HTMLElement;
+  private readonly mark: HTMLElement;
+  private readonly actions: HTMLElement;
+  private answerStarted = false;
+  state: AnswerState;
+
+  constructor(md: MarkdownIt, readonly msg: AssistantMessage) {
+    this.state = msg.state;
+    this.el = el('article', 'msg assistant');
+    this.el.dataset.id = msg.id;
+    const head = el('header', 'msg-head', `${msg.model}${msg.simulated ? ' · simulated' : ''}`);
+    this.details = el('details', 'reasoning');
+    this.summary = el('summary', '', 'Thinking…');
+    this.reasoning = new StreamingMarkdown(md, 'reasoning-body');
+    this.details.append(this.summary, this.reasoning.el);
+    this.details.hidden = true;
+    this.answer = new StreamingMarkdown(md, 'answer');
+    const foot = el('footer', 'msg-foot');
+    this.stats = el('span', 'stats');
+    this.mark = el('span', 'mark');
+    this.actions = el('span', 'actions');
+    foot.append(this.stats, this.mark, this.actions);
+    this.el.append(head, this.details, this.answer.el, foot);
+    this.append(msg.reasoning, msg.content);
+    if (msg.state !== 'streaming') {
+      if (msg.stats?.thoughtMs !== undefined && msg.reasoning) this.thought(msg.stats.thoughtMs, msg.stats.reasoningTokens);
+      this.finish(msg.state, msg.error, msg.stats);
+    } else {
+      this.el.classList.add('streaming');
+    }
+    this.flush();
+  }
+
+  append(reasoning: string, content: string): void {
+    if (reasoning) {
+      if (this.details.hidden) {
+        this.details.hidden = false;
+        this.details.open = true;
+      }
+      this.reasoning.append(reasoning);
+    }
+    if (content) {
+      this.answer.append(content);
+      if (!this.answerStarted) {
+        this.answerStarted = true;
+        this.details.open = false; // the answer started: fold the reasoning away
+      }
+    }
+  }
+
+  /** The answer began after `ms` of reasoning. */
+  thought(ms: number, tokens: number): void {
+    this.summary.textContent = thoughtHeader(ms, tokens);
+    this.details.open = false;
+  }
+
+  flush(): void {
+    this.reasoning.flush();
+    this.answer.flush();
+  }
+
+  finish(state: AnswerState, error?: string, stats?: MessageStats): void {
+    this.state = state;
+    this.el.classList.remove('streaming');
+    this.el.classList.add(`state-${state}`);
+    this.flush();
+    if (stats) this.stats.textContent = formatStats(stats);
+    if (!this.answerStarted && !this.details.hidden) this.summary.textContent = state === 'done' ? 'Reasoning (no answer)' : 'Thinking (interrupted)';
+    if (state === 'stopped') this.mark.textContent = 'Stopped · partial answer';
+    if (state === 'failed') {
+      const err = el('div', 'error', error ?? 'The request failed.');
+      err.setAttribute('role', 'alert');
+      this.el.insertBefore(err, this.el.lastElementChild);
+      this.mark.textContent = this.answer.textLength || this.reasoning.textLength ? 'Failed · partial answer kept' : 'Failed';
+    }
+  }
+
+  /** Only the last answer offers Regenerate (Retry after a failure or stop). */
+  setLast(isLast: boolean): void {
+    this.actions.replaceChildren();
+    if (!isLast || this.state === 'streaming') return;
+    const b = el('button', 'regenerate', this.state === 'done' ? 'Regenerate' : 'Retry');
+    b.type = 'button';
+    b.dataset.action = 'regenerate';
+    this.actions.append(b);
+  }
+}
+
+export function userView(msg: ChatMessage & { role: 'user' }): HTMLElement {
+  const a = el('article', 'msg user');
+  a.dataset.id = msg.id;
+  a.append(el('div', 'user-text', msg.text)); // textContent: never parsed
+  return a;
+}

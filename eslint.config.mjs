@@ -33,4 +33,6 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  // Playwright scripts pass functions that run inside the page or a webview.
+  { files: ['test/ui/**/*.js', 'test/infra/bench-chat*.js'], languageOptions: { globals: { document: 'readonly', window: 'readonly', requestAnimationFrame: 'readonly', MessageEvent: 'readonly', PerformanceObserver: 'readonly' } } },
 );

@@ -56,6 +56,10 @@ echo "== tier ui: Playwright drives the workbench (screenshots in test-results/)
 node test/ui/workbench.ui.js 2>&1 | tee "$LOGS/ui.log"; rc=${PIPESTATUS[0]}
 tier ui "$(num '[0-9]+ passed' "$LOGS/ui.log")" "$(num '[0-9]+ failed' "$LOGS/ui.log")" $rc
 
+echo "== tier chatui: Playwright drives the chat webview against the simulator (XSS corpus, Stop, reload; screenshots)"
+node test/ui/chat.ui.js 2>&1 | tee "$LOGS/chatui.log"; rc=${PIPESTATUS[0]}
+tier chatui "$(num '[0-9]+ passed' "$LOGS/chatui.log")" "$(num '[0-9]+ failed' "$LOGS/chatui.log")" $rc
+
 bash test/infra/slurm-down.sh
 bash test/infra/docker-down.sh
 bash test/infra/ssh-down.sh

@@ -40,7 +40,7 @@ function readReplies(file: string | undefined): CannedReply[] {
   try {
     v = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`--replies ${file}: ${(e as Error).message}`);
+    throw new Error(`--replies ${file}: ${(e as Error).message}`, { cause: e });
   }
   if (!Array.isArray(v)) throw new Error(`--replies ${file}: expected a JSON array of {match, reasoning?, answer}`);
   return v.map((r: unknown, i) => {

@@ -148,7 +148,12 @@ export function createSimServer(ctx: ServerContext): http.Server {
           const users = (body.messages as ChatMessageIn[]).filter((m) => m.role === 'user');
           const last = users.length ? users[users.length - 1].content : '';
           const said = typeof last === 'string' ? last : JSON.stringify(last);
-          canned = ctx.sim.replies.find((r) => said.includes(r.match));
+          // The reply whose match appears last: clients may merge earlier unanswered turns into this one.
+          let at = -1;
+          for (const r of ctx.sim.replies) {
+            const i = said.lastIndexOf(r.match);
+            if (i > at) [at, canned] = [i, r];
+          }
         }
       } else {
         const p = body.prompt;

@@ -7,7 +7,7 @@ import MarkdownIt from 'markdown-it';
  */
 export function createMarkdown(): MarkdownIt {
   const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
-  const esc = md.utils.escapeHtml;
+  const esc = (s: string): string => md.utils.escapeHtml(s);
   md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
     const t = tokens[idx];
     const href = t.attrGet('href') ?? '';
@@ -18,7 +18,7 @@ export function createMarkdown(): MarkdownIt {
     const t = tokens[idx];
     const src = t.attrGet('src') ?? '';
     const alt = t.children?.map((c) => c.content).join('') ?? t.content;
-    let where = src;
+    let where: string;
     try {
       where = new URL(src).host || src.slice(0, 40);
     } catch {

@@ -95,7 +95,7 @@ export async function runPrompts(opts: {
   send: (item: TaggedPrompt, signal: AbortSignal) => Promise<PromptResponse>;
   onProgress?: (done: number, total: number, last: PromptResponse) => void;
 }): Promise<{ responses: PromptResponse[]; cancelled: boolean }> {
-  const results: (PromptResponse | undefined)[] = new Array(opts.items.length);
+  const results = new Array<PromptResponse | undefined>(opts.items.length);
   const inner = new AbortController();
   const onAbort = (): void => inner.abort();
   opts.signal?.addEventListener('abort', onAbort);

@@ -16,7 +16,7 @@ export async function fetchImageDataUrl(src: string, timeoutMs = 10_000): Promis
     throw new Error(`not a URL: ${src.slice(0, 100)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`only http(s) images are loaded, not ${url.protocol}`);
-  const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), maxRedirections: 3 } as Parameters<typeof request>[1]);
+  const res = await request(url, { signal: AbortSignal.timeout(timeoutMs) });
   const type = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (res.statusCode !== 200) {
     await res.body.dump();

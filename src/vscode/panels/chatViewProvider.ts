@@ -13,16 +13,24 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
 
   resolveWebviewView(view: vscode.WebviewView): void {
     view.webview.options = chatWebviewOptions(this.extensionUri);
-    const wiring = wireChatWebview(view.webview, this.session, (n) => this.rendered(n));
+    const wiring = wireChatWebview(view.webview, this.session, (n) => {
+      this.rendered(n);
+    });
     view.webview.html = chatHtml(view.webview, this.extensionUri);
-    view.onDidDispose(() => wiring.dispose());
+    view.onDidDispose(() => {
+      wiring.dispose();
+    });
   }
 
   openPanel(): vscode.WebviewPanel {
     const panel = vscode.window.createWebviewPanel('deepseek.chatPanel', 'DeepSeek Chat', vscode.ViewColumn.Active, chatWebviewOptions(this.extensionUri));
-    const wiring = wireChatWebview(panel.webview, this.session, (n) => this.rendered(n));
+    const wiring = wireChatWebview(panel.webview, this.session, (n) => {
+      this.rendered(n);
+    });
     panel.webview.html = chatHtml(panel.webview, this.extensionUri);
-    panel.onDidDispose(() => wiring.dispose());
+    panel.onDidDispose(() => {
+      wiring.dispose();
+    });
     return panel;
   }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: production bundles, then timings: extension activation in the real extension host, and the
 # simulator's token timing under 512/1024 concurrent streams against a naive baseline measured in the same run, and
+# the chat webview rendering a 20,000-token stream in Chromium (against a naive re-render-everything peer), and
 # 100 sequential SSH commands over our pooled connection against OpenSSH (new connection; ControlMaster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ node build.mjs --production
 node build.mjs --tests
 node test/infra/bench.js
 node test/infra/bench-simulator.js
+node test/infra/bench-chat-render.js
 bash test/infra/ssh-up.sh
 node test/infra/bench-ssh.js
 bash test/infra/ssh-down.sh

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DeepSeekApi } from '../../src/vscode/extension';
 import type { LatencyProbe } from '../../src/vscode/commands/benchmarkEndpoint';
+import { requestMessages } from '../../src/core/chat/conversation';
 
 const EXT_ID = 'deepseek-deploy.deepseek-deploy';
 
@@ -144,6 +145,41 @@ suite('DeepSeek Deploy in a real extension host', () => {
     });
     await vscode.commands.executeCommand('deepseek.chat.focus');
     assert.equal(await Promise.race([rendered, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('chat webview never rendered')), 20_000))]), a.endpoints.list().length);
+  });
+
+  test('Chat session: two turns over the launched endpoint; the second request carries the first answer only (no reasoning); history is in workspace state', async () => {
+    const a = await api();
+    assert.ok(endpointId);
+    await a.chatSession.selectEndpoint(endpointId);
+    await vscode.workspace.getConfiguration('deepseek.chat').update('maxTokens', 120, vscode.ConfigurationTarget.Global);
+    await a.chatSession.newChat();
+    const first = await a.chatSession.send('What is tensor parallelism?');
+    assert.equal(first?.state, 'done', first?.error);
+    assert.ok(first.reasoning.length > 0 && first.content.length > 0, 'reasoning and answer are split');
+    assert.ok((first.stats?.completionTokens ?? 0) <= 120 && (first.stats?.tokensPerSecond ?? 0) > 0);
+    const second = await a.chatSession.send('And expert parallelism?');
+    assert.equal(second?.state, 'done');
+    const wire = requestMessages(a.chatSession.conversation, { temperature: 0.6, topP: 0.95, maxTokens: 120, systemPrompt: '' }, 'deepseek-ai/DeepSeek-R1');
+    assert.deepEqual(wire.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.equal(wire[1].content, first.content);
+    assert.ok(!wire.some((m) => m.content.includes(first.reasoning.slice(0, 30))));
+    const md = (await vscode.commands.executeCommand<vscode.TextDocument>('deepseek.exportChat')).getText();
+    assert.match(md, /^# What is tensor parallelism\?/);
+    assert.match(md, /## Assistant · deepseek-ai\/DeepSeek-R1 \(simulated\)/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('Send Prompts File… answers every tagged prompt with a concurrency limit and writes NAME.responses.json beside it', async () => {
+    assert.ok(endpointId);
+    const dir = vscode.workspace.workspaceFolders![0].uri;
+    const file = vscode.Uri.joinPath(dir, 'input_prompts.jsonl');
+    await vscode.workspace.fs.writeFile(file, Buffer.from(['gw', 'tp', 'ep', 'kv', 'moe'].map((t) => JSON.stringify({ tag: t, prompt: `Explain ${t} briefly.` })).join('\n')));
+    const run = await vscode.commands.executeCommand<{ outFile: string; responses: Array<{ tag: string; response?: string; error?: string }>; cancelled: boolean }>('deepseek.sendPromptsFile', { file: file.fsPath, endpointId, concurrency: 2 });
+    assert.equal(run.cancelled, false);
+    assert.equal(run.outFile, vscode.Uri.joinPath(dir, 'input_prompts.responses.json').fsPath);
+    const saved = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(run.outFile))).toString('utf8')) as Array<{ tag: string; response?: string; error?: string }>;
+    assert.deepEqual(saved.map((r) => r.tag), ['gw', 'tp', 'ep', 'kv', 'moe']);
+    assert.ok(saved.every((r) => !r.error && (r.response ?? '').length > 0), JSON.stringify(saved.map((r) => r.error)));
   });
 
   test('Benchmark this endpoint measures a streamed request (latency preset)', async () => {

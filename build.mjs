@@ -26,6 +26,7 @@ const targets = [
   { ...common, entryPoints: ['src/core/ssh/remoteHosts.ts'], outfile: 'dist/remote.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli/profileCommands.ts'], outfile: 'dist/cli-profiles.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/launch/launchApi.ts'], outfile: 'dist/launch.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/core/bench/benchApi.ts'], outfile: 'dist/bench.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['webview/chat/main.ts'], outfile: 'dist/webview/chat.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { runGpus } from './gpusCommand';
 import { runPlan } from './planCommand';
+import { runBenchCli } from './benchCommand';
 import { runChat } from './chatCommand';
 
 const HELP = `deepseek-deploy ${DEEPSEEK_DEPLOY_VERSION}: deploy, chat with and benchmark DeepSeek-V3/R1 (vLLM / SGLang)
@@ -49,6 +50,12 @@ function loadOpenAIClient(): typeof import('../core/openai/chatStream') {
   return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/chatStream');
 }
 
+/** The benchmark client and metrics (undici) are their own bundle, shared with the extension. */
+function loadBench(): typeof import('../core/bench/benchApi') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
+  return require(path.join(__dirname, 'bench.js')) as typeof import('../core/bench/benchApi');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -65,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'render') return loadProfiles().runRender(rest);
   if (cmd === 'presets') return loadProfiles().runPresets();
   if (cmd === 'chat') return runChat(rest, loadOpenAIClient);
+  if (cmd === 'bench') return runBenchCli(rest, loadBench);
   if (cmd === 'launch' || cmd === 'stop' || cmd === 'logs') return loadProfiles().runDeploymentCommand(cmd, rest, loadRemote);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;

@@ -1,0 +1,78 @@
+/**
+ * What one benchmark request recorded. Chunk receive times live in typed arrays (no per-chunk objects, no text), so
+ * a long run's memory is a few bytes per chunk. Times are milliseconds on performance.now()'s clock.
+ */
+export interface RequestTrace {
+  readonly index: number;
+  /** Prompt tokens we sent (dataset length); usage.prompt_tokens replaces it when the server reports it. */
+  promptLen: number;
+  readonly requestedOutputLen: number;
+  /** Before the HTTP request is sent, after the concurrency slot was taken (vLLM's `st`). */
+  startMs: number;
+  /** Receive time of each SSE message that had a non-empty `choices` array. */
+  chunkTimes: Float64Array;
+  /** 1 where that message carried non-empty text (content, reasoning, reasoning_content or text): SGLang's trigger. */
+  textFlags: Uint8Array;
+  chunks: number;
+  /** The last SSE line received, `[DONE]` included (SGLang's end of request). */
+  lastLineMs: number;
+  usageCompletionTokens?: number;
+  usagePromptTokens?: number;
+  success: boolean;
+  error?: string;
+  /** Time spent waiting for a concurrency slot (vLLM's client_queue_time). */
+  queueMs: number;
+}
+
+export function newTrace(index: number, promptLen: number, requestedOutputLen: number): RequestTrace {
+  return { index, promptLen, requestedOutputLen, startMs: 0, chunkTimes: new Float64Array(16), textFlags: new Uint8Array(16), chunks: 0, lastLineMs: 0, success: false, queueMs: 0 };
+}
+
+export function pushChunk(t: RequestTrace, ms: number, hasText: boolean): void {
+  if (t.chunks === t.chunkTimes.length) {
+    const times = new Float64Array(t.chunks * 2);
+    times.set(t.chunkTimes);
+    t.chunkTimes = times;
+    const flags = new Uint8Array(t.chunks * 2);
+    flags.set(t.textFlags);
+    t.textFlags = flags;
+  }
+  t.chunkTimes[t.chunks] = ms;
+  t.textFlags[t.chunks] = hasText ? 1 : 0;
+  t.chunks++;
+}
+
+/** Per-request timings in one client's definitions (seconds, like the tools' JSON). */
+export interface RequestTiming {
+  ttft: number;
+  latency: number;
+  itl: number[];
+  outputLen: number;
+  /** Receive times of the chunks counted as tokens (for peak tok/s). */
+  tokenTimes: number[];
+}
+
+/**
+ * vLLM: TTFT = first message with choices (role chunk included), ITL per such message, latency = last such message,
+ * output = usage.completion_tokens. SGLang: only messages with non-empty text count, latency runs to the last line
+ * ([DONE]), output = usage.completion_tokens or else the requested length.
+ */
+export function timingOf(t: RequestTrace, mode: 'vllm' | 'sglang'): RequestTiming | undefined {
+  const times: number[] = [];
+  for (let i = 0; i < t.chunks; i++) if (mode === 'vllm' || t.textFlags[i]) times.push(t.chunkTimes[i]);
+  if (times.length === 0) return undefined;
+  const itl: number[] = [];
+  for (let i = 1; i < times.length; i++) itl.push((times[i] - times[i - 1]) / 1000);
+  const ttft = (times[0] - t.startMs) / 1000;
+  const latency = ((mode === 'vllm' ? times[times.length - 1] : Math.max(t.lastLineMs, times[times.length - 1])) - t.startMs) / 1000;
+  let outputLen: number;
+  if (mode === 'sglang') outputLen = t.usageCompletionTokens ?? t.requestedOutputLen;
+  else {
+    // vLLM falls back to re-tokenizing the generated text; we keep no text, so we count text-bearing chunks
+    // (one token each on vLLM and SGLang servers), and the result marks the count as estimated.
+    let textChunks = 0;
+    for (let i = 0; i < t.chunks; i++) textChunks += t.textFlags[i];
+    outputLen = t.usageCompletionTokens || textChunks || 1;
+  }
+  return { ttft, latency, itl, outputLen, tokenTimes: times.map((x) => x / 1000) };
+}

@@ -58,7 +58,12 @@ const TEXT_MARKER = '\u0001text\u0001';
 
 const created = (): number => Math.floor(Date.now() / 1000);
 
+const hrNow = (): number => Number(process.hrtime.bigint()) / 1e6;
+/** performance.now() + hrOffset = process.hrtime in ms (CLOCK_MONOTONIC, shared by every process on the machine). */
+const hrOffset = hrNow() - performance.now();
+
 export function createSimServer(ctx: ServerContext): http.Server {
+  const writeLogs = new Map<string, { arrivedMs: number; writes: number[] }>();
   const tok = new SimTokenizer();
   const counters = new ServerCounters();
   const rnd = mulberry32(ctx.sim.seed ^ 0x5bd1e995);
@@ -293,6 +298,13 @@ export function createSimServer(ctx: ServerContext): http.Server {
     let remaining = plans.length;
     const cancels: Array<() => void> = [];
     res.on('close', () => cancels.forEach((c) => c()));
+    // With --expose-timing, the real write time of every token chunk (CLOCK_MONOTONIC, like perf_counter) is kept per
+    // x-request-id, so benchmark clients can be checked against what the server actually did.
+    const wlog = ctx.sim.exposeTiming && typeof req.headers['x-request-id'] === 'string' ? { arrivedMs: arrivedAt + hrOffset, writes: [] as number[] } : undefined;
+    if (wlog) {
+      if (writeLogs.size >= 100_000) writeLogs.clear();
+      writeLogs.set(req.headers['x-request-id'] as string, wlog);
+    }
     await new Promise<void>((resolve) => {
       plans.forEach((plan, idx) => {
         let roleSent = false;
@@ -319,11 +331,13 @@ export function createSimServer(ctx: ServerContext): http.Server {
             roleSent = true;
             const roleDelta = ctx.dialect.flavor === 'vllm' ? { role: 'assistant', content: '' } : { role: 'assistant', content: '', reasoning_content: null, tool_calls: null };
             write({ id, object, created: ts, model, choices: [ctx.dialect.flavor === 'vllm' ? { index: idx, delta: roleDelta, logprobs: null, finish_reason: null } : { index: idx, delta: roleDelta, logprobs: null, finish_reason: null, matched_stop: null }] });
+            wlog?.writes.push(hrNow());
           }
           // A parser swallows <think>/</think>; an EOS token has no text. Neither makes a chunk unless it ends the answer.
           const silent = (useParser && t.parsed === 'none') || (t.text === '' && !last);
           if (last) write({ id, object, created: ts, model, choices: [choiceFor(idx, silent || t.text === '' ? undefined : t, plan.finishReason, plan.stopReason)] });
           else if (!silent) writeToken(idx, t);
+          if (wlog && (last || !silent)) wlog.writes.push(hrNow());
           return true;
         }, () => {
           remaining--;
@@ -381,6 +395,10 @@ export function createSimServer(ctx: ServerContext): http.Server {
       const cpu = process.cpuUsage();
       const body = { tokens: l.count, latenessMs: { p50: l.quantile(0.5), p99: l.quantile(0.99), max: l.max }, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, uptimeMs: performance.now(), steps: ctx.clock.stats.steps };
       if (url.searchParams.get('reset') === '1') l.reset();
+      if (url.searchParams.get('requests') === '1') {
+        (body as Json).requests = Object.fromEntries(writeLogs);
+        writeLogs.clear();
+      }
       return sendJson(res, 200, body);
     }
     if (path === '/tokenize' && req.method === 'POST') {

@@ -13,11 +13,10 @@ const SPACE = 0x20;
  * messages (no choices) are parsed as JSON: there is one per request.
  */
 export function classify(msg: Buffer): { kind: 'choices'; text: boolean } | { kind: 'done' } | { kind: 'other' } | { kind: 'json'; value: unknown } {
-  let p = 0;
   if (msg[0] === 0x3a) return { kind: 'other' }; // ":" comment / keep-alive
   // "data:" with or without the space
   if (msg.length < 5 || msg[0] !== 0x64 || msg[4] !== 0x3a) return { kind: 'other' };
-  p = 5;
+  let p = 5;
   if (msg[p] === SPACE) p++;
   if (msg.length - p === 6 && msg.toString('latin1', p) === '[DONE]') return { kind: 'done' };
   const c = msg.indexOf(CHOICES, p);

@@ -1,7 +1,7 @@
 // Bundles with esbuild. Separate bundles keep activation cheap: the extension bundle holds only the adapter and the
 // core it needs at activation; the simulator and the CLI are their own files, loaded only when used.
 import * as esbuild from 'esbuild';
-import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, readdirSync, statSync, rmSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -28,6 +28,7 @@ const targets = [
   { ...common, entryPoints: ['src/core/launch/launchApi.ts'], outfile: 'dist/launch.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/bench/benchApi.ts'], outfile: 'dist/bench.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['webview/chat/main.ts'], outfile: 'dist/webview/chat.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  { ...common, entryPoints: ['webview/bench/main.ts'], outfile: 'dist/webview/bench.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 function walk(dir, pred) {
@@ -53,6 +54,8 @@ if (args.has('--tests')) {
   for (const t of targets) await (await esbuild.context(t)).watch();
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
+  // uPlot's stylesheet, served to the results webview from our own files (its CSP allows no other styles).
+  copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
   // The profile JSON Schema (yamlValidation for *.deepseek.yaml) comes from the same zod schema the launcher uses.
   const { profileSchemaJson } = createRequire(import.meta.url)('./dist/launch.js');
   writeFileSync('dist/deepseek-profile.schema.json', JSON.stringify(profileSchemaJson(), null, 2));

@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // The webviews are browser ESM bundles with their own tsconfig (Bundler resolution for ESM-only packages).
+    files: ['webview/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: false, project: './webview/tsconfig.json', tsconfigRootDir: import.meta.dirname } },
+  },
+  {
     // node:test's test() returns a promise that the runner itself tracks.
     files: ['test/unit/**/*.ts', 'test/integration/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it'] }] }] },

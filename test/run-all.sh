@@ -27,8 +27,8 @@ tier() { # name, pass-count, fail-count, exit code
 }
 num() { local v; v=$(grep -oE "$1" "$2" | tail -1 | grep -oE "[0-9]+" | tail -1); echo "${v:-0}"; }
 
-echo "== tier lint: eslint + tsc --noEmit"
-rc=0; { npx eslint . && npx tsc --noEmit -p . ; } 2>&1 | grep -v 'Unknown user config "nodedir"' | tee "$LOGS/lint.log"; rc=${PIPESTATUS[0]}
+echo "== tier lint: eslint + tsc --noEmit (extension/core/tests, and webview/ as browser ESM)"
+rc=0; { npx eslint . && npx tsc --noEmit -p . && npx tsc --noEmit -p webview ; } 2>&1 | grep -v 'Unknown user config "nodedir"' | tee "$LOGS/lint.log"; rc=${PIPESTATUS[0]}
 tier lint $([ $rc -eq 0 ] && echo 1 || echo 0) $([ $rc -eq 0 ] && echo 0 || echo 1) $rc
 
 echo "== build (esbuild: extension, webview, cli, simulator, tests)"

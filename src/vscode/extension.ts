@@ -6,6 +6,7 @@ import { ChatViewProvider } from './panels/chatViewProvider';
 import { ChatSession } from './chat/chatSession';
 import { CustomEndpoints } from './chat/customEndpoints';
 import { sendPromptsFileCommand } from './commands/sendPromptsFile';
+import { BenchResultsPanel } from './bench/benchResultsPanel';
 import { LaunchedServers } from './launchedServers';
 import { launchServerCommand } from './commands/launchServer';
 import { benchmarkEndpointCommand } from './commands/benchmarkEndpoint';
@@ -22,6 +23,8 @@ export interface DeepSeekApi {
   readonly remote: RemoteAccess;
   readonly chat: ChatViewProvider;
   readonly chatSession: ChatSession;
+  /** The results panel's render reports (what its webview drew). */
+  readonly benchResults: Pick<typeof BenchResultsPanel, 'onDidRender'> & { lastRendered(): { runs: number; charts: number } | undefined };
   readonly activationMs: number;
 }
 
@@ -62,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.window.createTreeView('deepseek.endpoints', { treeDataProvider: new EndpointsTreeProvider(endpoints) }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: false } }),
     vscode.commands.registerCommand('deepseek.launchServer', launchServerCommand(hosts, servers)),
-    vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut)),
+    vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut, custom, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
@@ -74,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
       else await context.secrets.store(HF_TOKEN_SECRET, value);
     }),
   );
-  return { endpoints, hosts, remote, chat, chatSession, activationMs: performance.now() - t0 };
+  return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, activationMs: performance.now() - t0 };
 }
 
 export function deactivate(): void {

@@ -18,3 +18,8 @@ export function loadLaunchModule(): typeof import('../core/launch/launchApi') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps zod and yaml out of the activation bundle
   return require(path.join(__dirname, 'launch.js')) as typeof import('../core/launch/launchApi');
 }
+
+export function loadBenchModule(): typeof import('../core/bench/benchApi') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps undici and the benchmark out of the activation bundle
+  return require(path.join(__dirname, 'bench.js')) as typeof import('../core/bench/benchApi');
+}

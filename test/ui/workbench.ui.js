@@ -70,14 +70,27 @@ async function main() {
       await page.screenshot({ path: path.join(OUT, 'ui-endpoint-ready.png') });
     });
 
-    await step('the Endpoints item context menu offers "Benchmark this endpoint"', async () => {
+    await step('right-click an endpoint → "Benchmark this endpoint" → Latency preset → results panel with the summary grid and charts', async () => {
       await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first().click({ button: 'right' });
       const item = page.locator('.context-view .action-label', { hasText: 'Benchmark this endpoint' }).first();
       await item.waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(OUT, 'ui-context-menu.png') });
       await item.click();
-      await page.locator('.notifications-toasts .notification-toast', { hasText: 'TTFT' }).first().waitFor({ timeout: 60_000 });
-      await page.screenshot({ path: path.join(OUT, 'ui-benchmark-toast.png') });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency (1 request)' }).first().click({ timeout: 15_000 });
+      // The results panel: the toolkit data grid with the summary, and uPlot charts (canvas), in the webview's frame.
+      let frame;
+      for (let i = 0; i < 240 && !frame; i++) {
+        for (const f of page.frames()) if (await f.$('main#app vscode-data-grid').catch(() => null)) frame = f;
+        if (!frame) await page.waitForTimeout(250);
+      }
+      assert.ok(frame, 'results panel never showed a data grid');
+      await frame.locator('vscode-data-grid[aria-label="Summary"] vscode-data-grid-cell', { hasText: 'Successful requests' }).first().waitFor({ timeout: 10_000 });
+      await frame.locator('vscode-data-grid[aria-label="TTFT (ms)"] vscode-data-grid-cell', { hasText: 'p99 TTFT (ms)' }).first().waitFor({ timeout: 10_000 });
+      await frame.locator('section.chart .uplot canvas').first().waitFor({ timeout: 10_000 });
+      assert.match(await frame.locator('.note').innerText(), /simulator, not a GPU engine/);
+      await page.screenshot({ path: path.join(OUT, 'ui-benchmark-results.png') });
+      await frame.locator('section.chart').first().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(OUT, 'ui-benchmark-chart.png') });
     });
 
     await step('"Launch Server → New deployment…" walks 7 steps, saves the profile, shows the exact script, and launches it', async () => {

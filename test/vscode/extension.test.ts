@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DeepSeekApi } from '../../src/vscode/extension';
-import type { LatencyProbe } from '../../src/vscode/commands/benchmarkEndpoint';
+import type { BenchmarkOutcome } from '../../src/vscode/commands/benchmarkEndpoint';
 import { requestMessages } from '../../src/core/chat/conversation';
 
 const EXT_ID = 'deepseek-deploy.deepseek-deploy';
@@ -182,12 +182,28 @@ suite('DeepSeek Deploy in a real extension host', () => {
     assert.ok(saved.every((r) => !r.error && (r.response ?? '').length > 0), JSON.stringify(saved.map((r) => r.error)));
   });
 
-  test('Benchmark this endpoint measures a streamed request (latency preset)', async () => {
+  test('Benchmark this endpoint: a two-step concurrency sweep saves vLLM-keyed results under .deepseek/benchmarks/ and the results panel draws its tables and charts', async () => {
+    const a = await api();
     assert.ok(endpointId);
-    const r = await vscode.commands.executeCommand<LatencyProbe>('deepseek.benchmarkEndpoint', endpointId, 24);
-    assert.ok(r.ttftMs > 0 && r.e2eMs >= r.ttftMs, JSON.stringify(r));
-    assert.ok((r.completionTokens ?? 0) > 0 && (r.completionTokens ?? 0) <= 24);
-    assert.equal(r.simulated, true);
+    const rendered = new Promise<{ runs: number; charts: number }>((resolve) => a.benchResults.onDidRender((r) => r.runs === 2 && resolve(r)));
+    const spec = (c: number) => ({ name: `ci c${c}`, random: { numPrompts: 4, inputLen: 64, outputLen: 12, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: Infinity, maxConcurrency: c, ignoreEos: true });
+    const r = await vscode.commands.executeCommand<BenchmarkOutcome>('deepseek.benchmarkEndpoint', endpointId, { runs: [spec(1), spec(4)] });
+    assert.equal(r.results.length, 2);
+    assert.equal(r.cancelled, false);
+    for (const res of r.results) {
+      assert.equal(res.completed, 4);
+      assert.equal(res.total_output_tokens, 48);
+      assert.ok((res.mean_ttft_ms as number) > 0 && (res.p99_itl_ms as number) > 0);
+      assert.equal((res.deepseek_deploy as { simulated: boolean }).simulated, true);
+    }
+    assert.equal(r.results[0].max_concurrency, 1);
+    assert.equal(r.files.length, 2);
+    const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    for (const f of r.files) assert.ok(f.startsWith(`${ws}/.deepseek/benchmarks/ci-c`), f);
+    const saved = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(r.files[1]))).toString('utf8')) as Record<string, unknown>;
+    assert.equal(saved.max_concurrency, 4);
+    const drawn = await Promise.race([rendered, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('results panel never rendered')), 20_000))]);
+    assert.ok(drawn.charts >= 3, `sweep chart + TTFT/ITL distributions, got ${drawn.charts}`);
   });
 
   test('Stop Server ends the process: the endpoint is stopped and the port closes', async () => {

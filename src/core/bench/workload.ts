@@ -18,6 +18,8 @@ export interface RandomWorkload {
   readonly seed: number;
   /** Ids are drawn from [firstId, vocabSize): DeepSeek-V3/R1's vocabulary is 129,280 with specials at the ends. */
   readonly vocabSize?: number;
+  /** llmperf's lengths instead (seed 004): normal around the lengths with these standard deviations, at least 1. */
+  readonly normalStddev?: { readonly input: number; readonly output: number };
 }
 
 const DEEPSEEK_VOCAB = 128_000;
@@ -45,9 +47,11 @@ export function randomTokenRequests(w: RandomWorkload): BenchRequest[] {
   const outHi = Math.ceil(w.outputLen * (1 + w.rangeRatio));
   const prefix = Array.from({ length: w.prefixLen }, () => FIRST_ID + Math.floor(u() * n));
   const out: BenchRequest[] = [];
+  const normal = (m: number, sd: number): number => Math.max(1, Math.round(m + sd * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u())));
   for (let i = 0; i < w.numPrompts; i++) {
-    const len = w.rangeRatio === 0 ? w.inputLen : int(inLo, inHi);
-    const outLen = w.rangeRatio === 0 ? w.outputLen : int(outLo, outHi);
+    const sd = w.normalStddev;
+    const len = sd ? normal(w.inputLen, sd.input) : w.rangeRatio === 0 ? w.inputLen : int(inLo, inHi);
+    const outLen = sd ? normal(w.outputLen, sd.output) : w.rangeRatio === 0 ? w.outputLen : int(outLo, outHi);
     const offset = Math.floor(u() * n);
     const ids = prefix.slice();
     for (let j = 0; j < len; j++) ids.push(FIRST_ID + ((offset + i + j) % n));

@@ -1,24 +1,51 @@
 import * as vscode from 'vscode';
 import type { Endpoint, EndpointStore } from '../../core/endpoints/endpointStore';
-import type { StreamResult } from '../../core/openai/chatStream';
-import { loadOpenAIClient } from '../lazyModules';
+import { BENCH_PRESETS, type RunSpec } from '../../core/bench/presets';
+import type { BenchConfig } from '../../core/bench/runBenchmark';
+import type { RunView } from '../../protocol/benchProtocol';
+import { loadBenchModule } from '../lazyModules';
+import { BenchResultsPanel, benchmarksDir } from '../bench/benchResultsPanel';
+import type { CustomEndpoints } from '../chat/customEndpoints';
 
-export interface LatencyProbe extends StreamResult {
-  readonly endpointId: string;
-  readonly tokensPerSecond: number;
+export interface BenchmarkOutcome {
+  readonly files: string[];
+  readonly results: Record<string, unknown>[];
+  readonly cancelled: boolean;
+}
+
+/** Evenly spaced samples: the panel's distribution charts do not need every ITL of a long run. */
+function sample(xs: ArrayLike<number>, max: number): number[] {
+  const step = Math.max(1, xs.length / max);
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i += step) out.push(xs[Math.floor(i)]);
+  return out;
+}
+
+async function customSpec(): Promise<RunSpec | undefined> {
+  const shape = await vscode.window.showInputBox({ title: 'Custom benchmark (1/4): input/output tokens', value: '1024/128', validateInput: (v) => (/^\d+\/\d+$/.test(v.trim()) ? undefined : 'Like 1024/128') });
+  if (!shape) return undefined;
+  const prompts = await vscode.window.showInputBox({ title: 'Custom benchmark (2/4): number of prompts', value: '100', validateInput: (v) => (/^[1-9]\d*$/.test(v) ? undefined : 'A positive integer') });
+  if (!prompts) return undefined;
+  const conc = await vscode.window.showInputBox({ title: 'Custom benchmark (3/4): max concurrency (empty = no limit)', value: '16', validateInput: (v) => (v === '' || /^[1-9]\d*$/.test(v) ? undefined : 'Empty or a positive integer') });
+  if (conc === undefined) return undefined;
+  const rate = await vscode.window.showInputBox({ title: 'Custom benchmark (4/4): request rate (req/s, inf = all at once)', value: 'inf', validateInput: (v) => (v === 'inf' || Number(v) > 0 ? undefined : '"inf" or a positive number') });
+  if (!rate) return undefined;
+  const [i, o] = shape.trim().split('/').map(Number);
+  return { name: `custom ${i}/${o} n${prompts}${conc ? ` c${conc}` : ''}`, random: { numPrompts: Number(prompts), inputLen: i, outputLen: o, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: rate === 'inf' ? Infinity : Number(rate), maxConcurrency: conc ? Number(conc) : undefined, ignoreEos: true };
 }
 
 /**
- * "Benchmark this endpoint": for now the latency preset (one streamed request, vLLM's TTFT/TPOT definitions);
- * workloads, sweeps and the results panel come with the benchmark issue.
+ * "Benchmark this endpoint": pick a preset (latency, the seed 003 matrix, llmperf-style, a concurrency sweep) or a
+ * custom run; each run is vllm bench serve's measurement, saved under .deepseek/benchmarks/ with vLLM's JSON keys,
+ * printed as vLLM's block to the output channel, and shown in the results panel. Cancel keeps finished requests.
  */
-export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.OutputChannel) {
-  return async (target?: Endpoint | string, maxTokens = 128): Promise<LatencyProbe | undefined> => {
+export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.OutputChannel, custom: CustomEndpoints, extensionUri: vscode.Uri) {
+  return async (target?: Endpoint | string, opts?: { preset?: string; runs?: RunSpec[] }): Promise<BenchmarkOutcome | undefined> => {
     let id = typeof target === 'string' ? target : target?.id;
     if (!id) {
       const ready = store.list().filter((e) => e.status === 'ready');
       if (ready.length === 0) {
-        void vscode.window.showWarningMessage('DeepSeek: no ready endpoint to benchmark. Run "DeepSeek: Launch Server" first.');
+        void vscode.window.showWarningMessage('DeepSeek: no ready endpoint to benchmark. Run "DeepSeek: Launch Server" or "Add Endpoint…" first.');
         return undefined;
       }
       id = ready.length === 1 ? ready[0].id : (await vscode.window.showQuickPick(ready.map((e) => ({ label: e.label, description: e.baseUrl, id: e.id })), { title: 'Benchmark which endpoint?' }))?.id;
@@ -26,15 +53,70 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
     }
     const ep = store.get(id);
     if (!ep) throw new Error(`unknown endpoint ${id}`);
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Benchmarking ${ep.label} (latency, 1 request)` }, () =>
-      loadOpenAIClient().streamChat({ baseUrl: ep.baseUrl, model: ep.model, prompt: 'Explain tensor parallelism in two sentences.', maxTokens }),
-    );
-    const out = r.completionTokens ?? 0;
-    const tpot = out > 1 ? (r.e2eMs - r.ttftMs) / (out - 1) : 0;
-    const probe: LatencyProbe = { ...r, endpointId: id, tokensPerSecond: r.e2eMs > 0 ? (out * 1000) / r.e2eMs : 0 };
-    const tag = r.simulated ? ' [simulated]' : '';
-    output.appendLine(`${new Date().toISOString()} ${ep.label}${tag}: TTFT ${r.ttftMs.toFixed(1)} ms · TPOT ${tpot.toFixed(2)} ms · ${out} tokens · ${probe.tokensPerSecond.toFixed(1)} tok/s · E2E ${r.e2eMs.toFixed(0)} ms`);
-    void vscode.window.showInformationMessage(`${ep.label}${tag}: TTFT ${r.ttftMs.toFixed(0)} ms · TPOT ${tpot.toFixed(1)} ms · ${probe.tokensPerSecond.toFixed(1)} tok/s`);
-    return probe;
+    let runs = opts?.runs;
+    let presetLabel = opts?.preset ?? 'custom';
+    if (!runs) {
+      const preset = opts?.preset ? BENCH_PRESETS.find((p) => p.id === opts.preset) : undefined;
+      if (preset) runs = [...preset.runs];
+      else {
+        const pick = await vscode.window.showQuickPick([...BENCH_PRESETS.map((p) => ({ label: p.label, detail: p.detail, id: p.id })), { label: 'Custom…', detail: 'input/output lengths, prompts, concurrency, request rate', id: 'custom' }], { title: `Benchmark ${ep.label}${ep.simulated ? ' (simulated)' : ''}`, matchOnDetail: true });
+        if (!pick) return undefined;
+        presetLabel = pick.id;
+        if (pick.id === 'custom') {
+          const spec = await customSpec();
+          if (!spec) return undefined;
+          runs = [spec];
+        } else runs = [...BENCH_PRESETS.find((p) => p.id === pick.id)!.runs];
+      }
+    }
+    const bench = loadBenchModule();
+    const apiKey = ep.launched ? undefined : await custom.apiKey(ep.id);
+    const dir = benchmarksDir();
+    const files: string[] = [];
+    const results: Record<string, unknown>[] = [];
+    const views: RunView[] = [];
+    let cancelled = false;
+    output.show(true);
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Benchmarking ${ep.label}`, cancellable: true }, async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      for (const [k, spec] of runs.entries()) {
+        if (abort.signal.aborted) break;
+        const cfg: BenchConfig = { baseUrl: ep.baseUrl, backend: 'openai', model: ep.model, apiKey, numWarmups: 0, burstiness: 1, percentileMetrics: ['ttft', 'tpot', 'itl', 'e2el'], metricPercentiles: [50, 90, 99], mode: 'vllm', label: spec.name.replace(/[^\w.-]+/g, '-'), sampleServerMetrics: true, ...spec };
+        progress.report({ message: `${runs.length > 1 ? `run ${k + 1}/${runs.length} · ` : ''}${spec.name}: starting…` });
+        let run;
+        try {
+          run = await bench.runBenchmark(cfg, {
+            signal: abort.signal,
+            onProgress: (p) => progress.report({ message: `${runs.length > 1 ? `run ${k + 1}/${runs.length} · ` : ''}${spec.name}: ${p.completed + p.failed}/${p.total} · ${p.reqPerS.toFixed(2)} req/s · ${p.outTokPerS.toFixed(0)} tok/s${p.failed ? ` · ${p.failed} failed` : ''}` }),
+          });
+        } catch (e) {
+          void vscode.window.showErrorMessage(`DeepSeek: benchmark of ${ep.label} failed: ${(e as Error).message}`);
+          return;
+        }
+        cancelled ||= run.cancelled;
+        const result = bench.resultJson(run, { endpointLabel: ep.label, preset: presetLabel });
+        results.push(result);
+        output.appendLine(`# ${spec.name} · ${ep.label}${run.server.simulated ? ' [simulated]' : ''}${run.cancelled ? ' [cancelled: finished requests only]' : ''}`);
+        output.appendLine(bench.vllmPrintout(run));
+        for (const [err, n] of Object.entries(run.metrics.errors)) output.appendLine(`${n} failed: ${err}`);
+        let file: string | undefined;
+        if (dir) {
+          const uri = vscode.Uri.joinPath(dir, bench.defaultResultFilename(run));
+          await vscode.workspace.fs.createDirectory(dir);
+          await vscode.workspace.fs.writeFile(uri, Buffer.from(`${JSON.stringify(result, null, 2)}\n`));
+          file = uri.fsPath;
+          files.push(file);
+        }
+        const ok = run.traces.filter((t) => t.success && t.chunks > 0);
+        const itls: number[] = [];
+        for (const t of ok) for (let i = 1; i < t.chunks && itls.length < 200_000; i++) itls.push(t.chunkTimes[i] - t.chunkTimes[i - 1]);
+        views.push({ id: `${Date.now()}-${k}`, name: spec.name, file, result, ttftsMs: sample(ok.map((t) => t.chunkTimes[0] - t.startMs), 2000), itlsMs: sample(itls, 4000) });
+        BenchResultsPanel.show(extensionUri, [...views], `${ep.label}${ep.simulated && !/simulator/i.test(ep.label) ? ' (simulated)' : ''} · ${presetLabel}`);
+      }
+    });
+    if (!views.length) return { files, results, cancelled };
+    if (!dir) void vscode.window.showWarningMessage('DeepSeek: no workspace folder is open, so results were not saved (export them from the panel).');
+    return { files, results, cancelled };
   };
 }

@@ -1,0 +1,34 @@
+import type { BenchConfig } from './runBenchmark';
+
+/** What a preset sets on top of the endpoint; a preset with several runs is a sweep (results share one chart). */
+export type RunSpec = Pick<BenchConfig, 'random' | 'requestRate' | 'maxConcurrency' | 'ignoreEos'> & { readonly name: string };
+
+export interface BenchPreset {
+  readonly id: string;
+  readonly label: string;
+  readonly detail: string;
+  readonly runs: readonly RunSpec[];
+}
+
+const rnd = (numPrompts: number, inputLen: number, outputLen: number, extra: Partial<RunSpec['random']> = {}): RunSpec['random'] => ({ numPrompts, inputLen, outputLen, rangeRatio: 0, prefixLen: 0, seed: 0, ...extra });
+
+/** Seed 003: 8000/1000, 1000/8000 and 1000/1000 at batch 1…512 (`--num-prompts N --request-rate inf`, ignore_eos). */
+const MATRIX_BATCHES = [1, 16, 32, 64, 128, 256, 512];
+const MATRIX_SHAPES: [string, number, number][] = [['prompt-heavy', 8000, 1000], ['decode-heavy', 1000, 8000], ['balanced', 1000, 1000]];
+
+export const BENCH_PRESETS: readonly BenchPreset[] = [
+  { id: 'latency', label: 'Latency (1 request)', detail: '1 request, 1024 in / 128 out: TTFT, TPOT and tok/s of a single stream', runs: [{ name: 'latency 1024/128', random: rnd(1, 1024, 128), requestRate: Infinity, maxConcurrency: 1, ignoreEos: true }] },
+  {
+    id: 'seed003-matrix',
+    label: 'Seed 003 matrix (8000/1000, 1000/8000, 1000/1000 × batch 1…512)',
+    detail: `${MATRIX_SHAPES.length * MATRIX_BATCHES.length} runs like the seed: vllm bench serve --dataset-name random --num-prompts N --request-rate inf --ignore-eos`,
+    runs: MATRIX_SHAPES.flatMap(([shape, i, o]) => MATRIX_BATCHES.map((b) => ({ name: `${shape} ${i}/${o} batch ${b}`, random: rnd(b, i, o), requestRate: Infinity, maxConcurrency: undefined, ignoreEos: true }))),
+  },
+  { id: 'llmperf', label: 'llmperf-style (seed 004): 1000±150 in / 1000±50 out at concurrency 64', detail: '640 requests, normal lengths like token_benchmark_ray.py --num-concurrent-requests 64', runs: [{ name: 'llmperf 1000±150/1000±50 c64', random: rnd(640, 1000, 1000, { normalStddev: { input: 150, output: 50 } }), requestRate: Infinity, maxConcurrency: 64, ignoreEos: true }] },
+  {
+    id: 'concurrency-sweep',
+    label: 'Concurrency sweep (1, 4, 16, 64, 256)',
+    detail: '1024 in / 256 out, 4×concurrency requests per step: output tok/s and TPOT vs concurrency',
+    runs: [1, 4, 16, 64, 256].map((c) => ({ name: `sweep c${c}`, random: rnd(Math.max(4 * c, 8), 1024, 256), requestRate: Infinity, maxConcurrency: c, ignoreEos: true })),
+  },
+];

@@ -1,0 +1,58 @@
+/** Tables of saved results (vLLM's JSON keys), shared by the results panel and its CSV/Markdown export. */
+export type Result = Record<string, unknown>;
+
+export const SUMMARY_ROWS: [string, string][] = [
+  ['Successful requests', 'completed'],
+  ['Failed requests', 'failed'],
+  ['Maximum request concurrency', 'max_concurrency'],
+  ['Request rate (RPS)', 'request_rate'],
+  ['Benchmark duration (s)', 'duration'],
+  ['Total input tokens', 'total_input_tokens'],
+  ['Total generated tokens', 'total_output_tokens'],
+  ['Request throughput (req/s)', 'request_throughput'],
+  ['Request goodput (req/s)', 'request_goodput'],
+  ['Output token throughput (tok/s)', 'output_throughput'],
+  ['Peak output token throughput (tok/s)', 'max_output_tokens_per_s'],
+  ['Peak concurrent requests', 'max_concurrent_requests'],
+  ['Total token throughput (tok/s)', 'total_token_throughput'],
+];
+
+const METRICS: [string, string][] = [['TTFT', 'ttft'], ['TPOT', 'tpot'], ['ITL', 'itl'], ['E2EL', 'e2el']];
+
+function fmt(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2);
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Rows of [label, value per run] for the summary. */
+export function summaryTable(results: readonly Result[]): string[][] {
+  return SUMMARY_ROWS.map(([label, key]) => [label, ...results.map((r) => fmt(r[key]))]);
+}
+
+/** Rows for one metric's statistics present in any result: mean, median, std, then every pNN. */
+export function percentileTable(results: readonly Result[], metric: string): string[][] {
+  const keys = new Set<string>();
+  for (const r of results) for (const k of Object.keys(r)) if (k.endsWith(`_${metric}_ms`)) keys.add(k);
+  const order = (k: string): number => (k.startsWith('mean') ? 0 : k.startsWith('median') ? 1 : k.startsWith('std') ? 2 : 3 + Number(k.slice(1, k.indexOf('_'))));
+  return [...keys].sort((a, b) => order(a) - order(b)).map((k) => [`${k.slice(0, k.indexOf('_'))} ${METRICS.find(([, m]) => m === metric)?.[0] ?? metric} (ms)`, ...results.map((r) => fmt(r[k]))]);
+}
+
+export const METRIC_KEYS = METRICS;
+
+export function toCsv(names: readonly string[], results: readonly Result[]): string {
+  const rows = [['metric', ...names], ...summaryTable(results), ...METRICS.flatMap(([, m]) => percentileTable(results, m))];
+  return rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
+}
+
+export function toMarkdown(names: readonly string[], results: readonly Result[]): string {
+  const table = (rows: string[][]): string => [`| Metric | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const parts = ['# Benchmark results', '', table(summaryTable(results))];
+  for (const [title, m] of METRICS) {
+    const rows = percentileTable(results, m);
+    if (rows.length) parts.push('', `## ${title}`, '', table(rows));
+  }
+  const sim = results.some((r) => (r.deepseek_deploy as { simulated?: boolean } | undefined)?.simulated);
+  if (sim) parts.push('', '_Measured against the DeepSeek Deploy simulator, not a GPU engine._');
+  return parts.join('\n') + '\n';
+}

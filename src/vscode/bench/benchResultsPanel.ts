@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { BenchToHost, type HostToBench, type RunView } from '../../protocol/benchProtocol';
+import { toCsv, toMarkdown } from '../../core/bench/resultTables';
+
+/**
+ * The benchmark results panel (one per window): summary and percentile grids with runs side by side, sweep and
+ * distribution charts, server metrics, export, and "compare with saved runs".
+ */
+export class BenchResultsPanel {
+  private static current: BenchResultsPanel | undefined;
+  private readonly panel: vscode.WebviewPanel;
+  private runs: RunView[] = [];
+  private title = 'Benchmark results';
+  private ready = false;
+  /** What the webview last reported drawing (tests read it). */
+  static lastRendered: { runs: number; charts: number } | undefined;
+  private static readonly renderedListeners = new Set<(r: { runs: number; charts: number }) => void>();
+
+  static show(extensionUri: vscode.Uri, runs: RunView[], title: string): BenchResultsPanel {
+    const p = BenchResultsPanel.current ?? new BenchResultsPanel(extensionUri);
+    p.runs = runs;
+    p.title = title;
+    p.panel.reveal(vscode.ViewColumn.Active);
+    p.post();
+    return p;
+  }
+
+  static onDidRender(l: (r: { runs: number; charts: number }) => void): vscode.Disposable {
+    BenchResultsPanel.renderedListeners.add(l);
+    return new vscode.Disposable(() => BenchResultsPanel.renderedListeners.delete(l));
+  }
+
+  private constructor(extensionUri: vscode.Uri) {
+    const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    this.panel = vscode.window.createWebviewPanel('deepseek.benchResults', 'DeepSeek Benchmark', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [dist, vscode.Uri.joinPath(extensionUri, 'media')], retainContextWhenHidden: true });
+    BenchResultsPanel.current = this;
+    const w = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const src = (p: vscode.Uri): string => w.asWebviewUri(p).toString();
+    // The toolkit and uPlot style elements through CSSOM (allowed); no inline <style> or style attributes are needed.
+    const csp = ["default-src 'none'", `style-src ${w.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${w.cspSource} data:`, `font-src ${w.cspSource}`, "connect-src 'none'", "form-action 'none'", "base-uri 'none'"].join('; ');
+    w.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${src(vscode.Uri.joinPath(dist, 'uPlot.min.css'))}"><link rel="stylesheet" href="${src(vscode.Uri.joinPath(extensionUri, 'media', 'bench.css'))}">
+<title>DeepSeek Benchmark</title></head><body><main id="app"></main><script nonce="${nonce}" src="${src(vscode.Uri.joinPath(dist, 'bench.js'))}"></script></body></html>`;
+    w.onDidReceiveMessage((raw: unknown) => this.onMessage(raw));
+    this.panel.onDidDispose(() => {
+      if (BenchResultsPanel.current === this) BenchResultsPanel.current = undefined;
+    });
+  }
+
+  private post(): void {
+    if (!this.ready) return;
+    const msg: HostToBench = { type: 'runs', runs: this.runs, title: this.title };
+    void this.panel.webview.postMessage(msg);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const parsed = BenchToHost.safeParse(raw);
+    if (!parsed.success) return;
+    const m = parsed.data;
+    if (m.type === 'ready') {
+      this.ready = true;
+      this.post();
+    } else if (m.type === 'rendered') {
+      BenchResultsPanel.lastRendered = { runs: m.runs, charts: m.charts };
+      for (const l of BenchResultsPanel.renderedListeners) l(BenchResultsPanel.lastRendered);
+    } else if (m.type === 'export') {
+      const names = this.runs.map((r) => r.name);
+      const results = this.runs.map((r) => r.result);
+      const content = m.format === 'json' ? `${JSON.stringify(results, null, 2)}\n` : m.format === 'csv' ? toCsv(names, results) : toMarkdown(names, results);
+      const doc = await vscode.workspace.openTextDocument({ language: m.format === 'markdown' ? 'markdown' : m.format === 'csv' ? 'plaintext' : 'json', content });
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
+    } else if (m.type === 'addRuns') {
+      const dir = benchmarksDir();
+      const picked = await vscode.window.showOpenDialog({ title: 'Compare with saved benchmark runs', canSelectMany: true, defaultUri: dir, filters: { 'Benchmark results': ['json'] } });
+      if (!picked) return;
+      for (const f of picked) {
+        try {
+          const result = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(f)).toString('utf8')) as Record<string, unknown>;
+          this.runs.push({ id: f.toString(), name: typeof result.label === 'string' ? result.label : (f.path.split('/').pop() ?? f.path), file: f.fsPath, result });
+        } catch (e) {
+          void vscode.window.showErrorMessage(`DeepSeek: ${f.fsPath} is not a benchmark result: ${(e as Error).message}`);
+        }
+      }
+      this.post();
+    }
+  }
+}
+
+/** `.deepseek/benchmarks/` in the first workspace folder (where the results of this workspace's servers belong). */
+export function benchmarksDir(): vscode.Uri | undefined {
+  const ws = vscode.workspace.workspaceFolders?.[0];
+  return ws ? vscode.Uri.joinPath(ws.uri, '.deepseek', 'benchmarks') : undefined;
+}

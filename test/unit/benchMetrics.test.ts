@@ -6,7 +6,7 @@ import { newTrace, pushChunk, type RequestTrace } from '../../src/core/bench/tra
 import { percentile, std } from '../../src/core/bench/stats';
 import { arrivalTimes } from '../../src/core/bench/arrivals';
 import { randomTokenRequests } from '../../src/core/bench/workload';
-import { classify } from '../../src/core/bench/streamClient';
+import { Kind, recordMessage, scanMessage } from '../../src/core/bench/sseScan';
 
 /** A hand-built request: chunk times (ms) with whether each carried text; start at `start`. */
 function trace(i: number, start: number, chunks: [number, boolean][], usage?: number, doneAt?: number): RequestTrace {
@@ -114,14 +114,21 @@ test('random dataset: exact lengths at range ratio 0, vLLM\'s [floor(L(1−r)), 
   assert.throws(() => randomTokenRequests({ numPrompts: 1, inputLen: 10, outputLen: 10, rangeRatio: 1, prefixLen: 0, seed: 0 }), /\[0, 1\)/);
 });
 
-test('SSE messages are classified without JSON.parse on the hot path, exactly as a parse would', () => {
-  const b = (s: string): Buffer => Buffer.from(s);
-  assert.deepEqual(classify(b('data: {"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}')), { kind: 'choices', text: false });
-  assert.deepEqual(classify(b('data: {"choices":[{"index":0,"delta":{"reasoning":"Hm"}}]}')), { kind: 'choices', text: true });
-  assert.deepEqual(classify(b('data:{"choices":[{"delta":{"content":"\\"q"}}]}')), { kind: 'choices', text: true });
-  assert.deepEqual(classify(b('data: {"choices":[{"index":0,"text":"a"}]}')), { kind: 'choices', text: true });
-  assert.deepEqual(classify(b('data: [DONE]')), { kind: 'done' });
-  assert.deepEqual(classify(b(': ping')), { kind: 'other' });
-  assert.deepEqual(classify(b('data: {"choices":[],"usage":{"completion_tokens":3}}')), { kind: 'json', value: { choices: [], usage: { completion_tokens: 3 } } });
-  assert.equal(classify(b('data: {"choices": [{"delta": {"content": "x"}}]}')).kind, 'json', 'pretty JSON is parsed properly');
+test('SSE messages are classified in place without JSON.parse on the hot path, as a parse would classify them', () => {
+  const out = new Int32Array(1);
+  const k = (s: string): Kind => scanMessage(Buffer.from(s), 0, Buffer.byteLength(s), out);
+  assert.equal(k('data: {"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}'), Kind.Choices);
+  assert.equal(k('data: {"choices":[{"index":0,"delta":{"reasoning":"Hm"}}]}'), Kind.ChoicesWithText);
+  assert.equal(k('data:{"choices":[{"delta":{"content":"\\"q"}}]}'), Kind.ChoicesWithText);
+  assert.equal(k('data: {"choices":[{"index":0,"text":"a"}]}'), Kind.ChoicesWithText);
+  assert.equal(k('data: [DONE]'), Kind.Done);
+  assert.equal(k(': ping'), Kind.Other);
+  assert.equal(k('data: {"choices":[],"usage":{"completion_tokens":3}}'), Kind.Json);
+  assert.equal(k('data: {"choices": [{"delta": {"content": ""}}]}'), Kind.Json, 'spaced JSON is parsed properly');
+  const t = newTrace(0, 1, 1);
+  const rec = (s: string): boolean => recordMessage(t, Buffer.from(s), 0, Buffer.byteLength(s), 5, out);
+  assert.equal(rec('data: {"choices": [{"delta": {"content": "x"}}]}'), true);
+  assert.equal(rec('data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}'), false);
+  assert.equal(rec('data: {"error":{"message":"EngineCore encountered an issue."}}'), false);
+  assert.deepEqual([t.chunks, t.textFlags[0], t.usagePromptTokens, t.usageCompletionTokens, t.error], [1, 1, 9, 3, 'mid-stream error: EngineCore encountered an issue.']);
 });

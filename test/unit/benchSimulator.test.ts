@@ -69,6 +69,11 @@ test('exact-timing simulator: every request completes with exact lengths; TTFT a
   const itlP99 = percentile(itlErr, 99);
   assert.ok(ttftP99 >= 0 && ttftP99 < 25, `TTFT error p99 ${ttftP99.toFixed(2)} ms`);
   assert.ok(itlP99 < 10, `ITL error p99 ${itlP99.toFixed(2)} ms`);
+  // https endpoints go through undici instead of our HTTP client: the same numbers.
+  const viaUndici = await runBenchmark(base(url, { transport: 'undici', random: { numPrompts: 8, inputLen: 256, outputLen: 40, rangeRatio: 0, prefixLen: 0, seed: 0 } }));
+  assert.equal(viaUndici.metrics.completed, 8);
+  assert.equal(viaUndici.metrics.totalOutput, 8 * 40);
+  assert.ok(Math.abs(viaUndici.metrics.summaries.itl.median - 15) < 3);
   // The metric itself agrees with the schedule: ITL ≈ 15 ms, TPOT ≈ 15 ms (one token per chunk here).
   assert.ok(Math.abs(run.metrics.summaries.itl.median - 15) < 3, `median ITL ${run.metrics.summaries.itl.median}`);
   assert.ok(Math.abs(run.metrics.summaries.tpot.mean - 15) < 3);

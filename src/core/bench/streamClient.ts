@@ -1,57 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
-import { pushChunk, type RequestTrace } from './trace';
-
-const DOUBLE_NL = Buffer.from('\n\n');
-const CHOICES = Buffer.from('"choices":');
-const TEXT_KEYS = ['"content":"', '"reasoning_content":"', '"reasoning":"', '"text":"'].map((k) => Buffer.from(k));
-const QUOTE = 0x22;
-const SPACE = 0x20;
-
-/**
- * Classifies one SSE message without JSON.parse (the hot path: one call per chunk). A message with a non-empty
- * `choices` array is a token chunk; it "has text" when a content/reasoning/text string is non-empty. Usage and error
- * messages (no choices) are parsed as JSON: there is one per request.
- */
-export function classify(msg: Buffer): { kind: 'choices'; text: boolean } | { kind: 'done' } | { kind: 'other' } | { kind: 'json'; value: unknown } {
-  if (msg[0] === 0x3a) return { kind: 'other' }; // ":" comment / keep-alive
-  // "data:" with or without the space
-  if (msg.length < 5 || msg[0] !== 0x64 || msg[4] !== 0x3a) return { kind: 'other' };
-  let p = 5;
-  if (msg[p] === SPACE) p++;
-  if (msg.length - p === 6 && msg.toString('latin1', p) === '[DONE]') return { kind: 'done' };
-  const c = msg.indexOf(CHOICES, p);
-  if (c >= 0) {
-    let q = c + CHOICES.length;
-    while (msg[q] === SPACE) q++;
-    if (msg[q] === 0x5b) {
-      q++;
-      while (msg[q] === SPACE) q++;
-      if (msg[q] !== 0x5d) {
-        let text = false;
-        for (const k of TEXT_KEYS) {
-          const i = msg.indexOf(k, q);
-          if (i >= 0 && msg[i + k.length] !== QUOTE) {
-            text = true;
-            break;
-          }
-        }
-        // Pretty-printed JSON ("content": "x") misses the compact keys: parse that rare form properly.
-        if (!text && msg.includes('": "')) return { kind: 'json', value: JSON.parse(msg.toString('utf8', p)) as unknown };
-        return { kind: 'choices', text };
-      }
-    }
-  }
-  return { kind: 'json', value: JSON.parse(msg.toString('utf8', p)) as unknown };
-}
-
-interface JsonChunk { choices?: { delta?: Record<string, unknown>; text?: unknown }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } | null; error?: { message?: string } | string; message?: string }
-
-function textOf(c: JsonChunk): boolean {
-  const ch = c.choices?.[0];
-  if (!ch) return false;
-  const d = ch.delta ?? {};
-  return [d.content, d.reasoning, d.reasoning_content, ch.text].some((x) => typeof x === 'string' && x.length > 0);
-}
+import type { RequestTrace } from './trace';
+import { httpErrorMessage, recordMessage, splitEvents } from './sseScan';
 
 export interface SendOptions {
   readonly path: string;
@@ -86,26 +35,7 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
       }
       resolve();
     };
-    const onMessage = (msg: Buffer, now: number): void => {
-      trace.lastLineMs = now;
-      const k = classify(msg);
-      if (k.kind === 'choices') {
-        sawChoices = true;
-        pushChunk(trace, now, k.text);
-      } else if (k.kind === 'json') {
-        const c = k.value as JsonChunk;
-        if (c.choices && c.choices.length) {
-          sawChoices = true;
-          pushChunk(trace, now, textOf(c));
-        }
-        if (c.usage) {
-          if (typeof c.usage.completion_tokens === 'number') trace.usageCompletionTokens = c.usage.completion_tokens;
-          if (typeof c.usage.prompt_tokens === 'number') trace.usagePromptTokens = c.usage.prompt_tokens;
-        }
-        // A mid-stream error event (vLLM/SGLang engine failure): vLLM's own client ignores it; we fail the request.
-        if (c.error) trace.error = `mid-stream error: ${typeof c.error === 'string' ? c.error : (c.error.message ?? 'unknown')}`;
-      }
-    };
+    const out = new Int32Array(1);
     let controller: Dispatcher.DispatchController | undefined;
     const onAbort = (): void => controller?.abort(new Error('cancelled'));
     const handler: Dispatcher.DispatchHandler = {
@@ -124,39 +54,17 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
         }
         const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
         carry = undefined;
-        let start = 0;
-        let nl: number;
-        while ((nl = buf.indexOf(DOUBLE_NL, start)) >= 0) {
-          if (nl > start) {
-            try {
-              onMessage(buf.subarray(start, nl), now);
-            } catch {
-              trace.error ??= `malformed SSE message: ${buf.toString('utf8', start, Math.min(nl, start + 120))}`;
-            }
-          }
-          start = nl + 2;
-        }
+        const start = splitEvents(buf, 0, buf.length, (s, e) => {
+          if (recordMessage(trace, buf, s, e, now, out)) sawChoices = true;
+        });
         if (start < buf.length) carry = Buffer.from(buf.subarray(start));
       },
       onResponseEnd() {
         if (status !== 200) {
-          let msg = errBody.trim();
-          try {
-            const j = JSON.parse(msg) as JsonChunk;
-            msg = (typeof j.error === 'object' ? j.error.message : j.error) ?? j.message ?? msg;
-          } catch {
-            /* not JSON */
-          }
           opts.signal?.removeEventListener('abort', onAbort);
-          return finish(`HTTP ${status}: ${msg.slice(0, 300)}`);
+          return finish(httpErrorMessage(status, errBody));
         }
-        if (carry && carry.length) {
-          try {
-            onMessage(carry, performance.now());
-          } catch {
-            /* a cut final message */
-          }
-        }
+        if (carry && carry.length && recordMessage(trace, carry, 0, carry.length, performance.now(), out)) sawChoices = true;
         opts.signal?.removeEventListener('abort', onAbort);
         finish();
       },

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { RawHttpPool } from '../../src/core/bench/rawHttpClient';
+import { newTrace } from '../../src/core/bench/trace';
+
+// The benchmark's own HTTP/1.1 client against a server that sends a recorded vLLM response cut into reads at every
+// position: framing (chunk sizes, CRLFs, trailers) and SSE events split anywhere must give the same trace.
+const ev = (o: unknown): string => `data: ${JSON.stringify(o)}\n\n`;
+const events = [
+  ev({ id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: '', logprobs: null, finish_reason: null }], usage: null }),
+  ev({ id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: ' Hello', logprobs: null, finish_reason: null }], usage: null }),
+  ev({ id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: ' world', logprobs: null, finish_reason: 'length' }], usage: null }),
+  ev({ id: 'cmpl-1', object: 'text_completion', choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } }),
+  'data: [DONE]\n\n',
+];
+const chunk = (s: string): string => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
+const RESPONSE = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n${events.map(chunk).join('')}0\r\n\r\n`);
+const ERROR = Buffer.from('HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 78\r\n\r\n{"object":"error","message":"The model `x` does not exist.","type":"NotFoundError"}'.replace('78', String(Buffer.byteLength('{"object":"error","message":"The model `x` does not exist.","type":"NotFoundError"}'))));
+
+function server(respond: (sock: net.Socket, n: number) => void): Promise<{ port: number; close: () => void }> {
+  let n = 0;
+  const srv = net.createServer((sock) => {
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (;;) {
+        const h = buf.indexOf('\r\n\r\n');
+        if (h < 0) return;
+        const len = Number(/content-length: (\d+)/i.exec(buf.slice(0, h))?.[1] ?? 0);
+        if (buf.length < h + 4 + len) return;
+        buf = buf.slice(h + 4 + len);
+        respond(sock, n++);
+      }
+    });
+  });
+  return new Promise((r) => srv.listen(0, '127.0.0.1', () => r({ port: (srv.address() as net.AddressInfo).port, close: () => srv.close() })));
+}
+
+test('a chunked SSE response cut at every byte position gives the same trace, over kept-alive connections', async () => {
+  // Request k gets the response written in two reads cut at byte k (then the rest), so all cut points are exercised.
+  const s = await server((sock, n) => {
+    const cut = n % RESPONSE.length;
+    sock.write(RESPONSE.subarray(0, cut));
+    setImmediate(() => sock.write(RESPONSE.subarray(cut)));
+  });
+  const pool = new RawHttpPool('127.0.0.1', s.port, `127.0.0.1:${s.port}`);
+  await pool.preconnect(2);
+  for (let k = 0; k < RESPONSE.length; k++) {
+    const t = newTrace(k, 5, 3);
+    await pool.send('/v1/completions', { 'content-type': 'application/json' }, Buffer.from('{}'), t);
+    assert.equal(t.error, undefined, `cut at ${k}`);
+    assert.equal(t.success, true, `cut at ${k}`);
+    assert.equal(t.chunks, 3, `cut at ${k}: three token chunks`);
+    assert.deepEqual(Array.from(t.textFlags.subarray(0, 3)), [0, 1, 1]);
+    assert.equal(t.usageCompletionTokens, 3);
+    assert.equal(t.usagePromptTokens, 5);
+  }
+  pool.close();
+  s.close();
+});
+
+test('HTTP errors with a content-length body, a connection closed mid-stream, and cancel are recorded, not thrown', async () => {
+  const s = await server((sock, n) => {
+    if (n === 0) sock.write(ERROR);
+    else if (n === 1) {
+      sock.write(RESPONSE.subarray(0, 200));
+      setTimeout(() => sock.destroy(), 20);
+    } else sock.write(RESPONSE.subarray(0, 150)); // then silence, until the client cancels
+  });
+  const pool = new RawHttpPool('127.0.0.1', s.port, `127.0.0.1:${s.port}`);
+  const t0 = newTrace(0, 1, 1);
+  await pool.send('/v1/completions', {}, Buffer.from('{}'), t0);
+  assert.equal(t0.error, 'HTTP 404: The model `x` does not exist.');
+  const t1 = newTrace(1, 1, 1);
+  await pool.send('/v1/completions', {}, Buffer.from('{}'), t1);
+  assert.equal(t1.success, false);
+  assert.equal(t1.error, 'connection closed by the server');
+  const ac = new AbortController();
+  const t2 = newTrace(2, 1, 1);
+  setTimeout(() => ac.abort(), 50);
+  await pool.send('/v1/completions', {}, Buffer.from('{}'), t2, ac.signal);
+  assert.equal(t2.error, 'cancelled');
+  pool.close();
+  s.close();
+});

@@ -55,23 +55,24 @@ async function main() {
         await stats(url);
         const r = runClient(client, url, 64, 192, b);
         await stats(url);
-        const chunks = r.traces.reduce((s, t) => s + t.times.length * (client === 'naive' ? 1 : 1), 0) * (client === 'naive' ? b : b);
-        // Ours records one entry per SSE message; the naive loop too: both count messages (b per HTTP chunk is already in them).
+        // Both clients record one entry per SSE message (b of them per HTTP chunk).
         const msgs = r.traces.reduce((s, t) => s + t.times.length, 0);
         const row = { client, messagesPerWrite: b, messages: msgs, chunksPerS: Math.round(msgs / r.wallS), cpuUsPerChunk: +((r.cpuMs * 1000) / msgs).toFixed(2), chunksPerCpuS: Math.round(msgs / (r.cpuMs / 1000)), failed: r.failed };
-        void chunks;
         fire.push(row);
         console.log(`firehose ${client.padEnd(5)} C=64 ${b} msg/write: ${row.chunksPerS} chunks/s · ${row.cpuUsPerChunk} µs CPU/chunk (${row.chunksPerCpuS} per CPU-s)${r.failed ? ` · ${r.failed} FAILED` : ''}`);
       }
     }
     const get = (c) => rows.find((r) => r.client === 'ours' && r.concurrency === c);
     const oursFire = fire.filter((f) => f.client === 'ours');
+    // The B=1 firehose is bound by the load server (one write per message, same 2 cores), so its client CPU per chunk
+    // includes a socket read per chunk; the CPU target is judged where the client is the bottleneck (batched writes).
     const meets = {
       ttftErr64: get(64).ttftErrP99 <= TARGETS.ttftErrP99[64],
       ttftErr512: get(512).ttftErrP99 <= TARGETS.ttftErrP99[512],
       itlErr64: get(64).itlErrP99 <= TARGETS.itlErrP99[64],
       itlErr512: get(512).itlErrP99 <= TARGETS.itlErrP99[512],
-      cpuPerChunkFirehose: oursFire.every((f) => f.cpuUsPerChunk <= TARGETS.cpuUsPerChunk),
+      cpuPerChunkBatched: oursFire.filter((f) => f.messagesPerWrite > 1).every((f) => f.cpuUsPerChunk <= TARGETS.cpuUsPerChunk),
+      cpuPerChunkOneMessagePerChunk: oursFire.filter((f) => f.messagesPerWrite === 1).every((f) => f.cpuUsPerChunk <= TARGETS.cpuUsPerChunk),
     };
     console.log(`targets (vLLM reference figures are fixed, not measured here): ${Object.entries(meets).map(([k, v]) => `${k} ${v ? 'met' : 'NOT met'}`).join(', ')}`);
     const result = { date: new Date().toISOString(), vllmReference: VLLM_REFERENCE, targets: TARGETS, scheduled: rows, firehose: fire, meetsTargets: meets };

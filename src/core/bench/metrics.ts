@@ -1,5 +1,5 @@
 import { summarize, type Summary } from './stats';
-import { timingOf, type RequestTrace } from './trace';
+import { counts, timingOf, type RequestTrace } from './trace';
 
 export type MetricName = 'ttft' | 'tpot' | 'itl' | 'e2el';
 export type Goodput = Partial<Record<'ttft' | 'tpot' | 'e2el', number>>;
@@ -33,11 +33,16 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
   const ttfts: number[] = [];
   const tpots: number[] = [];
   const allTpots: number[] = [];
-  const itls: number[] = [];
   const e2els: number[] = [];
   const errors: Record<string, number> = {};
-  const tokenTimes: number[] = [];
   const spans: [number, number][] = [];
+  // Typed arrays sized for every chunk: a long run has millions of ITL samples and no object per sample.
+  let totalChunks = 0;
+  for (const t of traces) totalChunks += t.chunks;
+  const itls = new Float64Array(totalChunks);
+  const tokenTimes = new Float64Array(totalChunks);
+  let nItl = 0;
+  let nTok = 0;
   let completed = 0;
   let totalInput = 0;
   let totalOutput = 0;
@@ -59,13 +64,19 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
       tpots.push(tpot);
     }
     allTpots.push(tpot);
-    for (const x of timing.itl) itls.push(x);
+    // vLLM rebuilds token times as start + ttft + cumsum(itl): the receive times themselves.
+    let prev = -1;
+    for (let i = 0; i < t.chunks; i++) {
+      if (!counts(t, i, mode)) continue;
+      const ms = t.chunkTimes[i];
+      if (prev >= 0) itls[nItl++] = (ms - prev) / 1000;
+      tokenTimes[nTok++] = ms / 1000;
+      prev = ms;
+    }
     ttfts.push(timing.ttft);
     e2els.push(timing.latency);
     const start = t.startMs / 1000;
     spans.push([start, start + timing.latency]);
-    // vLLM rebuilds token times as start + ttft + cumsum(itl): the receive times themselves.
-    for (const x of timing.tokenTimes) tokenTimes.push(x);
   }
   let good: number | null = null;
   if (opts.goodput && Object.keys(opts.goodput).length) {
@@ -75,7 +86,7 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
       if (ok) good++;
     }
   }
-  const ms = (xs: number[]): Summary => {
+  const ms = (xs: ArrayLike<number>): Summary => {
     const s = summarize(xs, opts.percentiles);
     return { mean: s.mean * 1000, median: s.median * 1000, std: s.std * 1000, percentiles: s.percentiles.map(([p, v]) => [p, v * 1000]) };
   };
@@ -88,17 +99,17 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
     requestGoodput: good === null ? null : good / durationS,
     outputThroughput: totalOutput / durationS,
     totalTokenThroughput: (totalInput + totalOutput) / durationS,
-    maxOutputTokensPerS: peakPerSecond(tokenTimes, spans),
+    maxOutputTokensPerS: peakPerSecond(tokenTimes.subarray(0, nTok), spans),
     maxConcurrentRequests: peakConcurrency(spans),
     concurrency: e2els.reduce((a, b) => a + b, 0) / durationS,
     outputLenEstimated: estimated,
-    summaries: { ttft: ms(ttfts), tpot: ms(tpots), itl: ms(itls), e2el: ms(e2els) },
+    summaries: { ttft: ms(ttfts), tpot: ms(tpots), itl: ms(itls.subarray(0, nItl)), e2el: ms(e2els) },
     errors,
   };
 }
 
 /** Token chunks per one-second bucket from the earliest request start; the fullest bucket (vLLM's peak tok/s). */
-function peakPerSecond(tokenTimes: number[], spans: [number, number][]): number {
+function peakPerSecond(tokenTimes: Float64Array, spans: [number, number][]): number {
   if (spans.length === 0) return 0;
   let min = Infinity;
   let max = -Infinity;

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import type { RequestTrace } from './trace';
+import { newTrace, type RequestTrace } from './trace';
 import { httpErrorMessage, recordMessage } from './sseScan';
 
 /**
@@ -69,8 +69,11 @@ class Conn {
       p.signal.addEventListener('abort', p.onAbort, { once: true });
     }
     p.trace.startMs = performance.now();
+    // One writev: head and body leave in one packet, so the server sees the whole request at once.
+    this.sock.cork();
     this.sock.write(head);
     this.sock.write(body);
+    this.sock.uncork();
   }
 
   private fail(error: string): void {
@@ -245,14 +248,28 @@ export class RawHttpPool {
 
   constructor(private readonly host: string, private readonly port: number, private readonly hostHeader: string) {}
 
-  /** Opens n connections before the clock starts, so no TTFT contains a TCP handshake. */
-  async preconnect(n: number): Promise<void> {
-    await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve) => {
-      const c = this.open();
+  /**
+   * Opens n connections before the clock starts and makes one GET round trip on each (`warmPath`, e.g. /v1/models),
+   * so no request's TTFT contains a TCP handshake or the server accepting a fresh connection.
+   */
+  async preconnect(n: number, warmPath?: string, headers: Record<string, string> = {}): Promise<void> {
+    const conns = Array.from({ length: n }, () => this.open());
+    await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
       c.sock.once('connect', () => resolve());
       c.sock.once('error', () => resolve());
     })));
-    for (const c of this.all) if (!c.dead && !this.idle.includes(c)) this.idle.push(c);
+    if (warmPath) {
+      await Promise.all(conns.filter((c) => !c.dead).map((c) => new Promise<void>((resolve) => {
+        c.send(this.head('GET', warmPath, headers, 0), Buffer.alloc(0), { trace: newTrace(-1, 0, 0), resolve });
+      })));
+    }
+    for (const c of conns) if (!c.dead && !this.idle.includes(c)) this.idle.push(c);
+  }
+
+  private head(method: string, path: string, headers: Record<string, string>, length: number): string {
+    let head = `${method} ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\ncontent-length: ${length}\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    return `${head}\r\n`;
   }
 
   private open(): Conn {
@@ -276,9 +293,7 @@ export class RawHttpPool {
     let c: Conn | undefined;
     while ((c = this.idle.pop()) && c.dead);
     if (!c) c = this.open();
-    let head = `POST ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\ncontent-length: ${body.length}\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    head += '\r\n';
+    const head = this.head('POST', path, headers, body.length);
     const conn = c;
     return new Promise((resolve) => conn.send(head, body, { trace, resolve, signal }));
   }

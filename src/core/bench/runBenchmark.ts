@@ -155,7 +155,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     // Open the pool's connections before the clock starts (cheap GETs), so no request's TTFT contains a TCP
     // handshake. vLLM's client opens them inside the first wave's TTFTs (peer-bench: +196 ms median at C=512).
     const conns = Math.min(cfg.maxConcurrency ?? reqs.length, reqs.length);
-    if (raw) await raw.preconnect(conns);
+    if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers);
     else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers }).then((r) => r.body.dump(), () => undefined)));
     const arrivals = arrivalTimes(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed);
     const traces = reqs.map((r, i) => newTrace(i, r.promptLen, r.outputLen));

@@ -46,33 +46,33 @@ export function pushChunk(t: RequestTrace, ms: number, hasText: boolean): void {
 export interface RequestTiming {
   ttft: number;
   latency: number;
-  itl: number[];
   outputLen: number;
-  /** Receive times of the chunks counted as tokens (for peak tok/s). */
-  tokenTimes: number[];
 }
+
+/** Whether chunk i counts as a token in this mode (vLLM: every choices chunk; SGLang: only those with text). */
+export const counts = (t: RequestTrace, i: number, mode: 'vllm' | 'sglang'): boolean => mode === 'vllm' || t.textFlags[i] === 1;
 
 /**
  * vLLM: TTFT = first message with choices (role chunk included), ITL per such message, latency = last such message,
  * output = usage.completion_tokens. SGLang: only messages with non-empty text count, latency runs to the last line
- * ([DONE]), output = usage.completion_tokens or else the requested length.
+ * ([DONE]), output = usage.completion_tokens or else the requested length. ITLs and token times are read from the
+ * trace's arrays by the caller (no per-request arrays).
  */
 export function timingOf(t: RequestTrace, mode: 'vllm' | 'sglang'): RequestTiming | undefined {
-  const times: number[] = [];
-  for (let i = 0; i < t.chunks; i++) if (mode === 'vllm' || t.textFlags[i]) times.push(t.chunkTimes[i]);
-  if (times.length === 0) return undefined;
-  const itl: number[] = [];
-  for (let i = 1; i < times.length; i++) itl.push((times[i] - times[i - 1]) / 1000);
-  const ttft = (times[0] - t.startMs) / 1000;
-  const latency = ((mode === 'vllm' ? times[times.length - 1] : Math.max(t.lastLineMs, times[times.length - 1])) - t.startMs) / 1000;
-  let outputLen: number;
-  if (mode === 'sglang') outputLen = t.usageCompletionTokens ?? t.requestedOutputLen;
-  else {
-    // vLLM falls back to re-tokenizing the generated text; we keep no text, so we count text-bearing chunks
-    // (one token each on vLLM and SGLang servers), and the result marks the count as estimated.
-    let textChunks = 0;
-    for (let i = 0; i < t.chunks; i++) textChunks += t.textFlags[i];
-    outputLen = t.usageCompletionTokens || textChunks || 1;
+  let first = -1;
+  let last = -1;
+  let textChunks = 0;
+  for (let i = 0; i < t.chunks; i++) {
+    textChunks += t.textFlags[i];
+    if (!counts(t, i, mode)) continue;
+    if (first < 0) first = i;
+    last = i;
   }
-  return { ttft, latency, itl, outputLen, tokenTimes: times.map((x) => x / 1000) };
+  if (first < 0) return undefined;
+  const ttft = (t.chunkTimes[first] - t.startMs) / 1000;
+  const latency = ((mode === 'vllm' ? t.chunkTimes[last] : Math.max(t.lastLineMs, t.chunkTimes[last])) - t.startMs) / 1000;
+  // vLLM falls back to re-tokenizing the generated text; we keep no text, so we count text-bearing chunks (one token
+  // each on vLLM and SGLang servers), and the result marks the count as estimated.
+  const outputLen = mode === 'sglang' ? (t.usageCompletionTokens ?? t.requestedOutputLen) : t.usageCompletionTokens || textChunks || 1;
+  return { ttft, latency, outputLen };
 }

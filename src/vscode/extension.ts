@@ -7,6 +7,7 @@ import { ChatSession } from './chat/chatSession';
 import { CustomEndpoints } from './chat/customEndpoints';
 import { sendPromptsFileCommand } from './commands/sendPromptsFile';
 import { BenchResultsPanel } from './bench/benchResultsPanel';
+import { engineBenchmarkCommand } from './commands/engineBenchmark';
 import { LaunchedServers } from './launchedServers';
 import { launchServerCommand } from './commands/launchServer';
 import { benchmarkEndpointCommand } from './commands/benchmarkEndpoint';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.launchServer', launchServerCommand(hosts, servers)),
     vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut, custom, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
+    vscode.commands.registerCommand('deepseek.runEngineBenchmark', engineBenchmarkCommand(endpoints, servers, benchOut, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
     vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets, context.extensionUri)),

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as net from 'node:net';
 import type { EndpointStore } from '../core/endpoints/endpointStore';
 import { LocalServerProcess } from '../core/runtimes/localProcess';
+import type { CommandRunner } from '../core/launch/deployment';
 
 export interface SimulatorLaunch {
   readonly flavor: 'vllm' | 'sglang';
@@ -9,6 +10,16 @@ export interface SimulatorLaunch {
   readonly port?: number;
   readonly startupSpeed: number;
   readonly decodeSpeed: number;
+}
+
+export interface EngineSite {
+  readonly runner: CommandRunner;
+  /** docker runtime: the engine's container (tools run inside it with docker exec). */
+  readonly container?: string;
+  readonly flavor: 'vllm' | 'sglang';
+  readonly port: number;
+  readonly model: string;
+  readonly runtime: string;
 }
 
 export function freePort(): Promise<number> {
@@ -38,6 +49,9 @@ export class LaunchedServers implements vscode.Disposable {
   track(id: string, handle: { stop(): Promise<void>; detach(): void }): void {
     this.deployments.set(id, handle);
   }
+
+  /** Where an engine launched from a profile runs, so its own benchmark tools can run next to it. */
+  readonly engines = new Map<string, EngineSite>();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly store: EndpointStore) {}
 

@@ -62,7 +62,7 @@ for a in sh echo cat sleep ls env mkdir rm tail; do ln -sf busybox "$R/bin/$a"; 
 NODE=$(readlink -f "$(command -v node)")
 cp "$NODE" "$R/usr/local/bin/node"
 for lib in $(ldd "$NODE" | grep -oE '/[^ ]+\.so[^ ]*'); do mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"; done
-cp "$ROOT/dist/cli.js" "$ROOT/dist/simulator.js" "$R/opt/dsd/"
+cp "$ROOT/dist/cli.js" "$ROOT/dist/simulator.js" "$ROOT/dist/bench.js" "$R/opt/dsd/"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"
 cat > "$R/opt/dsd/vllm-entrypoint" <<'EOF'
 #!/bin/sh
@@ -74,13 +74,21 @@ cat > "$R/usr/bin/python3" <<'EOF'
 # Stands for the SGLang image's python3: `python3 -m sglang.launch_server …` runs the simulator imitating SGLang.
 exec /usr/local/bin/node /opt/dsd/cli.js simulate $DSD_SIM_OPTS -- python3 "$@"
 EOF
-chmod 755 "$R/opt/dsd/vllm-entrypoint" "$R/usr/bin/python3"
+cat > "$R/usr/local/bin/vllm" <<'EOF'
+#!/bin/sh
+# Stands for the image's `vllm` CLI: `vllm bench serve …` is deepseek-deploy bench (it takes vllm bench serve's flags
+# and prints its "Serving Benchmark Result" block); anything else runs the simulator.
+if [ "$1" = bench ] && [ "$2" = serve ]; then shift 2; exec /usr/local/bin/node /opt/dsd/cli.js bench "$@"; fi
+exec /usr/local/bin/node /opt/dsd/cli.js simulate $DSD_SIM_OPTS -- vllm "$@"
+EOF
+chmod 755 "$R/opt/dsd/vllm-entrypoint" "$R/usr/bin/python3" "$R/usr/local/bin/vllm"
 tar -C "$R" -cf "$DK/engine-rootfs.tar" .
 LABEL='LABEL deepseek-deploy.simulator=true'
 docker import -c "$LABEL" -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'ENTRYPOINT ["/opt/dsd/vllm-entrypoint"]' "$DK/engine-rootfs.tar" vllm/vllm-openai:v0.9.0 >/dev/null
 docker tag vllm/vllm-openai:v0.9.0 vllm/vllm-openai:latest
 docker import -c "$LABEL" -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'CMD ["/bin/sh"]' "$DK/engine-rootfs.tar" lmsysorg/sglang:latest >/dev/null
 rm -f "$DK/engine-rootfs.tar"; rm -rf "$R"
+docker image prune -f >/dev/null 2>&1 || true   # the previous run's images, untagged by the imports above
 
 echo "export DOCKER_HOST=unix://$DK/docker.sock" > "$DK/env.sh"
 echo "dockerd up ($DOCKER_HOST); simulator images: $(docker images --format '{{.Repository}}:{{.Tag}}' | tr '\n' ' ')"

@@ -99,7 +99,7 @@ suite('DeepSeek Deploy in a real extension host', () => {
     }
   });
 
-  test('Launch from Profile: a *.deepseek.yaml for the SSH host runs in docker, becomes a ready endpoint through the tunnel; Stop removes it', async () => {
+  test('Launch from Profile: a *.deepseek.yaml for the SSH host runs in docker, becomes a ready endpoint through the tunnel; the engine benchmark runs in its container; Stop removes it', async () => {
     const a = await api();
     const fs = await import('node:fs');
     const os = await import('node:os');
@@ -118,6 +118,12 @@ suite('DeepSeek Deploy in a real extension host', () => {
     assert.notEqual(ep.baseUrl, 'http://127.0.0.1:18641', 'reached through an SSH tunnel, not directly');
     const models = (await (await fetch(`${ep.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
     assert.equal(models.data[0].id, 'cognitivecomputations/DeepSeek-R1-AWQ');
+    // The engine's own benchmark, run inside its container over SSH (docker exec), parsed into the results panel.
+    const native = await vscode.commands.executeCommand<{ tool: string; fields: Record<string, number> }>('deepseek.runEngineBenchmark', id, { tool: 'vllm-bench-serve', inputLen: 64, outputLen: 16, numPrompts: 4 });
+    assert.equal(native.tool, 'vllm bench serve');
+    assert.equal(native.fields.completed, 4);
+    assert.equal(native.fields.total_output_tokens, 64);
+    assert.ok(native.fields.mean_ttft_ms > 0 && native.fields.p99_itl_ms > 0);
     assert.equal(await vscode.commands.executeCommand<boolean>('deepseek.stopServer', id), true);
     assert.equal(a.endpoints.get(id)!.status, 'stopped');
     await assert.rejects(fetch(`${ep.baseUrl}/v1/models`));

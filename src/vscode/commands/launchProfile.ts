@@ -117,7 +117,9 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
     endpoints.upsert({ id, label: `${profile.model.id.split('/').pop() ?? profile.model.id} @ ${host.label}`, baseUrl: '', model: profile.model.servedModelName ?? profile.model.id, engine: prepared.plan.flavor, simulated: profile.engine.kind === 'simulator', launched: true, status: 'starting', detail: profile.runtime.kind });
     let tunnelId: string | undefined;
     let report: (message: string, percent?: number) => void = () => undefined;
-    const dep = api.createDeployment(prepared.plan, api.runnerFor(target ? { pool: remote.hosts.pool, target } : undefined), {
+    const runner = api.runnerFor(target ? { pool: remote.hosts.pool, target } : undefined);
+    servers.engines.set(id, { runner, container: profile.runtime.kind === 'docker' ? (profile.runtime.containerName ?? `dsd-${profile.name}`) : undefined, flavor: prepared.plan.flavor, port: prepared.plan.port, model: profile.model.servedModelName ?? profile.model.id, runtime: profile.runtime.kind });
+    const dep = api.createDeployment(prepared.plan, runner, {
       onLog: (l) => out.appendLine(l),
       onState: (s) => report(s === 'listening' ? 'listening, warming up' : s === 'verifying' ? 'checking /v1/models and a 1-token request' : s, undefined),
       onEvent: (ev) => {

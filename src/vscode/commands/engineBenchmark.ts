@@ -32,6 +32,11 @@ export function engineBenchmarkCommand(store: EndpointStore, servers: LaunchedSe
       void vscode.window.showWarningMessage('DeepSeek: engine benchmarks run next to an engine launched from a profile (Launch from Profile).');
       return undefined;
     }
+    if (site.runtime === 'slurm') {
+      // The engine runs on a compute node inside the job; the login host cannot reach 127.0.0.1 there.
+      void vscode.window.showWarningMessage('DeepSeek: for a SLURM deployment, run the engine benchmark inside the job (srun --jobid … --overlap vllm bench serve …); "Benchmark this endpoint" measures it through the tunnel.');
+      return undefined;
+    }
     let tool = args?.tool;
     if (!tool) {
       const picks: { label: string; detail: string; tool: Tool }[] = site.flavor === 'vllm'

@@ -86,9 +86,15 @@ async function startSimulator(port, file) {
 async function chatFrame(page, timeout = 30_000) {
   const until = Date.now() + timeout;
   while (Date.now() < until) {
+    // The editor panel's frame (the sidebar's chat view is a second, narrower one): the visible one with the widest composer.
+    let best;
+    let bestWidth = 0;
     for (const f of page.frames()) {
-      if (await f.$('main#app.chat .composer').catch(() => null)) return f;
+      const el = await f.$('main#app.chat .composer').catch(() => null);
+      const box = el ? await el.boundingBox().catch(() => null) : null;
+      if (box && box.width > bestWidth) [best, bestWidth] = [f, box.width];
     }
+    if (best) return best;
     await page.waitForTimeout(250);
   }
   throw new Error('chat webview frame not found');

@@ -8,6 +8,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
   /** What a chat webview last reported it rendered: tests and the ready handshake read it. */
   lastRenderedEndpointCount: number | undefined;
   private readonly renderedListeners = new Set<(n: number) => void>();
+  private panel: vscode.WebviewPanel | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly session: ChatSession) {}
 
@@ -22,7 +23,12 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     });
   }
 
+  /** One chat editor panel: opening it again reveals it (it shows the same session as the sidebar anyway). */
   openPanel(): vscode.WebviewPanel {
+    if (this.panel) {
+      this.panel.reveal(vscode.ViewColumn.Active);
+      return this.panel;
+    }
     const panel = vscode.window.createWebviewPanel('deepseek.chatPanel', 'DeepSeek Chat', vscode.ViewColumn.Active, chatWebviewOptions(this.extensionUri));
     const wiring = wireChatWebview(panel.webview, this.session, (n) => {
       this.rendered(n);
@@ -30,7 +36,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
     panel.webview.html = chatHtml(panel.webview, this.extensionUri);
     panel.onDidDispose(() => {
       wiring.dispose();
+      this.panel = undefined;
     });
+    this.panel = panel;
     return panel;
   }
 

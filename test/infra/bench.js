@@ -35,7 +35,7 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.le
 
 async function main() {
   const bundles = {};
-  for (const f of ['extension.js', 'cli.js', 'cli-profiles.js', 'simulator.js', 'openaiClient.js', 'remote.js', 'launch.js', 'webview/chat.js']) bundles[f] = fs.statSync(path.join(ROOT, 'dist', f)).size;
+  for (const f of ['extension.js', 'cli.js', 'cli-profiles.js', 'simulator.js', 'openaiClient.js', 'remote.js', 'launch.js', 'bench.js', 'webview/chat.js', 'webview/bench.js']) bundles[f] = fs.statSync(path.join(ROOT, 'dist', f)).size;
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await activationOnce());
   const wall = runs.map((r) => r.activateWallMs);

@@ -25,7 +25,9 @@ export interface RequestTrace {
 }
 
 export function newTrace(index: number, promptLen: number, requestedOutputLen: number): RequestTrace {
-  return { index, promptLen, requestedOutputLen, startMs: 0, chunkTimes: new Float64Array(16), textFlags: new Uint8Array(16), chunks: 0, lastLineMs: 0, success: false, queueMs: 0 };
+  // Sized for the requested length (+ role, finish and slack chunks): no reallocation, so no garbage, while streaming.
+  const cap = Math.min(16_384, Math.max(16, requestedOutputLen + 8));
+  return { index, promptLen, requestedOutputLen, startMs: 0, chunkTimes: new Float64Array(cap), textFlags: new Uint8Array(cap), chunks: 0, lastLineMs: 0, success: false, queueMs: 0 };
 }
 
 export function pushChunk(t: RequestTrace, ms: number, hasText: boolean): void {

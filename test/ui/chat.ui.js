@@ -86,25 +86,33 @@ async function startSimulator(port, file) {
 async function chatFrame(page, timeout = 30_000) {
   const until = Date.now() + timeout;
   while (Date.now() < until) {
-    // The editor panel's frame (the sidebar's chat view is a second, narrower one): the visible one with the widest composer.
-    let best;
-    let bestWidth = 0;
+    // The editor panel's frame, once it is shown: the sidebar's chat view is a second frame, about 270 px wide; the
+    // panel's composer is far wider. A hidden (not yet revealed) panel has no box, so keep polling until it shows.
     for (const f of page.frames()) {
       const el = await f.$('main#app.chat .composer').catch(() => null);
       const box = el ? await el.boundingBox().catch(() => null) : null;
-      if (box && box.width > bestWidth) [best, bestWidth] = [f, box.width];
+      if (box && box.width > 450) return f;
     }
-    if (best) return best;
     await page.waitForTimeout(250);
   }
   throw new Error('chat webview frame not found');
 }
 
 async function palette(page, command) {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type(command);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 15_000 });
+  // Right after a window reload the palette may not list extension commands yet: close it and ask again.
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+    await page.keyboard.type(command);
+    try {
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 8) throw e;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
   await page.keyboard.press('Enter');
 }
 

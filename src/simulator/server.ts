@@ -8,7 +8,7 @@ import { errorBody, ERROR_TYPES, streamingErrorBody, type Dialect } from './dial
 import { EngineClock } from './engineClock';
 import { planResponse, requestSeed, type PlannedToken } from './requestPlan';
 import { applyChatTemplate, SimTokenizer, type ChatMessageIn } from './tokenizer';
-import { mulberry32 } from './textGen';
+import { mulberry32 } from '../core/util/seededRandom';
 import type { CannedReply } from './requestPlan';
 import { renderMetrics, ServerCounters } from './metrics';
 import { SseWriter } from './sseWriter';

@@ -1,14 +1,5 @@
 /** Deterministic DeepSeek-R1-like output: a reasoning monologue, then a markdown answer. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../core/util/seededRandom';
 
 export function hashString(s: string): number {
   let h = 2166136261;

@@ -9,21 +9,10 @@ const http = require('node:http');
 const { spawn } = require('node:child_process');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
+const { createSteps, palette, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
-const results = [];
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`  ✔ ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  ✖ ${name}\n    ${String((e && e.stack) || e).split('\n').slice(0, 6).join('\n    ')}`);
-    throw e;
-  }
-}
+const { step, summary } = createSteps();
 
 // A 1×1 PNG the sentinel server serves; any request to it is counted with its path.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -96,24 +85,6 @@ async function chatFrame(page, timeout = 30_000) {
     await page.waitForTimeout(250);
   }
   throw new Error('chat webview frame not found');
-}
-
-async function palette(page, command) {
-  // Right after a window reload the palette may not list extension commands yet: close it and ask again.
-  for (let attempt = 0; ; attempt++) {
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-    await page.keyboard.type(command);
-    try {
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first().waitFor({ timeout: 5_000 });
-      break;
-    } catch (e) {
-      if (attempt >= 8) throw e;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-  }
-  await page.keyboard.press('Enter');
 }
 
 async function send(frame, text) {
@@ -306,9 +277,8 @@ async function main() {
     fs.rmSync(ws, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  const passed = results.filter((r) => r.ok).length;
-  console.log(`chat ui tier: ${passed} passed, ${results.length - passed} failed${failed ? ` (code-server log: ${cs.logFile})` : ''}`);
+  summary('chat ui tier', failed, cs.logFile);
   return failed ? 1 : 0;
 }
 
-main().then((c) => process.exit(c), (e) => { console.error(e); process.exit(1); });
+exitWith(main());

@@ -6,21 +6,10 @@ const path = require('node:path');
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace } = require('../infra/codeServer');
+const { createSteps, palette, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
-const results = [];
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`  ✔ ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  ✖ ${name}\n    ${String(e && e.stack || e).split('\n').slice(0, 4).join('\n    ')}`);
-    throw e;
-  }
-}
+const { step, summary } = createSteps();
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
@@ -47,13 +36,7 @@ async function main() {
     });
 
     await step('"DeepSeek: Launch Server" from the palette launches the simulator and the endpoint turns ready', async () => {
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
-      await page.keyboard.type('DeepSeek: Launch Server');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DeepSeek: Launch Server' }).first().waitFor();
-      await page.screenshot({ path: path.join(OUT, 'ui-palette.png') });
-      await page.keyboard.press('Enter');
+      await palette(page, 'DeepSeek: Launch Server');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Simulator on This machine' }).first().click({ timeout: 15_000 });
       for (const [title, choice] of [['host', 'This machine'], ['engine', 'vLLM dialect'], ['model', 'DeepSeek-R1']]) {
         await page.locator('.quick-input-title', { hasText: `Launch Server` }).filter({ hasText: title }).waitFor({ timeout: 15_000 });
@@ -95,11 +78,7 @@ async function main() {
 
     await step('"Launch Server → New deployment…" walks 7 steps, saves the profile, shows the exact script, and launches it', async () => {
       await page.keyboard.press('Escape');
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-      await page.keyboard.type('DeepSeek: Launch Server');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'DeepSeek: Launch Server' }).first().waitFor();
-      await page.keyboard.press('Enter');
+      await palette(page, 'DeepSeek: Launch Server');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'New deployment' }).first().click({ timeout: 15_000 });
       const picks = [['1/7', 'This machine'], ['2/7', 'Simulator (no GPU) · vLLM dialect'], ['3/7', 'deepseek-ai/DeepSeek-R1-0528'], ['4/7', 'TP 8 + EP'], ['5/7', 'background process']];
       for (const [n, choice] of picks) {
@@ -141,9 +120,8 @@ async function main() {
     await cs.stop(failed);
     fs.rmSync(ws, { recursive: true, force: true });
   }
-  const passed = results.filter((r) => r.ok).length;
-  console.log(`ui tier: ${passed} passed, ${results.length - passed} failed${failed ? ` (code-server log: ${cs.logFile})` : ''}`);
+  summary('ui tier', failed, cs.logFile);
   return failed ? 1 : 0;
 }
 
-main().then((c) => process.exit(c), (e) => { console.error(e); process.exit(1); });
+exitWith(main());

@@ -3,28 +3,17 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { CLI, startSimulator, stopSimulators } from '../helpers/simulatorProcess';
 import { runBenchmark, type BenchConfig } from '../../src/core/bench/runBenchmark';
 import { percentile } from '../../src/core/bench/stats';
 
 // Our benchmark client against the simulator in exact-timing mode. Errors are taken against the simulator's own log of
 // when it really wrote each chunk (CLOCK_MONOTONIC in both processes), not against the nominal schedule.
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-const procs: ChildProcess[] = [];
-after(() => procs.forEach((p) => p.kill('SIGTERM')));
+after(stopSimulators);
 
-async function simulator(port: number, extra: string[] = []): Promise<string> {
-  const c = spawn(process.execPath, [CLI, 'simulate', '--startup-speed', '1000', '--exact-ttft-ms', '80', '--exact-itl-ms', '15', '--expose-timing', ...extra, '--', 'vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8', '--port', String(port)]);
-  procs.push(c);
-  await new Promise<void>((resolve) => {
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/Application startup complete/.test(out)) resolve();
-    });
-  });
-  return `http://127.0.0.1:${port}`;
-}
+const simulator = (port: number, extra: string[] = []): Promise<string> =>
+  startSimulator(port, ['--startup-speed', '1000', '--exact-ttft-ms', '80', '--exact-itl-ms', '15', '--expose-timing', ...extra], ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8']);
 
 const base = (url: string, over: Partial<BenchConfig> = {}): BenchConfig => ({
   baseUrl: url,

@@ -1,12 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { CLI, startSimulator, stopSimulators } from '../helpers/simulatorProcess';
 
 // `deepseek-deploy chat` against the simulator started through the same CLI (as a user would).
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-const procs: ChildProcess[] = [];
-after(() => procs.forEach((p) => p.kill('SIGTERM')));
+after(stopSimulators);
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -19,17 +17,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-async function simulator(port: number, simOpts: string[], engine: string[]): Promise<void> {
-  const c = spawn(process.execPath, [CLI, 'simulate', '--startup-speed', '1000', '--speed', '20', ...simOpts, '--', ...engine, '--port', String(port)]);
-  procs.push(c);
-  await new Promise<void>((resolve) => {
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/Application startup complete|fired up and ready/.test(out)) resolve();
-    });
-  });
-}
+const simulator = (port: number, simOpts: string[], engine: string[]): Promise<string> => startSimulator(port, ['--startup-speed', '1000', '--speed', '20', ...simOpts], engine);
 
 test('chat --json separates reasoning and answer (vLLM `reasoning` field; SGLang `reasoning_content`; R1 without a parser)', async () => {
   await simulator(18971, [], ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8', '--reasoning-parser', 'deepseek_r1']);

@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startSimulator, stopSimulators } from '../helpers/simulatorProcess';
 import { parsePromptsFile, responsesPathFor, runPrompts, type TaggedPrompt } from '../../src/core/chat/promptsFile';
 import { streamChat } from '../../src/core/openai/chatStream';
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-const procs: ChildProcess[] = [];
-after(() => procs.forEach((p) => p.kill('SIGTERM')));
+after(stopSimulators);
 
 test('prompts files: JSON array, {"prompts": …} and JSONL; errors name the file and the line or item', () => {
   assert.deepEqual(parsePromptsFile('[{"tag":"gw","prompt":"Explain gravitational waves."},"plain"]', 'p.json'), [
@@ -30,15 +28,7 @@ test('batch prompts against the simulator: at most N in flight, answers matched 
   const replies = path.join(dir, 'replies.json');
   fs.writeFileSync(replies, JSON.stringify([{ match: 'ping', reasoning: 'Trivial.', answer: 'pong' }]));
   const port = 18981;
-  const c = spawn(process.execPath, [CLI, 'simulate', '--startup-speed', '1000', '--exact-ttft-ms', '30', '--exact-itl-ms', '5', '--replies', replies, '--', 'vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8', '--reasoning-parser', 'deepseek_r1', '--port', String(port)]);
-  procs.push(c);
-  await new Promise<void>((resolve) => {
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (/Application startup complete/.test(out)) resolve();
-    });
-  });
+  await startSimulator(port, ['--startup-speed', '1000', '--exact-ttft-ms', '30', '--exact-itl-ms', '5', '--replies', replies], ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8', '--reasoning-parser', 'deepseek_r1']);
   const items: TaggedPrompt[] = Array.from({ length: 12 }, (_, i) => ({ tag: `t${i}`, prompt: i === 5 ? 'this one fails' : `ping ${i}` }));
   let inflight = 0;
   let maxInflight = 0;

@@ -1,14 +1,4 @@
-/** Seeded uniform [0, 1): mulberry32 (small, fast, good enough for arrival times and lengths). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/seededRandom';
 
 function normal(u: () => number): number {
   // Box–Muller; 1 − u keeps the log finite.
@@ -43,7 +33,7 @@ export function arrivalTimes(n: number, rate: number, burstiness: number, seed: 
   if (!Number.isFinite(rate) || n === 0) return out;
   if (!(rate > 0)) throw new Error(`request rate must be > 0 (got ${rate})`);
   if (!(burstiness > 0)) throw new Error(`burstiness must be > 0 (got ${burstiness})`);
-  const u = rng(seed);
+  const u = mulberry32(seed);
   let acc = 0;
   for (let i = 0; i < n; i++) {
     acc += Number.isFinite(burstiness) ? gamma(u, burstiness, 1 / (rate * burstiness)) : 1 / rate;

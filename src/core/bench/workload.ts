@@ -1,4 +1,4 @@
-import { rng } from './arrivals';
+import { mulberry32 } from '../util/seededRandom';
 
 export interface BenchRequest {
   /** Token ids (completions) or text (chat). */
@@ -38,7 +38,7 @@ export function validateRandom(w: RandomWorkload): void {
  */
 export function randomTokenRequests(w: RandomWorkload): BenchRequest[] {
   validateRandom(w);
-  const u = rng(w.seed);
+  const u = mulberry32(w.seed);
   const n = (w.vocabSize ?? DEEPSEEK_VOCAB) - FIRST_ID;
   const int = (lo: number, hi: number): number => lo + Math.floor(u() * (hi - lo + 1));
   const inLo = Math.floor(w.inputLen * (1 - w.rangeRatio));

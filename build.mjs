@@ -47,6 +47,8 @@ if (args.has('--tests')) {
   const unit = walk('test/unit', (p) => p.endsWith('.ts'));
   const vscodeTests = [...walk('test/vscode', (p) => p.endsWith('.ts')), ...walk('test/bench', (p) => p.endsWith('.ts'))];
   await esbuild.build({ ...common, entryPoints: unit, outdir: 'out/test/unit', outbase: 'test/unit', platform: 'node', format: 'cjs', target: 'node20' });
+  const hostile = walk('test/hostile', (p) => p.endsWith('.ts'));
+  await esbuild.build({ ...common, entryPoints: hostile, outdir: 'out/test/hostile', outbase: 'test/hostile', platform: 'node', format: 'cjs', target: 'node20' });
   const integration = walk('test/integration', (p) => p.endsWith('.ts'));
   await esbuild.build({ ...common, entryPoints: integration, outdir: 'out/test/integration', outbase: 'test/integration', platform: 'node', format: 'cjs', target: 'node20' });
   await esbuild.build({ ...common, entryPoints: vscodeTests, outdir: 'out/test', outbase: 'test', platform: 'node', format: 'cjs', target: 'node20', external: [...common.external, 'vscode', 'mocha'] });

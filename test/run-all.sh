@@ -18,12 +18,14 @@ echo "== provisioning VS Code host tools (code-server, Node 24, Chromium, playwr
 bash test/infra/provision-vscode-host.sh || { echo "npm test: provisioning failed; the vscode and ui tiers cannot run (see above)" >&2; exit 1; }
 
 TOTAL_PASS=0; TOTAL_FAIL=0; FAILED_TIERS=()
-tier() { # name, pass-count, fail-count, exit code
-  local name=$1 p=$2 f=$3 rc=$4
+SUITE_START=$SECONDS; TIER_START=$SECONDS
+tier() { # name, pass-count, fail-count, exit code; prints the tier's wall time (since the previous tier ended)
+  local name=$1 p=$2 f=$3 rc=$4 took=$((SECONDS - TIER_START))
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1   # a crash with no test counted still fails the tier
   TOTAL_PASS=$((TOTAL_PASS + p)); TOTAL_FAIL=$((TOTAL_FAIL + f))
   [ "$rc" -ne 0 ] && FAILED_TIERS+=("$name")
-  printf '== tier %-6s %s: %d passed, %d failed\n' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$p" "$f"
+  printf '== tier %-7s %s: %d passed, %d failed (%dm%02ds)\n' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$p" "$f" $((took / 60)) $((took % 60))
+  TIER_START=$SECONDS
 }
 num() { local v; v=$(grep -oE "$1" "$2" | tail -1 | grep -oE "[0-9]+" | tail -1); echo "${v:-0}"; }
 
@@ -48,6 +50,10 @@ else
   tier integ 0 1 1
 fi
 
+echo "== tier hostile: injection corpus, hostile HTTP servers (memory-capped children), redaction, symlinks, cancel"
+node --test --test-reporter=spec --test-concurrency=1 out/test/hostile/ 2>&1 | tee "$LOGS/hostile.log"; rc=${PIPESTATUS[0]}
+tier hostile "$(num '(ℹ )?pass [0-9]+' "$LOGS/hostile.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/hostile.log")" $rc
+
 echo "== tier vscode: extension tests inside code-server's extension host"
 node test/infra/run-vscode-tests.js 2>&1 | tee "$LOGS/vscode.log"; rc=${PIPESTATUS[0]}
 tier vscode "$(num '[0-9]+ passing' "$LOGS/vscode.log")" "$(num '[0-9]+ failing' "$LOGS/vscode.log")" $rc
@@ -64,5 +70,5 @@ bash test/infra/slurm-down.sh
 bash test/infra/docker-down.sh
 bash test/infra/ssh-down.sh
 [ ${#FAILED_TIERS[@]} -gt 0 ] && echo "failed tiers: ${FAILED_TIERS[*]}"
-echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed (total $(( (SECONDS - SUITE_START) / 60 ))m$(( (SECONDS - SUITE_START) % 60 ))s)"
 [ "$TOTAL_FAIL" -eq 0 ] && [ ${#FAILED_TIERS[@]} -eq 0 ]

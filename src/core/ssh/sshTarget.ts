@@ -10,6 +10,10 @@ export interface SshTarget {
   readonly agent?: string;
   /** ProxyJump hops, outermost first; each hop's host key is verified on its own. */
   readonly jump?: readonly SshTarget[];
+  /** HostKeyAlias (ssh_config(5)): the name looked up in and written to known_hosts instead of host/port. */
+  readonly hostKeyAlias?: string;
+  /** ProxyCommand with its tokens expanded (run locally with `sh -c`; its stdin/stdout carry the SSH stream). */
+  readonly proxyCommand?: string;
 }
 
 export const targetLabel = (t: SshTarget): string => `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`;

@@ -10,6 +10,8 @@ export interface SshTarget {
   readonly agent?: string;
   /** ProxyJump hops, outermost first; each hop's host key is verified on its own. */
   readonly jump?: readonly SshTarget[];
+  /** HostKeyAlias (ssh_config(5)): the name looked up in and written to known_hosts instead of host/port. */
+  readonly hostKeyAlias?: string;
 }
 
 export const targetLabel = (t: SshTarget): string => `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`;

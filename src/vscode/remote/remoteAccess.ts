@@ -5,6 +5,7 @@ import type { HostEntry, HostProbe } from '../../core/hosts/hostModel';
 import type { RemoteHosts } from '../../core/ssh/remoteHosts';
 import type { SshTarget } from '../../core/ssh/sshTarget';
 import { DEFAULT_IDENTITIES } from '../../core/ssh/sshConfigDefaults';
+import { defaultTrustStorePath } from '../../core/ssh/trustStorePath';
 import { loadRemoteModule } from '../lazyModules';
 
 const expandHome = (p: string): string => p.replace(/^~(?=$|\/)/, os.homedir());
@@ -28,16 +29,22 @@ export class RemoteAccess implements vscode.Disposable {
 
   get hosts(): RemoteHosts {
     if (!this.remote) {
-      const known = this.config().get<string[]>('knownHostsFiles');
+      // Machine-scoped in package.json, and read from user settings only: a workspace must not choose which keys we trust.
+      const known = this.config().inspect<string[]>('knownHostsFiles')?.globalValue;
       this.remote = loadRemoteModule().createRemoteHosts({
         knownHostsFiles: known?.length ? known.map(expandHome) : undefined,
-        trustStorePath: path.join(this.context.globalStorageUri.fsPath, 'trusted_host_keys.json'),
+        trustStorePath: defaultTrustStorePath(),
         log: (l) => this.log.appendLine(l),
         confirmHostKey: async (info) => {
           const trust = 'Trust and Connect';
           const choice = await vscode.window.showWarningMessage(
-            `Unknown host key for ${info.host}:${info.port}`,
-            { modal: true, detail: `${info.keyType} key fingerprint is ${info.fingerprint}.\n\nCompare it with the fingerprint your administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host). Trust it only if they match.` },
+            `Unknown host key for ${info.name}`,
+            {
+              modal: true,
+              detail: `${info.keyType} key fingerprint is ${info.fingerprint}.\n\n${info.notes.map((n) => `${n}\n\n`).join('')}` +
+                `Compare it with the fingerprint your administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host). Trust it only if they match. ` +
+                `A trusted key is added to ${info.storePath ?? 'no file'}, shared with the deepseek-deploy CLI.`,
+            },
             trust,
           );
           return choice === trust;

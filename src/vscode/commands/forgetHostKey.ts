@@ -34,7 +34,7 @@ export function forgetHostKeyCommand(remote: RemoteAccess) {
     name = name.trim();
     const removed = trust.forget(name);
     const elsewhere = trust.userFilesNaming(name);
-    const also = elsewhere.length ? ` Your own known_hosts also list it; remove it there with: ${elsewhere.map((f) => `ssh-keygen -R ${shQuote(name!)} -f ${shQuote(f)}`).join(' ; ')}` : '';
+    const also = elsewhere.length ? ` Your own known_hosts also list it; remove it there with: ${elsewhere.map((f) => `ssh-keygen -R ${shQuote(name)} -f ${shQuote(f)}`).join(' ; ')}` : '';
     const msg = removed ? `Forgot ${removed} host key${removed > 1 ? 's' : ''} of ${name}; the next connection will ask again.${also}` : `No key of ${name} is recorded in the DeepSeek trust store.${also}`;
     void (elsewhere.length ? vscode.window.showWarningMessage(msg) : vscode.window.showInformationMessage(msg));
     return removed;

@@ -88,6 +88,8 @@ for (const name of cases) {
       assert.ok(error!.message.includes(`ssh-keygen -R ${shQuote(kname)} -f ${shQuote(khFile)}`), error!.message);
       assert.match(error!.message, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
       if (!named.some((e) => e.keyType === presented.type)) assert.match(error!.message, /did not offer a .* key although it was asked for one first/);
+      // A wildcard or list line serves other hosts too: the advice must say that ssh-keygen -R removes it for all.
+      assert.equal(/removes the whole line for all of them/.test(error!.message), named.some((e) => /[*?!,]/.test(e.hosts) && !e.hosts.startsWith('|')));
     }
     if (decision === 'unknown') {
       assert.equal(asked.length, 1);

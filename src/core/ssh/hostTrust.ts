@@ -121,7 +121,8 @@ export class HostTrust {
         `but the recorded key${status.known.length > 1 ? 's are' : ' is'} ${status.known.map((e) => `${e.keyType} ${fingerprintSha256(e.key)} (${entryWhere(e)})`).join(', ')}.` +
         (otherType ? ` The server did not offer a ${knownTypes.join('/')} key although it was asked for one first.` : '') +
         ' Someone could be eavesdropping (a man-in-the-middle attack), or the host was reinstalled or its keys replaced, so the connection was refused and nothing was stored. ' +
-        `If the change is expected, compare the new fingerprint with the host's administrator (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host), then remove the old key with ${fixes.join(' and ')} and connect again.`,
+        `If the change is expected, compare the new fingerprint with the host's administrator (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host), then remove the old key with ${fixes.join(' and ')} and connect again.` +
+        patternLines(status.known),
         label);
     }
     const notes = status.certAuthorities.map((e) =>
@@ -179,6 +180,12 @@ export class HostTrust {
     const store = this.storePath ? path.resolve(this.storePath) : undefined;
     return [...new Set(entriesForName(this.load(), name).filter((e) => e.marker === 'none' && path.resolve(e.source) !== store).map((e) => e.source))];
   }
+}
+
+/** ssh-keygen -R deletes a whole matching line: say so when that line also names other hosts (a pattern or a list). */
+function patternLines(known: readonly KnownHostsEntry[]): string {
+  const shared = known.filter((e) => !e.hosts.startsWith('|') && /[*?!,]/.test(e.hosts));
+  return shared.length ? ` Note: ${shared.map((e) => `${entryWhere(e)} ("${e.hosts}")`).join(', ')} also name${shared.length > 1 ? '' : 's'} other hosts; ssh-keygen -R removes the whole line for all of them, so you may prefer to edit it.` : '';
 }
 
 function readIfExists(file: string): string {

@@ -1,9 +1,10 @@
 import * as os from 'node:os';
-import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { RemoteHosts, RemoteHostsOptions } from '../core/ssh/remoteHosts';
 import { parseUserHost, type SshTarget } from '../core/ssh/sshTarget';
 import { parseArgs } from './cliArgs';
+import { acceptNewHostKey } from './acceptNewHostKey';
+import { defaultTrustStorePath } from '../core/ssh/trustStorePath';
 import { DEFAULT_IDENTITIES } from '../core/ssh/sshConfigDefaults';
 import { describeGpu, shortGpuName, summarizeGpus } from '../core/hosts/nvidiaSmi';
 
@@ -12,9 +13,10 @@ export const GPUS_HELP = `usage: deepseek-deploy gpus --host user@host[:port] [-
 Prints the GPU inventory of a host over SSH (nvidia-smi), with OS, docker/compose, SLURM and HF cache free space.
   --host         user@host[:port] (port 22 by default)
   --identity     private key file (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)
-  --known-hosts  known_hosts file to read (default: ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts); never written
-  --accept-new   trust an unknown host key (printed) and remember it in ~/.config/deepseek-deploy/trusted_hosts.json;
-                 a changed key is always refused
+  --known-hosts  known_hosts file to read (default: ~/.ssh/known_hosts{,2}, /etc/ssh/ssh_known_hosts{,2}); never written
+  --accept-new   like ssh -o StrictHostKeyChecking=accept-new: trust an unknown host key (printed) and add it to
+                 ~/.config/deepseek-deploy/known_hosts (shared with the VS Code extension); a changed or revoked
+                 key, including a key of another type than the recorded one, is always refused
   --json         print the inventory as JSON
 `;
 
@@ -54,14 +56,10 @@ export async function runGpus(argv: string[], loadRemote: () => { createRemoteHo
   }
   const u = parseUserHost(host, os.userInfo().username);
   const target: SshTarget = { id: host, ...u, identityFiles: (identities.length ? identities : DEFAULT_IDENTITIES).map((p) => p.replace(/^~(?=$|\/)/, os.homedir())) };
-  const configDir = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
   const remote = loadRemote().createRemoteHosts({
     knownHostsFiles: knownHosts.length ? knownHosts : undefined,
-    trustStorePath: path.join(configDir, 'deepseek-deploy', 'trusted_hosts.json'),
-    confirmHostKey: (info) => {
-      if (acceptNew) process.stderr.write(`Warning: permanently trusting the new host key of ${info.host}:${info.port}: ${info.keyType} ${info.fingerprint}\n`);
-      return Promise.resolve(acceptNew);
-    },
+    trustStorePath: defaultTrustStorePath(),
+    confirmHostKey: acceptNewHostKey(acceptNew, (s) => process.stderr.write(s)),
     prompts: { passphrase: (keyPath) => askHidden(`Passphrase for ${keyPath}: `) },
   });
   try {

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { parseArgs } from './cliArgs';
+import { acceptNewHostKey } from './acceptNewHostKey';
+import { defaultTrustStorePath } from '../core/ssh/trustStorePath';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { RemoteHosts, RemoteHostsOptions } from '../core/ssh/remoteHosts';
 import { parseUserHost, type SshTarget } from '../core/ssh/sshTarget';
 import { DEFAULT_IDENTITIES } from '../core/ssh/sshConfigDefaults';
@@ -137,14 +138,10 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
     reach = (port) => Promise.resolve(`http://127.0.0.1:${port}`);
     probeGpus = () => probeLocalHost();
   } else {
-    const configDir = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
     remote = loadRemote().createRemoteHosts({
       knownHostsFiles: knownHosts.length ? knownHosts : undefined,
-      trustStorePath: path.join(configDir, 'deepseek-deploy', 'trusted_hosts.json'),
-      confirmHostKey: (info) => {
-        if (acceptNew) err(`Warning: permanently trusting the new host key of ${info.host}:${info.port}: ${info.keyType} ${info.fingerprint}\n`);
-        return Promise.resolve(acceptNew);
-      },
+      trustStorePath: defaultTrustStorePath(),
+      confirmHostKey: acceptNewHostKey(acceptNew, err),
       prompts: { passphrase: () => Promise.resolve(undefined) },
     });
     const r = remote;

@@ -14,6 +14,7 @@ import { benchmarkEndpointCommand } from './commands/benchmarkEndpoint';
 import { stopServerCommand } from './commands/stopServer';
 import { refreshHostsCommand } from './commands/refreshHosts';
 import { hostCommands } from './commands/hostCommands';
+import { forgetHostKeyCommand } from './commands/forgetHostKey';
 import { RemoteAccess } from './remote/remoteAccess';
 import { HF_TOKEN_SECRET, launchProfileCommand } from './commands/launchProfile';
 
@@ -70,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
     vscode.commands.registerCommand('deepseek.runEngineBenchmark', engineBenchmarkCommand(endpoints, servers, benchOut, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
+    vscode.commands.registerCommand('deepseek.forgetHostKey', forgetHostKeyCommand(remote)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
     vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.setHfToken', async (token?: string) => {

@@ -34,6 +34,7 @@ test('gpus --accept-new prints the fingerprint, remembers it, and lists 8 GPUs a
   const j = JSON.parse(r.stdout) as { gpus: Array<{ name: string; memoryTotalMiB: number }>; os: string };
   assert.equal(j.gpus.length, 8);
   assert.equal(j.gpus[7].memoryTotalMiB, 81559);
+  assert.match(fs.readFileSync(path.join(config, 'deepseek-deploy', 'known_hosts'), 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${PORT} ssh-ed25519 `), 'remembered in the shared known_hosts store');
   const again = gpus('--known-hosts', '/dev/null');
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /^8× H100 80GB · 12% · 40\/637 GB$/m);

@@ -71,7 +71,7 @@ test('hostile arguments reach the program unchanged — bash user and fish login
 });
 
 test('unknown host key: the prompt shows the SHA256 fingerprint as ssh-keygen prints it; Cancel refuses, Trust remembers', async () => {
-  const store = path.join(tmp, 'trust.json');
+  const store = path.join(tmp, 'deepseek-deploy', 'known_hosts');
   const refused = makePool({ knownHosts: [], store, trustUnknown: false });
   await assert.rejects(refused.pool.exec(target(), ['true']), (e: unknown) => e instanceof SshError && e.kind === 'host-key-unknown' && e.message.includes(fingerprintOf(path.join(K, 'gpu_host_ed25519.pub'))));
   assert.equal(refused.asked.length, 1);
@@ -85,6 +85,7 @@ test('unknown host key: the prompt shows the SHA256 fingerprint as ssh-keygen pr
   const again = makePool({ knownHosts: [], store, trustUnknown: false });
   assert.equal((await again.pool.exec(target(), ['echo', 'hi'])).stdout, 'hi\n');
   assert.equal(again.asked.length, 0, 'a trusted key is not asked again');
+  assert.match(fs.readFileSync(store, 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${PORT} ssh-ed25519 \\S+\\n$`), 'stored as an OpenSSH known_hosts line');
 });
 
 test('changed host key is refused with both fingerprints and how to fix it; @revoked is refused', async () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { checkHostKey, fingerprintSha256, parseKnownHosts } from '../../src/core/ssh/knownHosts';
+import { checkHostKey, entriesForName, fingerprintSha256, knownHostsName, parseKnownHosts } from '../../src/core/ssh/knownHosts';
 import { shJoin, shQuote } from '../../src/core/ssh/shellQuote';
 import { buildRemoteScript, FramedOutput } from '../../src/core/ssh/remoteScript';
 import { parseUserHost } from '../../src/core/ssh/sshTarget';
@@ -28,12 +28,13 @@ test('known_hosts: "[host]:port" for non-22 ports, hashed |1| entries, negated p
     `@revoked bad.example ssh-ed25519 ${keyA.toString('base64')}`,
     `@cert-authority *.example ssh-ed25519 ${keyB.toString('base64')}`,
   ].join('\n');
-  assert.equal(checkHostKey(parseKnownHosts(text, 'gpu.example', 2222, 'kh'), keyA).kind, 'trusted', 'hashed [host]:port entry');
-  assert.equal(checkHostKey(parseKnownHosts(text, 'gpu.example', 22, 'kh'), keyA).kind, 'changed', 'port 22 entry has another ed25519 key');
-  assert.equal(checkHostKey(parseKnownHosts(text, 'other.example', 22, 'kh'), keyA).kind, 'unknown', 'only an rsa key known: a new ed25519 key is unknown, not changed');
-  assert.equal(checkHostKey(parseKnownHosts(text, 'other.example', 22, 'kh'), keyR).kind, 'trusted');
-  assert.equal(checkHostKey(parseKnownHosts(text, 'bad.example', 22, 'kh'), keyR).kind, 'unknown', 'negated pattern excludes the host');
-  assert.equal(checkHostKey(parseKnownHosts(text, 'bad.example', 22, 'kh'), keyA).kind, 'revoked');
+  const decide = (host: string, port: number, key: Buffer): string => checkHostKey(entriesForName(parseKnownHosts(text, 'kh'), knownHostsName(host, port)), key).kind;
+  assert.equal(decide('gpu.example', 2222, keyA), 'trusted', 'hashed [host]:port entry');
+  assert.equal(decide('gpu.example', 22, keyA), 'changed', 'port 22 entry has another ed25519 key');
+  assert.equal(decide('other.example', 22, keyA), 'changed', 'only an rsa key known: a new ed25519 key is a CHANGED key, never an unknown one');
+  assert.equal(decide('other.example', 22, keyR), 'trusted');
+  assert.equal(decide('bad.example', 22, keyR), 'unknown', 'negated pattern excludes the host');
+  assert.equal(decide('bad.example', 22, keyA), 'revoked');
 });
 
 test('fingerprints are OpenSSH\'s SHA256 form (base64 without padding)', () => {

@@ -14,7 +14,7 @@ import { parseProbeOutput, PROBE_SCRIPT } from '../hosts/remoteProbe';
  */
 export interface RemoteHostsOptions {
   readonly knownHostsFiles?: readonly string[];
-  /** Our own trust store (JSON); known_hosts files are only read. */
+  /** The shared trust store (known_hosts format, see trustStorePath.ts) that trusted keys are added to; known_hosts files are only read. */
   readonly trustStorePath?: string;
   readonly confirmHostKey: ConfirmHostKey;
   readonly prompts: SshPrompts;
@@ -22,7 +22,8 @@ export interface RemoteHostsOptions {
   readonly readyTimeoutMs?: number;
 }
 
-export const DEFAULT_KNOWN_HOSTS = [path.join(os.homedir(), '.ssh', 'known_hosts'), path.join(os.homedir(), '.ssh', 'known_hosts2'), '/etc/ssh/ssh_known_hosts'];
+/** OpenSSH's UserKnownHostsFile and GlobalKnownHostsFile defaults (ssh_config(5)). */
+export const DEFAULT_KNOWN_HOSTS = [path.join(os.homedir(), '.ssh', 'known_hosts'), path.join(os.homedir(), '.ssh', 'known_hosts2'), '/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
 
 export interface RemoteHosts {
   readonly pool: SshPool;
@@ -34,7 +35,7 @@ export interface RemoteHosts {
 }
 
 export function createRemoteHosts(o: RemoteHostsOptions): RemoteHosts {
-  const trust = new HostTrust(o.knownHostsFiles ?? DEFAULT_KNOWN_HOSTS, o.trustStorePath, o.confirmHostKey);
+  const trust = new HostTrust(o.knownHostsFiles ?? DEFAULT_KNOWN_HOSTS, o.trustStorePath, o.confirmHostKey, o.log);
   const pool = new SshPool({ trust, prompts: o.prompts, log: o.log, readyTimeoutMs: o.readyTimeoutMs });
   const tunnels = new TunnelManager(pool, o.log);
   return {

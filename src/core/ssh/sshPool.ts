@@ -165,8 +165,11 @@ export class SshPool {
         readyTimeout: this.opts.readyTimeoutMs ?? 20_000,
         keepaliveInterval: this.opts.keepaliveMs ?? 15_000,
         keepaliveCountMax: 3,
+        // Key types already recorded for this host first (OpenSSH order_hostkeyalgs), so a host with several keys
+        // presents the one we know; every hop of a ProxyJump chain comes through here with its own name.
+        algorithms: { serverHostKey: this.opts.trust.hostKeyAlgorithms(t) },
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-          this.opts.trust.verify(t.host, t.port, key, label).then(
+          this.opts.trust.verify(t, key, label).then(
             () => verify(true),
             (e: unknown) => {
               verifyError = e instanceof SshError ? e : new SshError('host-key-unknown', String(e), label);

@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostEntry, HostProbe } from '../../core/hosts/hostModel';
 import type { RemoteHosts } from '../../core/ssh/remoteHosts';
-import type { SshTarget } from '../../core/ssh/sshTarget';
+import { parseUserHost, type SshTarget } from '../../core/ssh/sshTarget';
 import { DEFAULT_IDENTITIES } from '../../core/ssh/sshConfigDefaults';
+import { defaultTrustStorePath } from '../../core/ssh/trustStorePath';
 import { loadRemoteModule } from '../lazyModules';
 
 const expandHome = (p: string): string => p.replace(/^~(?=$|\/)/, os.homedir());
@@ -28,16 +29,22 @@ export class RemoteAccess implements vscode.Disposable {
 
   get hosts(): RemoteHosts {
     if (!this.remote) {
-      const known = this.config().get<string[]>('knownHostsFiles');
+      // Machine-scoped in package.json, and read from user settings only: a workspace must not choose which keys we trust.
+      const known = this.config().inspect<string[]>('knownHostsFiles')?.globalValue;
       this.remote = loadRemoteModule().createRemoteHosts({
         knownHostsFiles: known?.length ? known.map(expandHome) : undefined,
-        trustStorePath: path.join(this.context.globalStorageUri.fsPath, 'trusted_host_keys.json'),
+        trustStorePath: defaultTrustStorePath(),
         log: (l) => this.log.appendLine(l),
         confirmHostKey: async (info) => {
           const trust = 'Trust and Connect';
           const choice = await vscode.window.showWarningMessage(
-            `Unknown host key for ${info.host}:${info.port}`,
-            { modal: true, detail: `${info.keyType} key fingerprint is ${info.fingerprint}.\n\nCompare it with the fingerprint your administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host). Trust it only if they match.` },
+            `Unknown host key for ${info.name}`,
+            {
+              modal: true,
+              detail: `${info.keyType} key fingerprint is ${info.fingerprint}.\n\n${info.notes.map((n) => `${n}\n\n`).join('')}` +
+                `Compare it with the fingerprint your administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host). Trust it only if they match. ` +
+                `A trusted key is added to ${info.storePath ?? 'no file'}, shared with the deepseek-deploy CLI.`,
+            },
             trust,
           );
           return choice === trust;
@@ -76,15 +83,28 @@ export class RemoteAccess implements vscode.Disposable {
       if (!t) throw new Error(`Host "${h.sshConfigHost}" is no longer in ${this.sshConfigPath()}.`);
       return t;
     }
-    const hops = h.proxyJump?.split(',').map((x) => x.trim()) ?? [];
-    const jump = hops.length ? this.hosts.loadSshConfigHosts(this.sshConfigPath()).filter((x) => hops.includes(x.id)) : undefined;
+    const hops = h.proxyJump?.split(',').map((x) => x.trim()).filter(Boolean) ?? [];
+    const known = hops.length ? this.hosts.loadSshConfigHosts(this.sshConfigPath()) : [];
+    // Every hop is kept (and its host key verified on connect); one we cannot resolve refuses the connection rather
+    // than silently connecting with fewer hops or directly.
+    const jump = hops.map((hop): SshTarget => {
+      const alias = known.find((x) => x.id === hop);
+      if (alias) return alias;
+      let u;
+      try {
+        u = parseUserHost(hop, os.userInfo().username);
+      } catch {
+        throw new Error(`ProxyJump hop "${hop}" of ${h.label} is neither a Host in ${this.sshConfigPath()} nor user@host[:port]; not connecting without it.`);
+      }
+      return { id: hop, host: u.host, port: u.port, user: u.user, identityFiles: DEFAULT_IDENTITIES.map(expandHome) };
+    });
     return {
       id: h.id,
       host: h.hostName ?? h.label,
       port: h.port ?? 22,
       user: h.user ?? os.userInfo().username,
       identityFiles: (h.identityFile ? [h.identityFile] : DEFAULT_IDENTITIES).map(expandHome),
-      jump: jump?.length ? jump : undefined,
+      jump: jump.length ? jump : undefined,
     };
   }
 

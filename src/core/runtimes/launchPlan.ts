@@ -41,6 +41,20 @@ export interface RenderOptions {
   readonly hfToken?: string;
   /** The simulator's own files (cli.js, simulator.js) to install on the host when engine.kind is simulator. */
   readonly simulatorFiles?: ReadonlyArray<{ readonly name: string; readonly content: string }>;
+  /**
+   * The host's Hugging Face hub cache as its probe found it (HF_HUB_CACHE, else HF_HOME/hub, …; absolute). Containers
+   * get it mounted at /root/.cache/huggingface/hub, so they reuse what HF tooling on the host downloaded. SLURM and
+   * process runtimes run in the host's own environment and resolve the same path themselves.
+   */
+  readonly hfHubCache?: string;
+}
+
+/** The extra container mount for the host's hub cache, when it is not already the hub folder of the mounted HF home. */
+function hubMount(hfHome: string, hub: string | undefined): string | undefined {
+  if (!hub) return undefined;
+  const home = hfHome.replace(/\/+$/, '');
+  if (hub === `${home}/hub` || (home.startsWith('~/') && hub.endsWith(`${home.slice(1)}/hub`))) return undefined;
+  return `${hub}:/root/.cache/huggingface/hub`;
 }
 
 const SIM_DIR = '~/.deepseek-deploy/sim';
@@ -92,6 +106,7 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
     'docker', 'run', '-d', '--name', name, '--label', managedLabel, '--label', `deepseek-deploy.profile=${p.name}`,
     '--gpus', rt.gpus === 'all' ? 'all' : `"device=${rt.gpus}"`, '--ipc=host', '--shm-size', rt.shmSize,
     '-v', `${rt.hfCache}:/root/.cache/huggingface`,
+    ...(hubMount(rt.hfCache, o.hfHubCache) ? ['-v', hubMount(rt.hfCache, o.hfHubCache)!] : []),
     ...(rt.network === 'host' ? ['--network=host'] : ['-p', `127.0.0.1:${p.knobs.port}:${p.knobs.port}`]),
     ...Object.entries(p.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     defaultImage(p),
@@ -128,7 +143,7 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
         ipc: 'host',
         shm_size: rt.shmSize,
         network_mode: 'host',
-        volumes: [`${rt.hfCache.replace(/^~\//, '${HOME}/')}:/root/.cache/huggingface`],
+        volumes: [`${rt.hfCache.replace(/^~\//, '${HOME}/')}:/root/.cache/huggingface`, ...(hubMount(rt.hfCache, o.hfHubCache) ? [hubMount(rt.hfCache, o.hfHubCache)!] : [])],
         environment: { ...p.env },
         labels: { 'deepseek-deploy.managed': 'true', 'deepseek-deploy.profile': p.name },
         deploy: { resources: { reservations: { devices: [rt.gpus === 'all' ? { driver: 'nvidia', count: 'all', capabilities: ['gpu'] } : { driver: 'nvidia', device_ids: rt.gpus.split(','), capabilities: ['gpu'] }] } } },

@@ -2,6 +2,7 @@ import { stringify as toYaml } from 'yaml';
 import type { Profile } from '../profiles/profileSchema';
 import { defaultImage, engineArgv, flavorOf, type MultiNodeContext } from '../engines/engineArgv';
 import { shJoinRemote, shQuoteRemote, shQuoteScript } from '../ssh/shellQuote';
+import { SLURM_JOB_STATE_SCRIPT } from './slurmJobState';
 
 /** One remote command: argv (each word quoted remotely), optional stdin (how files and secrets travel). */
 export interface RemoteStep {
@@ -28,7 +29,7 @@ export interface LaunchPlan {
   readonly logLocation: string;
   /** Prints the address the engine listens on as seen from the SSH host (SLURM: the head node); default 127.0.0.1. */
   readonly serverAddress?: readonly string[];
-  /** Prints "STATE|REASON" of a batch job (SLURM), polled while waiting: pending reasons, early failures. */
+  /** Prints a batch job's status for parseJobStateOutput (SLURM: squeue/sacct/scontrol sections; others "STATE|REASON"). */
   readonly jobState?: readonly string[];
 }
 
@@ -233,7 +234,7 @@ function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions
     logs: (skip) => ['sh', '-c', `id=$(cut -d';' -f1 "$1"); f="$2/${p.name}.$id.out"; tail -n +${skip + 1} -F "$f" 2>/dev/null`, 'sh', jobFile, rt.workdir],
     stop: [{ description: 'scancel the job', argv: ['sh', '-c', 'scancel "$(cut -d\';\' -f1 "$1")"', 'sh', jobFile] }],
     serverAddress: ['sh', '-c', 'id=$(cut -d\';\' -f1 "$1"); n=$(scontrol show hostnames "$(squeue -h -j "$id" -o %N)" | head -n1); a=$(scontrol show node "$n" | grep -o "NodeAddr=[^ ]*" | cut -d= -f2); echo "${a:-$n}"', 'sh', jobFile],
-    jobState: ['sh', '-c', 'id=$(cut -d\';\' -f1 "$1"); squeue -h -t all -j "$id" -o "%T|%r" 2>/dev/null || scontrol show job "$id" -o | sed -E "s/.*JobState=([A-Z_]+).*Reason=([^ ]*).*/\\1|\\2/"', 'sh', jobFile],
+    jobState: ['sh', '-c', SLURM_JOB_STATE_SCRIPT, 'sh', jobFile],
   };
 }
 

@@ -94,7 +94,7 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
           reason = 'cancelled';
           trace.cancelled = true;
         }
-        finish(reason ?? (err.name === 'AbortError' ? 'cancelled' : connectErrorMessage(err as Error & { code?: string })));
+        finish(reason ?? (err.name === 'AbortError' ? 'cancelled' : connectErrorMessage(err)));
       },
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });

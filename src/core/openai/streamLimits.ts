@@ -23,7 +23,7 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /** Limits with defaults for what is missing; throws on a non-positive or non-numeric value (a settings typo). */
 export function streamLimits(partial: Partial<StreamLimits> = {}): StreamLimits {
-  const out = { ...DEFAULT_STREAM_LIMITS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as StreamLimits;
+  const out = { ...DEFAULT_STREAM_LIMITS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) };
   for (const [k, v] of Object.entries(out)) {
     if (typeof v !== 'number' || !(v > 0)) throw new Error(`stream limit ${k} must be a positive number, got ${String(v)}`);
   }

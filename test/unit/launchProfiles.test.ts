@@ -6,6 +6,7 @@ import { ProfileSchema, profileJsonSchema } from '../../src/core/profiles/profil
 import { parseProfileYaml, ProfileError } from '../../src/core/profiles/profileYaml';
 import { engineArgv, engineVersionOf, flavorOf } from '../../src/core/engines/engineArgv';
 import { planToScript, renderLaunch } from '../../src/core/runtimes/launchPlan';
+import { remoteHomePath } from '../../src/core/ssh/shellQuote';
 import { checkFlagsForVersion, parseEngineCommand } from '../../src/simulator/engineArgs';
 import { checkProfileFit } from '../../src/core/plan/profileFit';
 import { parseGpuSpec } from '../../src/core/plan/catalog';
@@ -45,7 +46,7 @@ test('seed 003: TP+EP and DP+EP commands are the recipe\'s, in its order', () =>
 test('seed 001: SGLang in docker with --gpus all, --shm-size 32g, host network, HF cache mount, DP attention', () => {
   const plan = renderLaunch(preset('h200x8-sglang-dp-attention-docker'));
   const run = plan.start.at(-1)!.argv;
-  assert.ok(inOrder(run, ['docker', 'run', '--gpus', 'all', '--ipc=host', '--shm-size', '32g', '-v', '~/.cache/huggingface:/root/.cache/huggingface', '--network=host', 'lmsysorg/sglang:latest']));
+  assert.ok(inOrder(run, ['docker', 'run', '--gpus', 'all', '--ipc=host', '--shm-size', '32g', '-v', `${remoteHomePath('~/.cache/huggingface')}:/root/.cache/huggingface`, '--network=host', 'lmsysorg/sglang:latest']));
   assert.ok(inOrder(plan.engineCommand, ['python3', '-m', 'sglang.launch_server', '--model-path', 'deepseek-ai/DeepSeek-R1', '--tp', '8', '--trust-remote-code', '--enable-dp-attention']));
 });
 
@@ -54,7 +55,7 @@ test('seed 002: vLLM over Ray across nodes with the recipe\'s flags (0.8.5 still
   const want = ['--tensor-parallel-size', '16', '--max-num-seqs', '112', '--max-num-batched-tokens', '57344', '--gpu-memory-utilization', '0.9', '--trust-remote-code', '--enable-reasoning', '--enforce-eager', '--reasoning-parser', 'deepseek_r1', '--distributed-executor-backend', 'ray', '--port', '8000'];
   for (let i = 0; i < want.length; i++) if (want[i].startsWith('--')) assert.ok(plan.engineCommand.includes(want[i]), want[i]);
   const script = plan.start.at(-1)!.stdin!;
-  for (const l of ['#SBATCH --nodes=4', '#SBATCH --ntasks-per-node=1', '#SBATCH --gres=gpu:4', '#SBATCH --cpus-per-task=96', '#SBATCH --mem=1440G', '#SBATCH --exclusive', '#SBATCH --constraint=h100', '#SBATCH --time=03-00:00:00']) assert.ok(script.includes(l), l);
+  for (const l of ['#SBATCH --nodes="4"', '#SBATCH --ntasks-per-node="1"', '#SBATCH --gres="gpu:4"', '#SBATCH --cpus-per-task="96"', '#SBATCH --mem="1440G"', '#SBATCH --exclusive', '#SBATCH --constraint="h100"', '#SBATCH --time="03-00:00:00"']) assert.ok(script.includes(l), l);
   assert.match(script, /ray start --head/);
 });
 

@@ -15,6 +15,7 @@ import { ProfileSchema, type Profile } from '../core/profiles/profileSchema';
 import { PRESETS } from '../core/profiles/presets';
 import { exposureOf, generateApiKey, planToScript, renderLaunch } from '../core/runtimes/launchPlan';
 import { stringify } from 'yaml';
+import { writeFileNoFollow } from '../core/security/safeWrite';
 import { checkProfileFit } from '../core/plan/profileFit';
 import { parseGpuSpec } from '../core/plan/catalog';
 
@@ -233,7 +234,14 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
       return 1;
     }
     process.stdout.write(`${url}\n`);
-    if (apiKey && !profile.knobs.apiKeySecret) err(`[${profile.name}] the server requires an API key (its port is reachable from other machines); a random one was generated for this launch. Set knobs.apiKeySecret and $DEEPSEEK_DEPLOY_SECRET_<NAME> to choose it.\n`);
+    if (apiKey && !profile.knobs.apiKeySecret) {
+      // Kept for chat/bench (OPENAI_API_KEY=$(cat FILE)) in a 0600 file of ours, never printed.
+      const dir = path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'deepseek-deploy', 'api-keys');
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const keyFile = path.join(dir, `${profile.name}.key`);
+      writeFileNoFollow(keyFile, apiKey, 0o600);
+      err(`[${profile.name}] the server requires an API key (its port is reachable from other machines): a random one is in ${keyFile}; use OPENAI_API_KEY="$(cat ${keyFile})". knobs.apiKeySecret chooses your own.\n`);
+    }
     if (detach || where === 'local') return 0;
     err(`[${profile.name}] tunnel open at ${url}; Ctrl-C closes it (the server keeps running; "deepseek-deploy stop" stops it)\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -58,4 +58,5 @@ export function shJoinRemote(argv: readonly string[]): string {
 }
 
 /** Replaces generated variable references with `${NAME}` for display in places that are not shell (logs, YAML). */
+// eslint-disable-next-line no-control-regex -- NUL frames our generated variable references
 export const showShellVars = (word: string): string => word.replace(/\u0000([A-Za-z_][A-Za-z0-9_]*)\u0000/g, '${$1}');

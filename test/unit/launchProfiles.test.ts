@@ -55,7 +55,7 @@ test('seed 002: vLLM over Ray across nodes with the recipe\'s flags (0.8.5 still
   const want = ['--tensor-parallel-size', '16', '--max-num-seqs', '112', '--max-num-batched-tokens', '57344', '--gpu-memory-utilization', '0.9', '--trust-remote-code', '--enable-reasoning', '--enforce-eager', '--reasoning-parser', 'deepseek_r1', '--distributed-executor-backend', 'ray', '--port', '8000'];
   for (let i = 0; i < want.length; i++) if (want[i].startsWith('--')) assert.ok(plan.engineCommand.includes(want[i]), want[i]);
   const script = plan.start.at(-1)!.stdin!;
-  for (const l of ['#SBATCH --nodes="4"', '#SBATCH --ntasks-per-node="1"', '#SBATCH --gres="gpu:4"', '#SBATCH --cpus-per-task="96"', '#SBATCH --mem="1440G"', '#SBATCH --exclusive', '#SBATCH --constraint="h100"', '#SBATCH --time="03-00:00:00"']) assert.ok(script.includes(l), l);
+  for (const l of ['#SBATCH --nodes=4', '#SBATCH --ntasks-per-node=1', '#SBATCH --gres=gpu:4', '#SBATCH --cpus-per-task=96', '#SBATCH --mem=1440G', '#SBATCH --exclusive', '#SBATCH --constraint=h100', '#SBATCH --time=03-00:00:00']) assert.ok(script.includes(l), l);
   assert.match(script, /ray start --head/);
 });
 

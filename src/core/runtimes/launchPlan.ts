@@ -257,14 +257,15 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
 }
 
 /**
- * One `#SBATCH` directive: the option name is ours, the value is double-quoted (sbatch's directive parser groups a
- * quoted value; src/sbatch/opt.c) after the schema refused newlines, quotes and anything outside SLURM's name syntax.
+ * One `#SBATCH` directive per line: the option name is ours, and a value with characters beyond [A-Za-z0-9_.:,+=%-]
+ * (constraint expressions) is double-quoted, which sbatch's directive parser groups and strips (src/sbatch/opt.c);
+ * the schema already refused newlines, quotes and anything outside SLURM's syntax, and this refuses them again.
  */
 function sbatchDirective(option: string, value: string | number | undefined): string[] {
   if (value === undefined) return [];
   const v = String(value);
   if (/["\\\s#]/.test(v) || escapeUnsafe(v) !== v) throw new Error(`#SBATCH --${option}: the value ${JSON.stringify(v)} cannot be written as one directive`);
-  return [`#SBATCH --${option}="${v}"`];
+  return [`#SBATCH --${option}=${/^[A-Za-z0-9_.:,+=%-]+$/.test(v) ? v : `"${v}"`}`];
 }
 
 function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions): LaunchPlan {

@@ -31,7 +31,7 @@ const naiveDirective = (value: string): string => `#!/bin/bash\n#SBATCH --partit
 
 function base(kind: Kind, flavor: 'vllm' | 'sglang'): ProfileInput {
   const runtime = kind === 'slurm' ? { kind, gpusPerNode: 1 } : { kind };
-  return { name: 'corpus', host: 'local', engine: { kind: flavor }, model: { id: 'deepseek-ai/DeepSeek-R1' }, parallel: { tp: 1 }, knobs: { port: 18999 }, env: { DSD_TEST_ENV: 'plain' }, runtime } as ProfileInput;
+  return { name: 'corpus', host: 'local', engine: { kind: flavor }, model: { id: 'deepseek-ai/DeepSeek-R1' }, parallel: { tp: 1 }, knobs: { port: 18999 }, env: { DSD_TEST_ENV: 'plain' }, runtime };
 }
 
 interface Field {

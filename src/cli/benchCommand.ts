@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { BenchConfig } from '../core/bench/runBenchmark';
 import type { Goodput, MetricName } from '../core/bench/metrics';
 import { parseArgs } from './cliArgs';
 import { promptsFromFile } from '../core/bench/workload';
 import { STREAM_FLAGS, STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
+import { resolveResultPath, saveResultFile } from '../core/bench/resultFiles';
+import { checkBaseUrl, redactDeep, redactText } from '../core/security/redact';
 
 type BenchApi = typeof import('../core/bench/benchApi');
 
@@ -126,6 +127,14 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
     process.stderr.write(`deepseek-deploy bench: ${(e as Error).message}\n`);
     return 2;
   }
+  try {
+    // Checked before the run, so a bad name never costs a benchmark.
+    if (v('--result-filename') !== undefined) resolveResultPath(v('--result-dir') ?? '.', v('--result-filename'), 'x.json');
+    checkBaseUrl(cfg.baseUrl);
+  } catch (e) {
+    process.stderr.write(`deepseek-deploy bench: ${(e as Error).message}\n`);
+    return 2;
+  }
   const bench = loadBench();
   const json = a.flags.has('--json');
   const ac = new AbortController();
@@ -146,16 +155,15 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
   }
   if (process.stderr.isTTY && !json) process.stderr.write('\n');
   const result = bench.resultJson(run, {}, a.flags.has('--save-detailed'));
-  if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(redactDeep(result, [cfg.apiKey]), null, 2)}\n`);
   else process.stdout.write(`${cfg.mode === 'sglang' ? bench.sglangPrintout(run) : bench.vllmPrintout(run)}\n`);
-  if (run.metrics.failed && !json) for (const [e, n] of Object.entries(run.metrics.errors)) process.stderr.write(`${n} failed: ${e}\n`);
+  if (run.metrics.failed && !json) for (const [e, n] of Object.entries(run.metrics.errors)) process.stderr.write(`${n} failed: ${redactText(e, [cfg.apiKey])}\n`);
   if (run.metrics.cancelled && !json) process.stderr.write(`${run.metrics.cancelled} cancelled (in flight or not sent; not counted as failed)\n`);
   if (run.server.simulated && !json) process.stderr.write('note: the endpoint is the DeepSeek Deploy simulator, not a GPU engine\n');
   if (a.flags.has('--save-result') || v('--result-filename')) {
-    const file = path.join(v('--result-dir') ?? '.', v('--result-filename') ?? bench.defaultResultFilename(run));
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(result)}\n`);
-    process.stderr.write(`saved ${file}\n`);
+    const fallback = bench.defaultResultFilename(run);
+    const file = resolveResultPath(v('--result-dir') ?? '.', v('--result-filename'), fallback);
+    process.stderr.write(`saved ${saveResultFile(file, result, [cfg.apiKey], fallback)}\n`);
   }
   return run.metrics.completed > 0 ? 0 : 1;
 }

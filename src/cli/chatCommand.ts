@@ -2,8 +2,9 @@ import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
 import type { StreamLimits } from '../core/openai/streamLimits';
 import { parseArgs } from './cliArgs';
 import { STREAM_FLAGS, STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
+import { checkBaseUrl, redactText } from '../core/security/redact';
 
-export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
+export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR (default OPENAI_API_KEY)] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
 Streams one chat completion from any OpenAI-compatible server (vLLM, SGLang, …) and prints the reasoning and the answer
 separately: reasoning to stderr (dimmed on a terminal), the answer to stdout. Reasoning is found in \`reasoning\`,
@@ -37,7 +38,14 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
     return 2;
   }
   const baseUrl = endpoint.replace(/\/+$/, '').replace(/\/v1$/, '');
-  const apiKey = keyEnv ? process.env[keyEnv] : undefined;
+  try {
+    checkBaseUrl(baseUrl);
+  } catch (e) {
+    process.stderr.write(`deepseek-deploy chat: ${(e as Error).message}\n`);
+    return 2;
+  }
+  // Like vLLM's bench (and the OpenAI client), OPENAI_API_KEY is used when no variable is named.
+  const apiKey = keyEnv ? process.env[keyEnv] : process.env.OPENAI_API_KEY || undefined;
   if (keyEnv && !apiKey) {
     process.stderr.write(`deepseek-deploy chat: $${keyEnv} is empty\n`);
     return 2;
@@ -84,6 +92,7 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
     return 0;
   } catch (e) {
     const err = e as OpenAIError;
+    err.message = redactText(err.message, [apiKey]);
     if (json) process.stdout.write(`${JSON.stringify({ error: { kind: err.kind, status: err.status, message: err.message }, reasoning: err.partial?.reasoning ?? '', content: err.partial?.content ?? '' }, null, 2)}\n`);
     else process.stderr.write(`\ndeepseek-deploy chat: ${err.message}${err.partial && (err.partial.content || err.partial.reasoning) ? ' (the partial answer above is kept)' : ''}\n`);
     return 1;

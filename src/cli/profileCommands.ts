@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from './cliArgs';
 import { acceptNewHostKey } from './acceptNewHostKey';
 import { defaultTrustStorePath } from '../core/ssh/trustStorePath';
@@ -14,8 +15,9 @@ import { gpuSpecFromProbe } from '../core/launch/launchApi';
 import { parseProfileYaml, ProfileError } from '../core/profiles/profileYaml';
 import { ProfileSchema, type Profile } from '../core/profiles/profileSchema';
 import { PRESETS } from '../core/profiles/presets';
-import { planToScript, renderLaunch } from '../core/runtimes/launchPlan';
+import { exposureOf, generateApiKey, planToScript, renderLaunch } from '../core/runtimes/launchPlan';
 import { stringify } from 'yaml';
+import { writeFileNoFollow } from '../core/security/safeWrite';
 import { checkProfileFit } from '../core/plan/profileFit';
 import { parseGpuSpec } from '../core/plan/catalog';
 
@@ -82,6 +84,21 @@ export function runRender(argv: string[]): number {
   }
 }
 
+/**
+ * The server API key for a launch from the CLI: knobs.apiKeySecret names it, read from $DEEPSEEK_DEPLOY_SECRET_<NAME>
+ * (the CLI has no SecretStorage); where the port is reachable from other machines and none is named, a random one.
+ * Throws when the named variable is unset.
+ */
+export function resolveServerApiKey(profile: Profile, env: NodeJS.ProcessEnv): string | undefined {
+  const name = profile.knobs.apiKeySecret;
+  if (name) {
+    const v = env[`DEEPSEEK_DEPLOY_SECRET_${name}`];
+    if (!v) throw new Error(`knobs.apiKeySecret is "${name}": set $DEEPSEEK_DEPLOY_SECRET_${name} to the server's API key`);
+    return v;
+  }
+  return exposureOf(profile).reachableByOthers ? generateApiKey() : undefined;
+}
+
 export const DEPLOY_HELP = `usage: deepseek-deploy launch PROFILE | --preset ID [--host HOST] [--hf-token-env VAR] [--timeout-min N]
                               [--ssh-config FILE] [--known-hosts FILE] [--accept-new] [--detach]
        deepseek-deploy logs PROFILE | --preset ID [--host HOST] [--no-follow]
@@ -90,7 +107,8 @@ export const DEPLOY_HELP = `usage: deepseek-deploy launch PROFILE | --preset ID 
 HOST is "local", an ~/.ssh/config alias, or user@host[:port] (default: the profile's host). launch writes the HF token
 (from $HF_TOKEN, or --hf-token-env VAR) to the host's ~/.cache/huggingface/token over SSH stdin, checks the memory fit
 against the host's GPUs, starts the server, shows progress, and prints the local URL once /v1/models and a 1-token
-request answer. It then keeps the SSH tunnel open until Ctrl-C (the server keeps running); --detach exits at once.
+request answer. knobs.apiKeySecret NAME: the server's API key comes from $DEEPSEEK_DEPLOY_SECRET_NAME (never on a
+command line). It then keeps the SSH tunnel open until Ctrl-C (the server keeps running); --detach exits at once.
 `;
 
 interface Remote { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }
@@ -153,7 +171,17 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
     probeGpus = () => r.probe(target);
   }
   const token = process.env[tokenEnv] || undefined;
-  const plan = renderLaunch(profile, { hfToken: cmd === 'launch' ? token : undefined });
+  let apiKey: string | undefined;
+  if (cmd === 'launch') {
+    try {
+      apiKey = resolveServerApiKey(profile, process.env);
+    } catch (e) {
+      err(`deepseek-deploy launch: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  const plan = renderLaunch(profile, { hfToken: cmd === 'launch' ? token : undefined, apiKey });
+  for (const w of plan.warnings) err(`warning: ${w}\n`);
   try {
     if (cmd === 'stop') {
       for (const s of plan.stop) {
@@ -166,7 +194,7 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
     if (cmd === 'logs') {
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
-      const argvLogs = follow ? plan.logs(0) : plan.logs(0).map((w) => w.replace(' -f ', ' ').replace('logs -f', 'logs').replace(/ -F$/, ''));
+      const argvLogs = follow ? plan.logs(0) : plan.logSnapshot;
       await runner.exec(argvLogs, { onStdout: (s) => process.stdout.write(s), onStderr: (s) => process.stderr.write(s), timeoutMs: follow ? 0 : 60_000, signal: ac.signal });
       return 0;
     }
@@ -197,13 +225,21 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
     });
     let url: string;
     try {
-      url = await dep.start({ reach, timeoutMs: timeoutMin * 60_000, signal: ac.signal });
+      url = await dep.start({ reach, timeoutMs: timeoutMin * 60_000, signal: ac.signal, apiKey });
     } catch (e) {
       const d = e as DeploymentError;
       err(`[${profile.name}] FAILED: ${d.message}\n${d.remedy ? `  remedy: ${d.remedy}\n` : ''}${d.suggestedMaxModelLen ? `  suggested: --max-model-len ${d.suggestedMaxModelLen} (knobs.maxModelLen)\n` : ''}${d.lastLines?.length ? `  last log lines:\n${d.lastLines.map((l) => `    ${l}`).join('\n')}\n` : ''}`);
       return 1;
     }
     process.stdout.write(`${url}\n`);
+    if (apiKey && !profile.knobs.apiKeySecret) {
+      // Kept for chat/bench (OPENAI_API_KEY=$(cat FILE)) in a 0600 file of ours, never printed.
+      const dir = path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'deepseek-deploy', 'api-keys');
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const keyFile = path.join(dir, `${profile.name}.key`);
+      writeFileNoFollow(keyFile, apiKey, 0o600);
+      err(`[${profile.name}] the server requires an API key (its port is reachable from other machines): a random one is in ${keyFile}; use OPENAI_API_KEY="$(cat ${keyFile})". knobs.apiKeySecret chooses your own.\n`);
+    }
     if (detach || where === 'local') return 0;
     err(`[${profile.name}] tunnel open at ${url}; Ctrl-C closes it (the server keeps running; "deepseek-deploy stop" stops it)\n`);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CannedReply } from './requestPlan';
 import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from './engineArgs';
+import { mergeSglangConfigFile, vllmEnvApiKey } from './engineSecrets';
 import { joinHead, parseDistInitAddr, waitForWorkers } from './multiNode';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
 import { EngineClock } from './engineClock';
@@ -110,7 +111,9 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   let cfg;
   let flagWarnings: string[];
   try {
-    cfg = parseEngineCommand(argv.slice(sep + 1));
+    const engineWords = argv.slice(sep + 1);
+    cfg = parseEngineCommand(engineWords[2] === 'sglang.launch_server' ? mergeSglangConfigFile(engineWords) : engineWords);
+    if (cfg.flavor === 'vllm' && !cfg.apiKey) cfg = { ...cfg, apiKey: vllmEnvApiKey(process.env) };
     flagWarnings = checkFlagsForVersion(cfg, dialectFor(cfg.flavor, opts.engineVersion).version);
   } catch (e) {
     if (e instanceof ArgparseError) {

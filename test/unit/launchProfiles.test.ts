@@ -6,6 +6,7 @@ import { ProfileSchema, profileJsonSchema } from '../../src/core/profiles/profil
 import { parseProfileYaml, ProfileError } from '../../src/core/profiles/profileYaml';
 import { engineArgv, engineVersionOf, flavorOf } from '../../src/core/engines/engineArgv';
 import { planToScript, renderLaunch } from '../../src/core/runtimes/launchPlan';
+import { remoteHomePath } from '../../src/core/ssh/shellQuote';
 import { checkFlagsForVersion, parseEngineCommand } from '../../src/simulator/engineArgs';
 import { checkProfileFit } from '../../src/core/plan/profileFit';
 import { parseGpuSpec } from '../../src/core/plan/catalog';
@@ -45,7 +46,7 @@ test('seed 003: TP+EP and DP+EP commands are the recipe\'s, in its order', () =>
 test('seed 001: SGLang in docker with --gpus all, --shm-size 32g, host network, HF cache mount, DP attention', () => {
   const plan = renderLaunch(preset('h200x8-sglang-dp-attention-docker'));
   const run = plan.start.at(-1)!.argv;
-  assert.ok(inOrder(run, ['docker', 'run', '--gpus', 'all', '--ipc=host', '--shm-size', '32g', '-v', '~/.cache/huggingface:/root/.cache/huggingface', '--network=host', 'lmsysorg/sglang:latest']));
+  assert.ok(inOrder(run, ['docker', 'run', '--gpus', 'all', '--ipc=host', '--shm-size', '32g', '-v', `${remoteHomePath('~/.cache/huggingface')}:/root/.cache/huggingface`, '--network=host', 'lmsysorg/sglang:latest']));
   assert.ok(inOrder(plan.engineCommand, ['python3', '-m', 'sglang.launch_server', '--model-path', 'deepseek-ai/DeepSeek-R1', '--tp', '8', '--trust-remote-code', '--enable-dp-attention']));
 });
 

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import type { BenchRun } from './runBenchmark';
 import type { MetricName } from './metrics';
+import { safeFileName } from './resultFiles';
 
 const center = (s: string, c: string, n = 50): string => {
   // Python's "{s:{c}^{n}}": the odd pad character goes to the right.
@@ -138,5 +139,5 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, detailed = 
 export function defaultResultFilename(run: BenchRun): string {
   const c = run.config;
   const rate = Number.isFinite(c.requestRate) ? String(c.requestRate) : 'inf';
-  return `${c.label ?? c.backend}-${rate}qps${c.maxConcurrency !== undefined ? `-concurrency${c.maxConcurrency}` : ''}-${run.model.split('/').pop()}-${stamp(run.startedAt)}.json`;
+  return safeFileName(`${c.label ?? c.backend}-${rate}qps${c.maxConcurrency !== undefined ? `-concurrency${c.maxConcurrency}` : ''}-${run.model.split('/').pop()}-${stamp(run.startedAt)}.json`);
 }

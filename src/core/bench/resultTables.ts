@@ -1,3 +1,4 @@
+import { csvCell, markdownCell } from '../security/exportEscape';
 /** Tables of saved results (vLLM's JSON keys), shared by the results panel and its CSV/Markdown export. */
 export type Result = Record<string, unknown>;
 
@@ -42,11 +43,11 @@ export const METRIC_KEYS = METRICS;
 
 export function toCsv(names: readonly string[], results: readonly Result[]): string {
   const rows = [['metric', ...names], ...summaryTable(results), ...METRICS.flatMap(([, m]) => percentileTable(results, m))];
-  return rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n';
+  return rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 export function toMarkdown(names: readonly string[], results: readonly Result[]): string {
-  const table = (rows: string[][]): string => [`| Metric | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  const table = (rows: string[][]): string => [`| Metric | ${names.map(markdownCell).join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`, ...rows.map((r) => `| ${r.map(markdownCell).join(' | ')} |`)].join('\n');
   const parts = ['# Benchmark results', '', table(summaryTable(results))];
   for (const [title, m] of METRICS) {
     const rows = percentileTable(results, m);

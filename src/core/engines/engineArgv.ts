@@ -35,7 +35,7 @@ export interface MultiNodeContext {
  * vLLM's own command line, in the seeds' order: model, trust-remote-code, parallelism, knobs, reasoning, port.
  * `form: 'image'` is the vllm/vllm-openai entrypoint form (`--model M …`), `serve` is `vllm serve M …`.
  */
-export function vllmArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeContext): string[] {
+export function vllmArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeContext, host?: string): string[] {
   const v = engineVersionOf(p);
   const k = p.knobs;
   const a: string[] = form === 'serve' ? ['vllm', 'serve', p.model.id] : ['--model', p.model.id];
@@ -59,13 +59,15 @@ export function vllmArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeC
     a.push('--reasoning-parser', 'deepseek_r1');
   }
   if (multi?.mode === 'ray') a.push('--distributed-executor-backend', 'ray');
+  // vLLM's default host binds every interface; the launcher always says which one (launchPlan's exposureOf).
+  if (host) a.push('--host', host);
   a.push('--port', String(k.port));
   a.push(...k.extraArgs);
   return a;
 }
 
 /** SGLang's launch_server command line (seed 001 order), with native multi-node rank flags when asked. */
-export function sglangArgv(p: Profile, multi?: MultiNodeContext): string[] {
+export function sglangArgv(p: Profile, multi?: MultiNodeContext, host = '0.0.0.0'): string[] {
   const k = p.knobs;
   const a = ['python3', '-m', 'sglang.launch_server', '--model-path', p.model.id];
   if (p.parallel.tp > 1) a.push('--tp', String(p.parallel.tp));
@@ -82,12 +84,12 @@ export function sglangArgv(p: Profile, multi?: MultiNodeContext): string[] {
   if (k.disablePrefixCaching) a.push('--disable-radix-cache');
   if (k.reasoningParser) a.push('--reasoning-parser', 'deepseek-r1');
   if (multi?.mode === 'native' && multi.nodes > 1) a.push('--dist-init-addr', multi.distInitAddr ?? '$DSD_HEAD_ADDR:5000', '--nnodes', String(multi.nodes), '--node-rank', multi.nodeRankExpr ?? '$SLURM_NODEID');
-  a.push('--enable-metrics', '--host', '0.0.0.0', '--port', String(k.port));
+  a.push('--enable-metrics', '--host', host, '--port', String(k.port));
   a.push(...k.extraArgs);
   return a;
 }
 
 /** The engine command for a profile, as it would run on the host (simulator: `deepseek-deploy simulate … -- …`). */
-export function engineArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeContext): string[] {
-  return flavorOf(p) === 'vllm' ? vllmArgv(p, form, multi) : sglangArgv(p, multi);
+export function engineArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeContext, host?: string): string[] {
+  return flavorOf(p) === 'vllm' ? vllmArgv(p, form, multi, host) : sglangArgv(p, multi, host);
 }

@@ -1,7 +1,7 @@
 import { parseProfileYaml } from '../profiles/profileYaml';
 import { ProfileSchema, profileJsonSchema, type Profile } from '../profiles/profileSchema';
 import { PRESETS, type Preset } from '../profiles/presets';
-import { planToScript, renderLaunch, type LaunchPlan, type RenderOptions } from '../runtimes/launchPlan';
+import { exposureOf, generateApiKey, planToScript, renderLaunch, type LaunchPlan, type RenderOptions } from '../runtimes/launchPlan';
 import { checkProfileFit, type ProfileFit } from '../plan/profileFit';
 import { GPU_CATALOG, type GpuSpec } from '../plan/catalog';
 import type { HostProbe } from '../hosts/hostModel';
@@ -72,4 +72,9 @@ export function runnerFor(remote?: { pool: SshPool; target: SshTarget }): Comman
 /** The JSON Schema editors use for *.deepseek.yaml completion (written to dist/ at build time). */
 export function profileSchemaJson(): Record<string, unknown> {
   return { title: 'DeepSeek Deploy profile', ...profileJsonSchema() };
+}
+
+/** A random API key when the profile's port is reachable from other machines and it names none (else undefined). */
+export function generatedServerKey(profile: Profile): string | undefined {
+  return !profile.knobs.apiKeySecret && exposureOf(profile).reachableByOthers ? generateApiKey() : undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unsafeCharIn } from '../security/textSafety';
 
 /**
  * A deployment profile (`*.deepseek.yaml`): what to run (engine, model, parallelism, knobs) and where (host, runtime).
@@ -7,21 +8,30 @@ import { z } from 'zod';
 const port = z.number().int().min(1).max(65535);
 const size = z.string().regex(/^\d+(\.\d+)?[kKmMgGtT]?[bB]?$/, 'expected a size like 32g or 16G');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names are letters, digits and _');
+/**
+ * A value that lands as a positional word or option value on a command line (model id, image, partition…): one that
+ * starts with "-" would be read as an option by the engine, docker or sbatch ("option smuggling"), so it is refused.
+ */
+const positional = (what: string): z.ZodString => z.string().min(1).refine((s) => !s.startsWith('-'), `${what} must not start with "-" (it would be read as an option)`);
+/** A path on the host; "~/" means the remote home. ":" and "," would change a docker/compose volume spec. */
+const hostPath = (what: string, def: string) => positional(what).refine((s) => !/[:,]/.test(s), `${what} must not contain ":" or "," (they separate fields of a volume mount)`).default(def);
+/** sbatch directive values: SLURM names (partition, account) and constraint expressions, nothing a parser re-reads. */
+const slurmName = (what: string) => positional(what).regex(/^[A-Za-z0-9_.,+-]+$/, `${what}: letters, digits, "_", ".", ",", "+" and "-" only (it becomes an #SBATCH directive)`);
 const forbiddenSecretEnv = (env: Record<string, string>): boolean => !Object.keys(env).some((k) => /^(HF_TOKEN|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_HUB_TOKEN)$/i.test(k));
 
 export const EngineSchema = z.object({
   kind: z.enum(['vllm', 'sglang', 'simulator']).describe('vllm, sglang, or simulator (no GPU: the built-in DeepSeek-R1 simulator)'),
   /** The release to run; selects flag spellings (e.g. --enable-reasoning before vLLM 0.10) and the image tag. */
   version: z.string().regex(/^v?\d+\.\d+(\.\d+)?([.-]?\w+)?$/, 'expected a release like 0.9.0').optional(),
-  image: z.string().min(1).optional().describe('container image (default vllm/vllm-openai:v<version> or lmsysorg/sglang:v<version>)'),
+  image: positional('engine.image').regex(/^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$/, 'engine.image: an image reference like vllm/vllm-openai:v0.9.0').optional().describe('container image (default vllm/vllm-openai:v<version> or lmsysorg/sglang:v<version>)'),
   /** Which engine the simulator imitates. */
   imitates: z.enum(['vllm', 'sglang']).optional(),
 }).strict();
 
 export const ModelSchema = z.object({
-  id: z.string().min(1).describe('Hugging Face id or a path on the host, e.g. deepseek-ai/DeepSeek-R1'),
-  servedModelName: z.string().min(1).optional(),
-  revision: z.string().optional(),
+  id: positional('model.id').refine((s) => !s.startsWith('~'), 'model.id: "~" is not expanded in engine arguments (docker and compose pass it literally): give an absolute path').describe('Hugging Face id or a path on the host, e.g. deepseek-ai/DeepSeek-R1'),
+  servedModelName: positional('model.servedModelName').optional(),
+  revision: positional('model.revision').optional(),
 }).strict();
 
 export const ParallelSchema = z.object({
@@ -45,47 +55,54 @@ export const KnobsSchema = z.object({
   trustRemoteCode: z.boolean().default(true),
   reasoningParser: z.boolean().default(true).describe('split <think> reasoning into its own field'),
   disablePrefixCaching: z.boolean().optional(),
-  apiKeySecret: z.string().optional().describe('name of a SecretStorage entry holding the server API key'),
-  extraArgs: z.array(z.string()).default([]),
+  apiKeySecret: z.string().regex(/^[A-Za-z0-9_]+$/, 'knobs.apiKeySecret: letters, digits and _ (the CLI reads it from $DEEPSEEK_DEPLOY_SECRET_<NAME>)').optional().describe('name of a SecretStorage entry holding the server API key (CLI: env DEEPSEEK_DEPLOY_SECRET_<NAME>)'),
+  /**
+   * The address the engine binds. Default: 127.0.0.1 for process and docker (reached through the SSH tunnel), the
+   * compute node's cluster address for SLURM (the login node must reach it). Anything wider is an explicit choice.
+   */
+  host: z.string().regex(/^[0-9A-Fa-f:.]+$|^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'knobs.host: an IP address or host name').optional().describe('address the engine binds (default 127.0.0.1; SLURM: the node\'s cluster address); wider binding is reachable by others'),
+  extraArgs: z.array(z.string()).default([]).refine((a) => !a.some((w) => /^--(host|api-key)(=|$)/.test(w)), 'knobs.extraArgs: set the bind address with knobs.host and the key with knobs.apiKeySecret, not --host / --api-key (a key on the command line is visible to every user of the host)'),
 }).strict();
 
 const docker = z.object({
   kind: z.literal('docker'),
   network: z.enum(['host', 'bridge']).default('host'),
   shmSize: size.default('32g'),
-  gpus: z.string().default('all').describe('"all" or a device list like "0,1,2,3"'),
-  hfCache: z.string().default('~/.cache/huggingface'),
+  gpus: z.string().regex(/^(all|\d+(,\d+)*)$/, 'expected "all" or a device list like "0,1,2,3"').default('all').describe('"all" or a device list like "0,1,2,3"'),
+  hfCache: hostPath('runtime.hfCache', '~/.cache/huggingface'),
   containerName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/).optional(),
 }).strict();
 
 const compose = z.object({
   kind: z.literal('compose'),
   shmSize: size.default('32g'),
-  gpus: z.string().default('all'),
-  hfCache: z.string().default('~/.cache/huggingface'),
+  gpus: z.string().regex(/^(all|\d+(,\d+)*)$/, 'expected "all" or a device list like "0,1,2,3"').default('all'),
+  hfCache: hostPath('runtime.hfCache', '~/.cache/huggingface'),
   project: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'compose project names are lowercase letters, digits, - and _').optional(),
-  directory: z.string().default('~/.deepseek-deploy/compose'),
+  directory: hostPath('runtime.directory', '~/.deepseek-deploy/compose'),
 }).strict();
 
 const slurm = z.object({
   kind: z.literal('slurm'),
-  partition: z.string().optional(),
-  account: z.string().optional(),
+  partition: slurmName('runtime.partition').optional(),
+  account: slurmName('runtime.account').optional(),
   gpusPerNode: z.number().int().min(1).default(8),
   cpusPerTask: z.number().int().min(1).optional(),
   mem: size.optional(),
   time: z.string().regex(/^(\d+-)?\d{1,2}(:\d{2}){0,2}$/, 'expected a SLURM time like 03-00:00:00 or 4:00:00').optional(),
-  constraint: z.string().optional(),
+  /** SLURM constraint expression (features joined by & | , * [ ] ( ) and counts). */
+  constraint: positional('runtime.constraint').regex(/^[A-Za-z0-9_.,&|*[\]()!:+-]+$/, 'runtime.constraint: feature names and & | , * [ ] ( ) ! only (it becomes an #SBATCH directive)').optional(),
   exclusive: z.boolean().default(false),
   /** How ranks on several nodes join: Ray (vLLM's seed 002 recipe) or the engine's own multi-node flags. */
   multiNode: z.enum(['ray', 'native']).default('ray'),
-  container: z.enum(['none', 'docker']).default('none'),
-  workdir: z.string().default('~/.deepseek-deploy/slurm'),
+  /** Containers inside SLURM jobs (pyxis/enroot) are not implemented: only "none" is accepted, with a clear error. */
+  container: z.literal('none', { error: 'runtime.container: containers inside SLURM jobs (pyxis --container-image) are not supported; remove the field (the engine runs from the node\'s environment) or use runtime docker' }).optional(),
+  workdir: hostPath('runtime.workdir', '~/.deepseek-deploy/slurm'),
 }).strict();
 
 const processRt = z.object({
   kind: z.literal('process'),
-  workdir: z.string().default('~/.deepseek-deploy/run'),
+  workdir: hostPath('runtime.workdir', '~/.deepseek-deploy/run'),
 }).strict();
 
 export const RuntimeSchema = z.discriminatedUnion('kind', [docker, compose, slurm, processRt]);
@@ -93,7 +110,7 @@ export const RuntimeSchema = z.discriminatedUnion('kind', [docker, compose, slur
 export const ProfileSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, ".", "-" and "_" (used in container and job names)'),
   description: z.string().optional(),
-  host: z.string().min(1).default('local').describe('"local", an ~/.ssh/config alias, or user@host[:port]'),
+  host: positional('host').default('local').describe('"local", an ~/.ssh/config alias, or user@host[:port]'),
   engine: EngineSchema,
   model: ModelSchema,
   parallel: ParallelSchema.default({ tp: 8, dp: 1, pp: 1, expertParallel: false, dpAttention: false, nodes: 1 }),
@@ -102,7 +119,22 @@ export const ProfileSchema = z.object({
   runtime: RuntimeSchema,
   /** Launch even when the planner is certain the model does not fit (e.g. the catalog is wrong about a checkpoint). */
   allowMisfit: z.boolean().default(false),
-}).strict();
+}).strict().superRefine((p, ctx) => {
+  // No value may carry control or bidirectional characters: a newline ends an #SBATCH directive or a YAML scalar, a
+  // bidi override shows a reviewer something other than what runs. The description is prose: newlines allowed.
+  const walk = (v: unknown, at: Array<string | number>): void => {
+    if (typeof v === 'string') {
+      const bad = unsafeCharIn(v, { allowNewlines: at.length === 1 && at[0] === 'description' });
+      if (bad) ctx.addIssue({ code: 'custom', path: at, message: `${at.join('.')} contains ${bad}; remove it` });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+      const badKey = unsafeCharIn(k);
+      if (badKey) ctx.addIssue({ code: 'custom', path: at, message: `${[...at, k].join('.')}: the name contains ${badKey}` });
+      walk(x, [...at, k]);
+    }
+  };
+  walk(p, []);
+});
 
 export type Profile = z.output<typeof ProfileSchema>;
 export type ProfileInput = z.input<typeof ProfileSchema>;

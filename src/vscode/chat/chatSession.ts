@@ -8,6 +8,7 @@ import { readStreamLimits } from '../streamSettings';
 import { loadOpenAIClient } from '../lazyModules';
 import { readChatSettings } from './chatSettings';
 import type { CustomEndpoints } from './customEndpoints';
+import { redactText } from '../../core/security/redact';
 
 const CONVERSATION_KEY = 'deepseek.chat.conversation';
 const ARCHIVE_KEY = 'deepseek.chat.archive';
@@ -161,7 +162,9 @@ export class ChatSession implements vscode.Disposable {
     let reasoningTokens = 0;
     let thoughtSent = false;
     try {
-      const apiKey = ep.launched ? undefined : await this.custom.apiKey(ep.id);
+      // Launched servers that require a key have it stored under their endpoint id too (launchProfile).
+      const apiKey = await this.custom.apiKey(ep.id);
+      this.knownSecrets = [apiKey];
       const r = await loadOpenAIClient().streamChat({
         baseUrl: ep.baseUrl,
         model: ep.model,
@@ -235,10 +238,16 @@ export class ChatSession implements vscode.Disposable {
     if (p && (p.reasoning || p.content || p.thought)) this.broadcast({ type: 'delta', ...p });
   }
 
+  /** Keys used by the current request: a server that echoes one never gets it into history or exports. */
+  private knownSecrets: ReadonlyArray<string | undefined> = [];
+
   private finish(msg: AssistantMessage, state: AssistantMessage['state'], error?: string, stats?: MessageStats): void {
     this.flushDelta();
     msg.state = state;
-    msg.error = error;
+    msg.reasoning = redactText(msg.reasoning, this.knownSecrets);
+    msg.content = redactText(msg.content, this.knownSecrets);
+    msg.error = error === undefined ? undefined : redactText(error, this.knownSecrets);
+    error = msg.error;
     msg.stats = stats;
     this.inflight = undefined;
     this.broadcast({ type: 'finish', id: msg.id, state, error, stats });

@@ -7,6 +7,8 @@ import type { RunView } from '../../protocol/benchProtocol';
 import { loadBenchModule } from '../lazyModules';
 import { BenchResultsPanel, benchmarksDir } from '../bench/benchResultsPanel';
 import type { CustomEndpoints } from '../chat/customEndpoints';
+import { redactDeep, redactText } from '../../core/security/redact';
+import { resolveResultPath, saveResultFile } from '../../core/bench/resultFiles';
 
 export interface BenchmarkOutcome {
   readonly files: string[];
@@ -71,7 +73,7 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
       }
     }
     const bench = loadBenchModule();
-    const apiKey = ep.launched ? undefined : await custom.apiKey(ep.id);
+    const apiKey = await custom.apiKey(ep.id); // launched servers with a key store it under their endpoint id too
     const dir = benchmarksDir();
     const files: string[] = [];
     const results: Record<string, unknown>[] = [];
@@ -96,17 +98,16 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
           return;
         }
         cancelled ||= run.cancelled;
-        const result = bench.resultJson(run, { endpointLabel: ep.label, preset: presetLabel });
+        const result = redactDeep(bench.resultJson(run, { endpointLabel: ep.label, preset: presetLabel }), [apiKey]);
         results.push(result);
         output.appendLine(`# ${spec.name} · ${ep.label}${run.server.simulated ? ' [simulated]' : ''}${run.cancelled ? ' [cancelled: finished requests only]' : ''}`);
         output.appendLine(bench.vllmPrintout(run));
-        for (const [err, n] of Object.entries(run.metrics.errors)) output.appendLine(`${n} failed: ${err}`);
+        for (const [err, n] of Object.entries(run.metrics.errors)) output.appendLine(`${n} failed: ${redactText(err, [apiKey])}`);
         let file: string | undefined;
         if (dir) {
-          const uri = vscode.Uri.joinPath(dir, bench.defaultResultFilename(run));
-          await vscode.workspace.fs.createDirectory(dir);
-          await vscode.workspace.fs.writeFile(uri, Buffer.from(`${JSON.stringify(result, null, 2)}\n`));
-          file = uri.fsPath;
+          // Redacted, sanitised name, no symlink followed (core/bench/resultFiles).
+          const name = bench.defaultResultFilename(run);
+          file = saveResultFile(resolveResultPath(dir.fsPath, undefined, name), result, [apiKey], name, true);
           files.push(file);
         }
         const ok = run.traces.filter((t) => t.success && t.chunks > 0);

@@ -8,6 +8,8 @@ import { loadLaunchModule } from '../lazyModules';
 import type { LaunchedServers } from '../launchedServers';
 import type { RemoteAccess } from '../remote/remoteAccess';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
+import { redactText } from '../../core/security/redact';
+import { apiKeySecret } from '../chat/customEndpoints';
 
 /** Arguments for running without prompts (automation and tests). */
 export interface LaunchProfileArgs {
@@ -97,7 +99,19 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
         ? { simulatorFiles: await Promise.all(['cli.js', 'simulator.js'].map(async (name) => ({ name, content: Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, 'dist', name))).toString('utf8') }))) }
         : { simulatorCommand: ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, cliPath] };
     const startupSpeed = vscode.workspace.getConfiguration('deepseek.simulator').get<number>('startupSpeed', 30);
-    const prepared = api.prepareLaunch(profile, probe, { hfToken: token, simulatorOptions: ['--startup-speed', String(startupSpeed)], ...simulator });
+    // The server's API key: the SecretStorage entry knobs.apiKeySecret names, or a random one where the port is
+    // reachable from other machines (SLURM, a wider knobs.host). Stored under the endpoint id for chat and benchmarks.
+    let apiKey: string | undefined;
+    if (profile.knobs.apiKeySecret) {
+      apiKey = await secrets.get(profile.knobs.apiKeySecret);
+      if (!apiKey) {
+        const msg = `DeepSeek: knobs.apiKeySecret names "${profile.knobs.apiKeySecret}", which is not in secret storage. Store it first (DeepSeek: Set Secret) or remove the knob.`;
+        void vscode.window.showErrorMessage(msg);
+        if (!interactive) throw new Error(msg);
+        return undefined;
+      }
+    } else apiKey = api.generatedServerKey(profile);
+    const prepared = api.prepareLaunch(profile, probe, { hfToken: token, apiKey, simulatorOptions: ['--startup-speed', String(startupSpeed)], ...simulator });
     // 3. Show what will run; refuse a certain misfit unless the user overrides it.
     if (prepared.fit?.refuse && !args?.allowMisfit) {
       if (!interactive) throw new Error(`refused by the memory planner: ${prepared.fit.summary}`);
@@ -114,13 +128,17 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
     const id = `deploy:${host.id}:${profile.name}`;
     const out = vscode.window.createOutputChannel(`DeepSeek: ${profile.name} @ ${host.label}`);
     out.appendLine(prepared.script);
+    const redact = (l: string): string => redactText(l, [token, apiKey]);
+    const endpointKeyId = `deploy:${host.id}:${profile.name}`;
+    if (apiKey) await secrets.store(apiKeySecret(endpointKeyId), apiKey);
+    else await secrets.delete(apiKeySecret(endpointKeyId));
     endpoints.upsert({ id, label: `${profile.model.id.split('/').pop() ?? profile.model.id} @ ${host.label}`, baseUrl: '', model: profile.model.servedModelName ?? profile.model.id, engine: prepared.plan.flavor, simulated: profile.engine.kind === 'simulator', launched: true, status: 'starting', detail: profile.runtime.kind });
     let tunnelId: string | undefined;
     let report: (message: string, percent?: number) => void = () => undefined;
     const runner = api.runnerFor(target ? { pool: remote.hosts.pool, target } : undefined);
     servers.engines.set(id, { runner, container: profile.runtime.kind === 'docker' ? (profile.runtime.containerName ?? `dsd-${profile.name}`) : undefined, flavor: prepared.plan.flavor, port: prepared.plan.port, model: profile.model.servedModelName ?? profile.model.id, runtime: profile.runtime.kind });
     const dep = api.createDeployment(prepared.plan, runner, {
-      onLog: (l) => out.appendLine(l),
+      onLog: (l) => out.appendLine(redact(l)),
       onState: (s) => report(s === 'listening' ? 'listening, warming up' : s === 'verifying' ? 'checking /v1/models and a 1-token request' : s, undefined),
       onEvent: (ev) => {
         if (ev.kind === 'progress') report(ev.phase === 'weights' ? `loading weights ${ev.done}/${ev.total}${ev.eta ? ` · eta ${ev.eta}` : ''}` : 'capturing CUDA graphs', ev.percent);
@@ -143,6 +161,7 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
           progress.report({ message: percent !== undefined ? `${message} (${percent}%)` : message, increment });
         };
         return dep.start({
+          apiKey,
           signal: ac.signal,
           timeoutMs: args?.timeoutMs,
           reach: async (port, addr) => {
@@ -159,7 +178,7 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
       return id;
     } catch (e) {
       const d = e as Error & { remedy?: string; suggestedMaxModelLen?: number };
-      const msg = `${d.message}${d.remedy ? ` — ${d.remedy}` : ''}${d.suggestedMaxModelLen ? ` (suggested knobs.maxModelLen: ${d.suggestedMaxModelLen})` : ''}`;
+      const msg = redact(`${d.message}${d.remedy ? ` — ${d.remedy}` : ''}${d.suggestedMaxModelLen ? ` (suggested knobs.maxModelLen: ${d.suggestedMaxModelLen})` : ''}`);
       endpoints.update(id, { status: 'failed', detail: msg });
       closeTunnel();
       out.appendLine(`FAILED: ${msg}`);

@@ -32,7 +32,7 @@ export function sendPromptsFileCommand(store: EndpointStore, custom: CustomEndpo
     const conc = args?.concurrency ?? Number(await vscode.window.showInputBox({ title: `Send ${items.length} prompts to ${ep.label}`, prompt: 'Concurrent requests (match the server\'s --max-num-seqs for throughput)', value: '8', validateInput: (v) => (/^[1-9]\d{0,3}$/.test(v) ? undefined : 'A whole number from 1 to 9999') }));
     if (!Number.isInteger(conc) || conc < 1) return undefined;
     const settings = readChatSettings();
-    const apiKey = ep.launched ? undefined : await custom.apiKey(ep.id);
+    const apiKey = await custom.apiKey(ep.id); // launched servers with a key store it under their endpoint id too
     const outFile = responsesPathFor(file);
     const client = loadOpenAIClient();
     const run = await vscode.window.withProgress(

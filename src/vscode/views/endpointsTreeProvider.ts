@@ -15,7 +15,11 @@ export class EndpointsTreeProvider implements vscode.TreeDataProvider<Endpoint> 
     const item = new vscode.TreeItem(e.label, vscode.TreeItemCollapsibleState.None);
     item.id = `endpoint:${e.id}`;
     item.description = [e.status, e.simulated ? 'simulated' : undefined, e.baseUrl].filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(`**${e.label}**\n\n${e.baseUrl}\n\nmodel: \`${e.model}\`${e.detail ? `\n\n${e.detail}` : ''}`);
+    // Labels, model ids and details come from servers and profiles: appendText escapes them (no markup, no links).
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown('**').appendText(e.label).appendMarkdown('**\n\n').appendText(e.baseUrl).appendMarkdown('\n\nmodel: ').appendText(e.model);
+    if (e.detail) tip.appendMarkdown('\n\n').appendText(e.detail);
+    item.tooltip = tip;
     item.iconPath = new vscode.ThemeIcon(ICONS[e.status]);
     // "endpoint…" enables "Benchmark this endpoint"; ".launched" adds "Stop Server" for servers we started.
     item.contextValue = e.launched && e.status !== 'stopped' ? 'endpoint.launched' : e.id.startsWith('url:') ? 'endpoint.url' : 'endpoint';

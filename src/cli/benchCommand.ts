@@ -4,6 +4,7 @@ import type { BenchConfig } from '../core/bench/runBenchmark';
 import type { Goodput, MetricName } from '../core/bench/metrics';
 import { parseArgs } from './cliArgs';
 import { promptsFromFile } from '../core/bench/workload';
+import { STREAM_FLAGS, STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
 
 type BenchApi = typeof import('../core/bench/benchApi');
 
@@ -25,7 +26,7 @@ definitions; prints vLLM's "Serving Benchmark Result" block.
   --api-key-env VAR                     Bearer token from this environment variable (default OPENAI_API_KEY if set)
   --sglang-metrics                      SGLang bench_serving's definitions and printout instead of vLLM's
   --json                                print the result object (vLLM's JSON keys + deepseek_deploy metadata)
-Exit status: 0 ok (even with failed requests, which are counted), 1 no request succeeded, 2 bad arguments.
+${STREAM_HELP}Exit status: 0 ok (even with failed requests, which are counted), 1 no request succeeded, 2 bad arguments.
 `;
 
 function num(v: string | undefined, flag: string, def: number, check: (n: number) => boolean = () => true): number {
@@ -63,7 +64,7 @@ function expandGoodput(argv: readonly string[]): string[] {
 export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Promise<number> {
   const a = parseArgs(expandGoodput(argv), {
     flags: ['--json', '--ignore-eos', '--save-result', '--save-detailed', '--sglang-metrics'],
-    values: ['--base-url', '--host', '--port', '--endpoint', '--backend', '--model', '--dataset-name', '--dataset-path', '--random-input-len', '--random-output-len', '--random-range-ratio', '--random-prefix-len', '--num-prompts', '--max-concurrency', '--request-rate', '--burstiness', '--seed', '--num-warmups', '--temperature', '--percentile-metrics', '--metric-percentiles', '--result-dir', '--result-filename', '--label', '--api-key-env'],
+    values: ['--base-url', '--host', '--port', '--endpoint', '--backend', '--model', '--dataset-name', '--dataset-path', '--random-input-len', '--random-output-len', '--random-range-ratio', '--random-prefix-len', '--num-prompts', '--max-concurrency', '--request-rate', '--burstiness', '--seed', '--num-warmups', '--temperature', '--percentile-metrics', '--metric-percentiles', '--result-dir', '--result-filename', '--label', '--api-key-env', ...STREAM_FLAGS],
     repeatable: ['--goodput'],
     positionals: 0,
   });
@@ -114,6 +115,7 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
       goodput: parseGoodput(a.lists.get('--goodput') ?? []),
       mode: sglang ? 'sglang' : 'vllm',
       label: v('--label'),
+      limits: streamLimitsFromArgs(v),
     };
     if (keyEnv && !cfg.apiKey) throw new Error(`$${keyEnv} is empty`);
     if (v('--dataset-path')) {
@@ -147,6 +149,7 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
   if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else process.stdout.write(`${cfg.mode === 'sglang' ? bench.sglangPrintout(run) : bench.vllmPrintout(run)}\n`);
   if (run.metrics.failed && !json) for (const [e, n] of Object.entries(run.metrics.errors)) process.stderr.write(`${n} failed: ${e}\n`);
+  if (run.metrics.cancelled && !json) process.stderr.write(`${run.metrics.cancelled} cancelled (in flight or not sent; not counted as failed)\n`);
   if (run.server.simulated && !json) process.stderr.write('note: the endpoint is the DeepSeek Deploy simulator, not a GPU engine\n');
   if (a.flags.has('--save-result') || v('--result-filename')) {
     const file = path.join(v('--result-dir') ?? '.', v('--result-filename') ?? bench.defaultResultFilename(run));

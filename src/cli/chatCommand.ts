@@ -1,5 +1,7 @@
 import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
+import type { StreamLimits } from '../core/openai/streamLimits';
 import { parseArgs } from './cliArgs';
+import { STREAM_FLAGS, STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
 
 export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
@@ -7,13 +9,13 @@ Streams one chat completion from any OpenAI-compatible server (vLLM, SGLang, …
 separately: reasoning to stderr (dimmed on a terminal), the answer to stdout. Reasoning is found in \`reasoning\`,
 \`reasoning_content\` or inside <think>…</think> in the content, whichever the server uses.
 --json prints {reasoning, content, usage, ttftMs, tokensPerSecond, finishReason, simulated} at the end instead.
-Exit status: 0 ok, 1 request failed (whatever arrived is still printed), 2 bad arguments.
+${STREAM_HELP}Exit status: 0 ok, 1 request failed (whatever arrived is still printed), 2 bad arguments.
 `;
 
-type Client = typeof import('../core/openai/chatStream');
+type Client = typeof import('../core/openai/clientBundle');
 
 export async function runChat(argv: string[], loadClient: () => Client): Promise<number> {
-  const args = parseArgs(argv, { flags: ['--json', '--no-reasoning-model'], values: ['--endpoint', '--model', '--api-key-env', '--max-tokens'], positionals: Infinity });
+  const args = parseArgs(argv, { flags: ['--json', '--no-reasoning-model'], values: ['--endpoint', '--model', '--api-key-env', '--max-tokens', ...STREAM_FLAGS], positionals: Infinity });
   if ('error' in args) {
     process.stderr.write(`deepseek-deploy chat: ${args.error}\n\n${CHAT_HELP}`);
     return 2;
@@ -40,26 +42,29 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
     process.stderr.write(`deepseek-deploy chat: $${keyEnv} is empty\n`);
     return 2;
   }
+  let limits: StreamLimits;
+  try {
+    limits = streamLimitsFromArgs((f) => args.values.get(f));
+  } catch (e) {
+    process.stderr.write(`deepseek-deploy chat: ${(e as Error).message}\n`);
+    return 2;
+  }
   const client = loadClient();
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort());
   if (!model) {
     try {
-      const r = await fetch(`${baseUrl}/v1/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-      model = ((await r.json()) as { data?: Array<{ id: string }> }).data?.[0]?.id;
-    } catch {
-      /* fall through */
-    }
-    if (!model) {
-      process.stderr.write(`deepseek-deploy chat: could not list models at ${baseUrl}/v1/models; pass --model\n`);
+      model = (await client.listModels(baseUrl, apiKey, 10_000, ac.signal)).models[0];
+    } catch (e) {
+      process.stderr.write(`deepseek-deploy chat: ${(e as Error).message}; pass --model\n`);
       return 1;
     }
   }
   const tty = process.stderr.isTTY === true;
   let answerStarted = false;
-  const ac = new AbortController();
-  process.once('SIGINT', () => ac.abort());
   try {
     const r: StreamResult = await client.streamChat({
-      baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel,
+      baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel, limits,
       onDelta: json ? undefined : (d) => {
         if (d.reasoning) process.stderr.write(tty ? `\x1b[2m${d.reasoning}\x1b[0m` : d.reasoning);
         if (d.content) {

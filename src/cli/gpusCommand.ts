@@ -71,7 +71,8 @@ export async function runGpus(argv: string[], loadRemote: () => { createRemoteHo
       process.stdout.write(`${summarizeGpus(probe.gpus)}\n`);
       for (const g of probe.gpus) process.stdout.write(`  GPU ${g.index}  ${shortGpuName(g.name).padEnd(12)} ${describeGpu(g)}\n`);
       if (probe.gpuError) process.stdout.write(`  ${probe.gpuError}\n`);
-      process.stdout.write(`docker: ${probe.docker ?? 'not found'} · compose: ${probe.compose ?? 'not found'} · slurm: ${probe.slurm ?? 'not found'} · HF cache ${probe.hfCachePath ?? '?'}: ${probe.hfCacheFreeGiB ?? '?'} GiB free\n`);
+      for (const w of probe.gpus.length ? probe.gpuWarnings ?? [] : []) process.stdout.write(`  nvidia-smi: ${w}\n`);
+      process.stdout.write(`docker: ${probe.docker ?? 'not found'} · compose: ${probe.compose ?? 'not found'} · slurm: ${probe.slurm ?? 'not found'} · HF cache ${probe.hfCachePath ?? '?'}${probe.hfCacheExists === false ? ' (not created yet)' : ''}: ${probe.hfCacheFreeGiB ?? '?'} GiB free\n`);
     }
     return probe.gpuError && probe.gpus.length === 0 ? 1 : 0;
   } catch (e) {

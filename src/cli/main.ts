@@ -45,9 +45,9 @@ function loadProfiles(): typeof import('./profileCommands') {
 }
 
 /** undici and the stream parsing are the openaiClient bundle, shared with the extension. */
-function loadOpenAIClient(): typeof import('../core/openai/chatStream') {
+function loadOpenAIClient(): typeof import('../core/openai/clientBundle') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
-  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/chatStream');
+  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/clientBundle');
 }
 
 /** The benchmark client and metrics (undici) are their own bundle, shared with the extension. */
@@ -76,6 +76,14 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'launch' || cmd === 'stop' || cmd === 'logs') return loadProfiles().runDeploymentCommand(cmd, rest, loadRemote);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;
+}
+
+// `deepseek-deploy bench … | head`: the reader went away; stop quietly instead of dying on an unhandled EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: Error & { code?: string }) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 }
 
 main(process.argv.slice(2)).then((code) => {

@@ -12,7 +12,7 @@ import { SshError } from '../../src/core/ssh/sshErrors';
 import type { SshTarget } from '../../src/core/ssh/sshTarget';
 import { TunnelManager } from '../../src/core/ssh/tunnels';
 import { parseProbeOutput, PROBE_SCRIPT } from '../../src/core/hosts/remoteProbe';
-import { loadSshConfigHosts } from '../../src/core/ssh/sshConfig';
+import { loadSshConfigHosts } from '../../src/core/ssh/resolveTarget';
 
 // Against the real sshd started by test/infra/ssh-up.sh (users dsd-gpu with bash, dsd-fish with fish, a bastion).
 const INFRA = process.env.DSD_INFRA ?? '/tmp/dsd-infra';

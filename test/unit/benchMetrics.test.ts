@@ -114,21 +114,27 @@ test('random dataset: exact lengths at range ratio 0, vLLM\'s [floor(L(1−r)), 
   assert.throws(() => randomTokenRequests({ numPrompts: 1, inputLen: 10, outputLen: 10, rangeRatio: 1, prefixLen: 0, seed: 0 }), /\[0, 1\)/);
 });
 
-test('SSE messages are classified in place without JSON.parse on the hot path, as a parse would classify them', () => {
-  const out = new Int32Array(1);
-  const k = (s: string): Kind => scanMessage(Buffer.from(s), 0, Buffer.byteLength(s), out);
-  assert.equal(k('data: {"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}'), Kind.Choices);
-  assert.equal(k('data: {"choices":[{"index":0,"delta":{"reasoning":"Hm"}}]}'), Kind.ChoicesWithText);
-  assert.equal(k('data:{"choices":[{"delta":{"content":"\\"q"}}]}'), Kind.ChoicesWithText);
-  assert.equal(k('data: {"choices":[{"index":0,"text":"a"}]}'), Kind.ChoicesWithText);
-  assert.equal(k('data: [DONE]'), Kind.Done);
-  assert.equal(k(': ping'), Kind.Other);
-  assert.equal(k('data: {"choices":[],"usage":{"completion_tokens":3}}'), Kind.Json);
-  assert.equal(k('data: {"choices": [{"delta": {"content": ""}}]}'), Kind.Json, 'spaced JSON is parsed properly');
+test('SSE event data is classified in place without JSON.parse on the hot path, as a parse would classify it', () => {
+  // The one SSE reader (sseParser.ts) has already removed `data:` and handled comments; this sees event data only.
+  const k = (s: string): Kind => scanMessage(Buffer.from(s), 0, Buffer.byteLength(s));
+  assert.equal(k('{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}'), Kind.Choices);
+  assert.equal(k('{"choices":[{"index":0,"delta":{"reasoning":"Hm"}}]}'), Kind.ChoicesWithText);
+  assert.equal(k('{"choices":[{"delta":{"content":"\\"q"}}]}'), Kind.ChoicesWithText);
+  assert.equal(k('{"choices":[{"index":0,"text":"a"}]}'), Kind.ChoicesWithText);
+  assert.equal(k('[DONE]'), Kind.Done);
+  assert.equal(k('{"choices":[],"usage":{"completion_tokens":3}}'), Kind.Json);
+  assert.equal(k('{"choices": [{"delta": {"content": ""}}]}'), Kind.Json, 'spaced JSON is parsed properly');
+  // A match past the event's end (the next event in the same read) is not taken for this one.
+  const two = Buffer.from('{"a":1}{"choices":[{"text":"x"}]}');
+  assert.equal(scanMessage(two, 0, 7), Kind.Json);
+  assert.equal(scanMessage(two, 7, two.length), Kind.ChoicesWithText);
   const t = newTrace(0, 1, 1);
-  const rec = (s: string): boolean => recordMessage(t, Buffer.from(s), 0, Buffer.byteLength(s), 5, out);
-  assert.equal(rec('data: {"choices": [{"delta": {"content": "x"}}]}'), true);
-  assert.equal(rec('data: {"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}'), false);
-  assert.equal(rec('data: {"error":{"message":"EngineCore encountered an issue."}}'), false);
+  const rec = (s: string, type = ''): boolean => recordMessage(t, Buffer.from(s), 0, Buffer.byteLength(s), 5, type);
+  assert.equal(rec('{"choices": [{"delta": {"content": "x"}}]}'), true);
+  assert.equal(rec('{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}'), false);
+  assert.equal(rec('{"error":{"message":"EngineCore encountered an issue."}}'), false);
   assert.deepEqual([t.chunks, t.textFlags[0], t.usagePromptTokens, t.usageCompletionTokens, t.error], [1, 1, 9, 3, 'mid-stream error: EngineCore encountered an issue.']);
+  const t2 = newTrace(0, 1, 1);
+  recordMessage(t2, Buffer.from('engine overloaded'), 0, 17, 5, 'error');
+  assert.equal(t2.error, 'mid-stream error: engine overloaded', 'an `event: error` fails the request with its data');
 });

@@ -7,6 +7,8 @@ export type Goodput = Partial<Record<'ttft' | 'tpot' | 'e2el', number>>;
 export interface BenchmarkMetrics {
   completed: number;
   failed: number;
+  /** Requests cancelled by the user, in flight or never sent: not failures, not in `errors`. */
+  cancelled: number;
   totalInput: number;
   totalOutput: number;
   requestThroughput: number;
@@ -44,11 +46,16 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
   let nItl = 0;
   let nTok = 0;
   let completed = 0;
+  let cancelled = 0;
   let totalInput = 0;
   let totalOutput = 0;
   let estimated = 0;
   for (const t of traces) {
     const timing = t.success ? timingOf(t, mode) : undefined;
+    if (!timing && t.cancelled) {
+      cancelled++;
+      continue;
+    }
     if (!timing) {
       const e = t.error ?? 'Never received a valid chunk to calculate TTFT.';
       errors[e] = (errors[e] ?? 0) + 1;
@@ -92,7 +99,8 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
   };
   return {
     completed,
-    failed: traces.length - completed,
+    failed: traces.length - completed - cancelled,
+    cancelled,
     totalInput,
     totalOutput,
     requestThroughput: completed / durationS,

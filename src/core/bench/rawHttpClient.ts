@@ -1,12 +1,18 @@
 import * as net from 'node:net';
 import { newTrace, type RequestTrace } from './trace';
-import { httpErrorMessage, recordMessage } from './sseScan';
+import { recordMessage } from './sseScan';
+import { httpErrorMessage } from '../openai/cappedBody';
+import { SseByteReader, type SseSink } from '../openai/sseParser';
+import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type StreamLimits } from '../openai/streamLimits';
+import { connectErrorMessage } from './connectError';
 
 /**
  * A minimal HTTP/1.1 keep-alive client for plain-http benchmark targets: POST with a prebuilt head, chunked or
  * content-length responses, SSE messages scanned in place. undici's per-chunk cost (llhttp, one callback and buffer
  * per HTTP chunk) is most of a naive client's CPU when a server flushes every token separately; this reads each socket
- * buffer once and allocates nothing per chunk. https targets use undici (streamClient.ts).
+ * buffer once and allocates nothing per chunk. https targets use undici (streamClient.ts). SSE is read by the product's
+ * one reader (core/openai/sseParser.ts) in place in the socket's read buffer; stream deadlines and size caps come from
+ * `StreamLimits`; an error body is read up to 64 KiB, then the connection is dropped.
  */
 interface Pending {
   trace: RequestTrace;
@@ -18,7 +24,7 @@ interface Pending {
 const enum St { Head, Size, Data, DataEnd, Trailer, Fixed }
 
 
-class Conn {
+class Conn implements SseSink {
   readonly sock: net.Socket;
   busy: Pending | undefined;
   dead = false;
@@ -28,25 +34,48 @@ class Conn {
   private chunked = false;
   private remaining = 0;
   private keepAlive = true;
-  /** SSE bytes of a message cut across HTTP chunks or reads (rare: servers flush whole events). */
-  private carry: Buffer | undefined;
+  private readonly reader: SseByteReader;
+  private readonly deadline: StreamDeadline;
+  /** Receive time of the read being scanned (all events in one read share it, as in vLLM's client). */
+  private now = 0;
   private errBody = '';
+  private errBytes = 0;
   private size = 0;
   private sizeDone = false;
   private lineLen = 0;
   private sawChoices = false;
-  private readonly out = new Int32Array(1);
 
-  constructor(host: string, port: number, private readonly onIdle: (c: Conn) => void) {
+  constructor(host: string, port: number, private readonly onIdle: (c: Conn) => void, limits: StreamLimits) {
+    this.reader = new SseByteReader(this, limits.maxEventBytes);
+    this.deadline = new StreamDeadline(limits, (msg) => this.abortWith(msg));
     // Reads land in one buffer per connection (`onread`): no Buffer allocated per socket read. The parser keeps no
-    // reference into it past the callback (a cut SSE event is copied into `carry`).
+    // reference into it past the callback (the SSE reader copies an event cut across reads into its own buffer).
     const readBuf = Buffer.allocUnsafe(65536);
     this.sock = net.connect({ host, port, noDelay: true, onread: { buffer: readBuf, callback: (n: number, b: Uint8Array) => {
       this.onData((b as Buffer).subarray(0, n));
       return true;
     } } });
-    this.sock.on('error', (e) => this.fail(`${(e as Error & { code?: string }).code ?? e.message}`));
-    this.sock.on('close', () => this.fail('connection closed by the server'));
+    this.sock.on('error', (e) => this.fail(connectErrorMessage(e)));
+    this.sock.on('close', () => {
+      // A body without length or chunking ends when the server closes: that is its normal end.
+      if (this.busy && this.st === St.Fixed && this.remaining === Infinity) this.complete();
+      else this.fail('connection closed by the server');
+    });
+  }
+
+  /** Fails the request in flight with `error` and drops the connection (cancel, deadline, cap). */
+  abortWith(error: string, cancelled = false): void {
+    const p = this.busy;
+    if (p && cancelled) p.trace.cancelled = true;
+    this.fail(error);
+    this.sock.destroy();
+  }
+
+  onSseEvent(buf: Buffer, s: number, e: number, type: string): void {
+    const p = this.busy;
+    if (!p) return;
+    this.deadline.event(this.now);
+    if (recordMessage(p.trace, buf, s, e, this.now, type)) this.sawChoices = true;
   }
 
   send(head: string, body: Buffer, p: Pending): void {
@@ -56,19 +85,18 @@ class Conn {
     this.status = 0;
     this.chunked = false;
     this.keepAlive = true;
-    this.carry = undefined;
+    this.reader.reset();
     this.errBody = '';
+    this.errBytes = 0;
     this.size = 0;
     this.sizeDone = false;
     this.sawChoices = false;
     if (p.signal) {
-      p.onAbort = () => {
-        this.fail('cancelled');
-        this.sock.destroy();
-      };
+      p.onAbort = () => this.abortWith('cancelled', true);
       p.signal.addEventListener('abort', p.onAbort, { once: true });
     }
     p.trace.startMs = performance.now();
+    this.deadline.start(p.trace.startMs);
     // One writev: head and body leave in one packet, so the server sees the whole request at once.
     this.sock.cork();
     this.sock.write(head);
@@ -85,6 +113,7 @@ class Conn {
   }
 
   private finish(p: Pending, error?: string): void {
+    this.deadline.stop();
     if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
     const t = p.trace;
     if (error) {
@@ -104,7 +133,8 @@ class Conn {
     if (this.status !== 200) {
       this.finish(p, httpErrorMessage(this.status, this.errBody));
     } else {
-      if (this.carry?.length) this.sse(this.carry, 0, this.carry.length, performance.now(), true);
+      // An event without its closing blank line is discarded (the SSE standard's rule; see sseParser.ts).
+      this.reader.end();
       this.finish(p);
     }
     if (!this.keepAlive) {
@@ -203,41 +233,22 @@ class Conn {
 
   private body(d: Buffer, s: number, e: number, now: number): void {
     if (this.status !== 200) {
-      if (this.errBody.length < 2000) this.errBody += d.toString('utf8', s, e);
+      // Keep the first 64 KiB for the message; a longer (or endless) error body is not read further.
+      const keep = Math.min(e - s, MAX_ERROR_BODY_BYTES - this.errBytes);
+      if (keep > 0) this.errBody += d.toString('utf8', s, s + keep);
+      this.errBytes += keep;
+      if (this.errBytes >= MAX_ERROR_BODY_BYTES) {
+        const p = this.busy;
+        this.busy = undefined;
+        this.dead = true;
+        if (p) this.finish(p, httpErrorMessage(this.status, this.errBody));
+        this.sock.destroy();
+      }
       return;
     }
-    let buf: Buffer = d;
-    if (this.carry) {
-      buf = Buffer.concat([this.carry, d.subarray(s, e)]);
-      this.carry = undefined;
-      s = 0;
-      e = buf.length;
-    }
-    this.sse(buf, s, e, now, false);
-  }
-
-  /** Records each complete SSE message; an unfinished tail is carried to the next data. */
-  private sse(buf: Buffer, s: number, e: number, now: number, final: boolean): void {
-    const p = this.busy;
-    if (!p) return;
-    // Inline split at blank lines (no closure per read: this runs once per HTTP chunk).
-    // memchr for each newline (native indexOf) rather than a JS loop over every byte.
-    let start = s;
-    let i = s;
-    while ((i = buf.indexOf(10, i)) >= 0 && i < e - 1) {
-      if (buf[i + 1] !== 10) {
-        i++;
-        continue;
-      }
-      if (i > start && recordMessage(p.trace, buf, start, i, now, this.out)) this.sawChoices = true;
-      start = i + 2;
-      i = start;
-    }
-    if (start < e) {
-      if (final) {
-        if (recordMessage(p.trace, buf, start, e, now, this.out)) this.sawChoices = true;
-      } else this.carry = Buffer.from(buf.subarray(start, e));
-    }
+    this.now = now;
+    this.reader.push(d, s, e);
+    if (this.reader.error !== undefined) this.abortWith(this.reader.error);
   }
 }
 
@@ -246,22 +257,31 @@ export class RawHttpPool {
   private readonly all = new Set<Conn>();
   private readonly waiters: (() => void)[] = [];
 
-  constructor(private readonly host: string, private readonly port: number, private readonly hostHeader: string) {}
+  constructor(private readonly host: string, private readonly port: number, private readonly hostHeader: string, private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
 
   /**
    * Opens n connections before the clock starts and makes one GET round trip on each (`warmPath`, e.g. /v1/models),
    * so no request's TTFT contains a TCP handshake or the server accepting a fresh connection.
    */
-  async preconnect(n: number, warmPath?: string, headers: Record<string, string> = {}): Promise<void> {
+  async preconnect(n: number, warmPath?: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<void> {
     const conns = Array.from({ length: n }, () => this.open());
-    await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
-      c.sock.once('connect', () => resolve());
-      c.sock.once('error', () => resolve());
-    })));
-    if (warmPath) {
-      await Promise.all(conns.filter((c) => !c.dead).map((c) => new Promise<void>((resolve) => {
-        c.send(this.head('GET', warmPath, headers, 0), Buffer.alloc(0), { trace: newTrace(-1, 0, 0), resolve });
+    // Cancel drops every connection being opened or warmed, so this phase ends within a tick of it.
+    const onAbort = (): void => {
+      for (const c of conns) c.abortWith('cancelled', true);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
+        c.sock.once('connect', () => resolve());
+        c.sock.once('close', () => resolve());
       })));
+      if (warmPath && !signal?.aborted) {
+        await Promise.all(conns.filter((c) => !c.dead).map((c) => new Promise<void>((resolve) => {
+          c.send(this.head('GET', warmPath, headers, 0), Buffer.alloc(0), { trace: newTrace(-1, 0, 0), resolve });
+        })));
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
     for (const c of conns) if (!c.dead && !this.idle.includes(c)) this.idle.push(c);
   }
@@ -273,7 +293,7 @@ export class RawHttpPool {
   }
 
   private open(): Conn {
-    const c = new Conn(this.host, this.port, (x) => this.release(x));
+    const c = new Conn(this.host, this.port, (x) => this.release(x), this.limits);
     this.all.add(c);
     c.sock.on('close', () => {
       this.all.delete(c);

@@ -6,6 +6,8 @@ import { parseServerMetrics, probeServer, type MetricsSample, type ServerInfo } 
 import { newPool, sendStreaming } from './streamClient';
 import { RawHttpPool } from './rawHttpClient';
 import { newTrace, type RequestTrace } from './trace';
+import { connectionCap } from './connectError';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../openai/streamLimits';
 import { calibrateChatRequests, randomTokenRequests, type BenchRequest, type RandomWorkload } from './workload';
 
 export interface BenchConfig {
@@ -33,6 +35,8 @@ export interface BenchConfig {
   readonly sampleServerMetrics?: boolean;
   /** Force undici for http:// too (the raw client is the default there). */
   readonly transport?: 'raw' | 'undici';
+  /** SSE event cap and stream deadlines (defaults: 16 MiB, 600 s first data, 120 s between data). */
+  readonly limits?: StreamLimits;
 }
 
 export interface Progress { elapsedS: number; sent: number; completed: number; failed: number; total: number; reqPerS: number; outTokPerS: number; inflight: number }
@@ -93,7 +97,9 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   const base = cfg.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
   const origin = new URL(base).origin;
   const prefixPath = new URL(base).pathname.replace(/\/$/, '');
-  const server = await probeServer(base, cfg.apiKey);
+  const limits = cfg.limits ?? DEFAULT_STREAM_LIMITS;
+  // Every phase (probe, calibration, connecting, warm-ups, run) stops within a tick of cancel.
+  const server = await probeServer(base, cfg.apiKey, hooks.signal);
   const model = cfg.model ?? server.models[0];
   if (!model) throw new Error(`${base}/v1/models lists no model`);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}) };
@@ -102,7 +108,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   if (chat && !cfg.requests) {
     hooks.log?.('Calibrating chat prompts to exact token lengths with the server\'s /tokenize…');
     const post = async (path: string, body: unknown): Promise<unknown> => {
-      const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal });
       const j = await r.body.json();
       if (r.statusCode !== 200) throw new Error(`${path} answered HTTP ${r.statusCode}: ${JSON.stringify(j).slice(0, 200)}`);
       return j;
@@ -122,10 +128,13 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   const bodies = reqs.map(bodyOf);
   // Plain http (the usual `http://gpu01:8000`): our own keep-alive HTTP/1.1 client, cheapest per chunk; https: undici.
   const url = new URL(origin);
-  const raw = url.protocol === 'http:' && cfg.transport !== 'undici' ? new RawHttpPool(url.hostname, Number(url.port || 80), url.host) : undefined;
-  const pool = raw ? undefined : newPool(origin, cfg.maxConcurrency ?? reqs.length);
+  const raw = url.protocol === 'http:' && cfg.transport !== 'undici' ? new RawHttpPool(url.hostname, Number(url.port || 80), url.host, limits) : undefined;
+  // Never more connections than file descriptors allow (EMFILE would fail requests instead of queueing them).
+  const cap = connectionCap(Math.min(cfg.maxConcurrency ?? reqs.length, reqs.length));
+  if (cap.cappedBy !== undefined) hooks.log?.(`Concurrency capped at ${cap.connections} connections: this process may open ${cap.cappedBy} files (ulimit -n); raise the limit for more.`);
+  const pool = raw ? undefined : newPool(origin, cap.connections);
   const bodyBufs = raw ? bodies.map((b) => Buffer.from(b)) : [];
-  const sem = new Semaphore(cfg.maxConcurrency ?? Number.MAX_SAFE_INTEGER);
+  const sem = new Semaphore(cap.cappedBy !== undefined ? cap.connections : (cfg.maxConcurrency ?? Number.MAX_SAFE_INTEGER));
   const abort = new AbortController();
   // Every request in flight listens for cancel: thousands of listeners on one signal are expected here.
   setMaxListeners(0, abort.signal);
@@ -137,11 +146,12 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     trace.queueMs = performance.now() - q0;
     try {
       if (abort.signal.aborted) {
-        trace.error = 'cancelled';
+        trace.error = 'not sent (cancelled)';
+        trace.cancelled = true;
         return;
       }
       if (raw) await raw.send(path, { ...headers, 'x-request-id': id }, bodyBufs[i], trace, abort.signal);
-      else await sendStreaming(pool!, { path, body: bodies[i], headers: { ...headers, 'x-request-id': id }, signal: abort.signal }, trace);
+      else await sendStreaming(pool!, { path, body: bodies[i], headers: { ...headers, 'x-request-id': id }, signal: abort.signal, limits }, trace);
     } finally {
       sem.release();
     }
@@ -150,13 +160,15 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     for (let w = 0; w < cfg.numWarmups && !abort.signal.aborted; w++) {
       const t = newTrace(-1, reqs[0].promptLen, reqs[0].outputLen);
       await send(0, t, `warmup-${w}`);
+      if (abort.signal.aborted) throw new Error('Benchmark cancelled during the warm-up.');
       if (!t.success) throw new Error(`warm-up request failed: ${t.error}`);
     }
     // Open the pool's connections before the clock starts (cheap GETs), so no request's TTFT contains a TCP
     // handshake. vLLM's client opens them inside the first wave's TTFTs (peer-bench: +196 ms median at C=512).
-    const conns = Math.min(cfg.maxConcurrency ?? reqs.length, reqs.length);
-    if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers);
-    else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers }).then((r) => r.body.dump(), () => undefined)));
+    const conns = cap.connections;
+    if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers, abort.signal);
+    else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers, signal: abort.signal }).then((r) => r.body.dump({ limit: 65536 }), () => undefined)));
+    if (abort.signal.aborted) throw new Error('Benchmark cancelled while connecting.');
     const arrivals = arrivalTimes(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed);
     const traces = reqs.map((r, i) => newTrace(i, r.promptLen, r.outputLen));
     const samples: MetricsSample[] = [];
@@ -186,7 +198,10 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     for (let i = 0; i < reqs.length; i++) {
       await sleep(t0 + arrivals[i] * 1000 - performance.now(), abort.signal);
       if (abort.signal.aborted) {
-        for (let j = i; j < reqs.length; j++) traces[j].error = 'not sent (cancelled)';
+        for (let j = i; j < reqs.length; j++) {
+          traces[j].error = 'not sent (cancelled)';
+          traces[j].cancelled = true;
+        }
         break;
       }
       sent++;
@@ -195,7 +210,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
           if (traces[i].success) {
             done++;
             outTokens += traces[i].usageCompletionTokens ?? traces[i].chunks;
-          } else failed++;
+          } else if (!traces[i].cancelled) failed++;
         }),
       );
     }

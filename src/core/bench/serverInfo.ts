@@ -1,11 +1,16 @@
 import { request } from 'undici';
+import { readCappedBody } from '../openai/cappedBody';
+import { fetchModels } from '../openai/models';
+import { MAX_ERROR_BODY_BYTES } from '../openai/streamLimits';
 
 export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: string; simulated: boolean; models: string[] }
 
-async function getJson(url: string, headers: Record<string, string>): Promise<{ status: number; json?: unknown; simulated: boolean }> {
+/** A small JSON GET (/server_info, /version): at most 64 KiB read, 10 s, cancellable by `signal`. */
+async function getJson(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; json?: unknown; simulated: boolean }> {
   try {
-    const r = await request(url, { headers, signal: AbortSignal.timeout(10_000) });
-    const text = await r.body.text();
+    const timeout = AbortSignal.timeout(10_000);
+    const r = await request(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const { text } = await readCappedBody(r.body, MAX_ERROR_BODY_BYTES);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -19,16 +24,16 @@ async function getJson(url: string, headers: Record<string, string>): Promise<{ 
 }
 
 /** Which engine serves the endpoint and its version (/server_info is SGLang's; /version answers on both). */
-export async function probeServer(baseUrl: string, apiKey?: string): Promise<ServerInfo> {
+export async function probeServer(baseUrl: string, apiKey?: string, signal?: AbortSignal): Promise<ServerInfo> {
   const h: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const models = await getJson(`${baseUrl}/v1/models`, h);
-  if (models.status !== 200) throw new Error(`${baseUrl}/v1/models answered HTTP ${models.status}`);
-  const ids = ((models.json as { data?: { id?: string }[] })?.data ?? []).map((m) => m.id).filter((x): x is string => typeof x === 'string');
-  const si = await getJson(`${baseUrl}/server_info`, h).catch(() => undefined);
-  const ver = await getJson(`${baseUrl}/version`, h).catch(() => undefined);
+  const models = await fetchModels(baseUrl, { apiKey, signal });
+  if (models.status !== 200) throw new Error(`${baseUrl}/v1/models answered ${models.error ?? `HTTP ${models.status}`}`);
+  const si = await getJson(`${baseUrl}/server_info`, h, signal).catch(() => undefined);
+  const ver = await getJson(`${baseUrl}/version`, h, signal).catch(() => undefined);
+  signal?.throwIfAborted();
   const version = (ver?.json as { version?: string } | undefined)?.version ?? (si?.json as { version?: string } | undefined)?.version;
   const simulated = models.simulated || typeof (ver?.json as { simulator?: string } | undefined)?.simulator === 'string';
-  return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: ids };
+  return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: models.models };
 }
 
 export interface MetricsSample { t: number; running?: number; waiting?: number; kvUsage?: number }

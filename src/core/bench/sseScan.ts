@@ -23,11 +23,29 @@ const DONE = enc('[DONE]');
 const CHOICES_B = Buffer.from('"choices":');
 const STR_VALUE = Buffer.from('":"');
 
-/** Native search (memmem) bounded to [from, to); the few bytes it may read past `to` are not a cost. */
-function indexIn(buf: Buffer, pat: Buffer, from: number, to: number): number {
-  const i = buf.indexOf(pat, from);
-  return i >= 0 && i + pat.length <= to ? i : -1;
+/**
+ * Native search (memmem) for one pattern, bounded to [from, to) in cost as well as in result: Buffer#indexOf has no
+ * end bound, so a failed search would run to the end of the buffer (a 64 KiB socket read) once per event, quadratic in
+ * a read full of tiny events. The last answer is remembered per buffer object: the first hit at or after `from` is
+ * also the first at or after any later `from` up to that hit, so within one buffer no byte is searched twice.
+ * Buffers handed over by the reader never change content while the same object is in use.
+ */
+class Finder {
+  private buf: Buffer | undefined;
+  private from = 0;
+  private hit = -1;
+  constructor(private readonly pat: Buffer) {}
+  find(buf: Buffer, from: number, to: number): number {
+    if (buf !== this.buf || from < this.from || (this.hit >= 0 && from > this.hit)) {
+      this.buf = buf;
+      this.from = from;
+      this.hit = buf.indexOf(this.pat, from);
+    }
+    return this.hit >= 0 && this.hit + this.pat.length <= to ? this.hit : -1;
+  }
 }
+const choicesFinder = new Finder(CHOICES_B);
+const strValueFinder = new Finder(STR_VALUE);
 
 /** First index of `pat` in buf[from, to), or -1. */
 export function find(buf: Uint8Array, pat: Uint8Array, from: number, to: number): number {
@@ -41,29 +59,25 @@ export function find(buf: Uint8Array, pat: Uint8Array, from: number, to: number)
   return -1;
 }
 
-export const enum Kind { Other = 0, Done = 1, Choices = 2, ChoicesWithText = 3, Json = 4 }
+export const enum Kind { Done = 1, Choices = 2, ChoicesWithText = 3, Json = 4 }
 
 /**
- * One SSE message in buf[s, e): a comment or non-data line (Other), `[DONE]`, a message with a non-empty `choices`
- * array (a token chunk; with or without non-empty text), or anything else that needs a real JSON parse (usage, errors,
- * pretty-printed JSON). `payloadStart` of the JSON is returned through `out[0]`.
+ * One SSE event's data in buf[p, e) (the reader has already removed `data:` and joined lines): `[DONE]`, a message
+ * with a non-empty `choices` array (a token chunk; with or without non-empty text), or anything else that needs a real
+ * JSON parse (usage, errors, pretty-printed JSON).
  */
-export function scanMessage(buf: Buffer, s: number, e: number, out: Int32Array): Kind {
-  if (e - s < 5 || buf[s] !== 0x64 /* d */ || buf[s + 4] !== 0x3a /* : */) return Kind.Other;
-  let p = s + 5;
-  if (buf[p] === 0x20) p++;
-  out[0] = p;
+export function scanMessage(buf: Buffer, p: number, e: number): Kind {
   if (e - p === 6 && find(buf, DONE, p, e) === p) return Kind.Done;
-  const c = indexIn(buf, CHOICES_B, p, e);
+  const c = choicesFinder.find(buf, p, e);
   if (c < 0) return Kind.Json;
   let q = c + CHOICES.length;
-  while (buf[q] === 0x20) q++;
+  while (q < e && buf[q] === 0x20) q++;
   if (buf[q] !== 0x5b /* [ */) return Kind.Json;
   q++;
-  while (buf[q] === 0x20) q++;
+  while (q < e && buf[q] === 0x20) q++;
   if (buf[q] === 0x5d /* ] */) return Kind.Json; // empty choices: the usage chunk, or an error
   // Each `":"` (a string value) after choices: is its key content, reasoning, reasoning_content or text, non-empty?
-  for (let i = indexIn(buf, STR_VALUE, q, e); i >= 0; i = indexIn(buf, STR_VALUE, i + 3, e)) {
+  for (let i = strValueFinder.find(buf, q, e); i >= 0; i = strValueFinder.find(buf, i + 3, e)) {
     if (buf[i + 3] !== 0x22 && endsWithKey(buf, i)) return Kind.ChoicesWithText;
   }
   // Compact JSON with empty or null texts is a token chunk without text; spaced JSON needs a real parse.
@@ -74,60 +88,39 @@ export function scanMessage(buf: Buffer, s: number, e: number, out: Int32Array):
 interface JsonChunk { choices?: { delta?: Record<string, unknown>; text?: unknown }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } | null; error?: { message?: string } | string }
 
 /**
- * Records one SSE message of a response into its trace (both HTTP clients use this). Token chunks are classified in
- * place; the rare JSON messages (usage, errors, spaced JSON) are parsed. Returns true for a token chunk.
+ * Records one SSE event (its data in buf[s, e), its `event:` type, '' by default) into its trace; both HTTP clients
+ * call this from the one SSE reader. Token chunks are classified in place; the rare JSON messages (usage, errors,
+ * spaced JSON) are parsed. An `event: error` fails the request with its data. Returns true for a token chunk.
  */
-export function recordMessage(t: RequestTrace, buf: Buffer, s: number, e: number, now: number, out: Int32Array): boolean {
+export function recordMessage(t: RequestTrace, buf: Buffer, s: number, e: number, now: number, type = ''): boolean {
   t.lastLineMs = now;
-  const k = scanMessage(buf, s, e, out);
+  const k = type === '' || type === 'message' ? scanMessage(buf, s, e) : Kind.Json;
   if (k === Kind.Choices || k === Kind.ChoicesWithText) {
     pushChunk(t, now, k === Kind.ChoicesWithText);
     return true;
   }
-  if (k !== Kind.Json) return false;
+  if (k === Kind.Done) return false;
   let c: JsonChunk;
   try {
-    c = JSON.parse(buf.toString('utf8', out[0], e)) as JsonChunk;
+    c = JSON.parse(buf.toString('utf8', s, e)) as JsonChunk;
   } catch {
-    t.error ??= `malformed SSE message: ${buf.toString('utf8', s, Math.min(e, s + 120))}`;
+    if (type === 'error') t.error = `mid-stream error: ${buf.toString('utf8', s, Math.min(e, s + 300))}`;
+    else t.error ??= `malformed SSE message: ${buf.toString('utf8', s, Math.min(e, s + 120))}`;
     return false;
   }
   let token = false;
-  if (c.choices && c.choices.length) {
+  if (c && c.choices && c.choices.length) {
     const ch = c.choices[0];
     const d = ch.delta ?? {};
     pushChunk(t, now, [d.content, d.reasoning, d.reasoning_content, ch.text].some((x) => typeof x === 'string' && x.length > 0));
     token = true;
   }
-  if (c.usage) {
+  if (c && c.usage) {
     if (typeof c.usage.completion_tokens === 'number') t.usageCompletionTokens = c.usage.completion_tokens;
     if (typeof c.usage.prompt_tokens === 'number') t.usagePromptTokens = c.usage.prompt_tokens;
   }
   // A mid-stream error event (engine failure after the 200): vLLM's own client ignores it; we fail the request.
-  if (c.error) t.error = `mid-stream error: ${typeof c.error === 'string' ? c.error : (c.error.message ?? 'unknown')}`;
+  if (c && c.error) t.error = `mid-stream error: ${typeof c.error === 'string' ? c.error : (c.error.message ?? 'unknown')}`;
+  else if (type === 'error') t.error = `mid-stream error: ${buf.toString('utf8', s, Math.min(e, s + 300))}`;
   return token;
-}
-
-/** Splits buf[s, e) at blank lines; calls `each` per complete message; returns where the unfinished tail starts. */
-export function splitEvents(buf: Uint8Array, s: number, e: number, each: (ms: number, me: number) => void): number {
-  let start = s;
-  for (let i = s; i < e - 1; i++) {
-    if (buf[i] !== 10 || buf[i + 1] !== 10) continue;
-    if (i > start) each(start, i);
-    start = i + 2;
-    i++;
-  }
-  return start;
-}
-
-/** "HTTP 404: The model `x` does not exist." from a flat or nested OpenAI/vLLM/SGLang error body. */
-export function httpErrorMessage(status: number, body: string): string {
-  let msg = body.trim();
-  try {
-    const j = JSON.parse(msg) as { error?: { message?: string } | string; message?: string };
-    msg = (typeof j.error === 'object' ? j.error.message : j.error) ?? j.message ?? msg;
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return `HTTP ${status}: ${msg.slice(0, 300)}`;
 }

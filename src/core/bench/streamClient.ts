@@ -1,29 +1,56 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { RequestTrace } from './trace';
-import { httpErrorMessage, recordMessage, splitEvents } from './sseScan';
+import { recordMessage } from './sseScan';
+import { connectErrorMessage } from './connectError';
+import { httpErrorMessage } from '../openai/cappedBody';
+import { SseByteReader } from '../openai/sseParser';
+import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type StreamLimits } from '../openai/streamLimits';
 
 export interface SendOptions {
   readonly path: string;
   readonly body: string;
   readonly headers: Record<string, string>;
   readonly signal?: AbortSignal;
+  readonly limits?: StreamLimits;
 }
 
 /**
- * One streamed request on a keep-alive pool, recorded into `trace`: a receive timestamp per network read (messages
- * in the same read share it, as in vLLM's client), only typed-array writes per chunk. Resolves when the response ends
- * or fails; never rejects — failures are recorded in the trace.
+ * One streamed request on a keep-alive pool (https targets, or `transport: 'undici'`), recorded into `trace`: a receive
+ * timestamp per network read (messages in the same read share it, as in vLLM's client), only typed-array writes per
+ * chunk. SSE is read by the product's one reader in place in undici's chunk buffers; stream deadlines and size caps
+ * come from `opts.limits`; an error body is read up to 64 KiB, then the request is aborted. Resolves when the response
+ * ends or fails; never rejects — failures (and cancels, marked `trace.cancelled`) are recorded in the trace.
  */
 export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: RequestTrace): Promise<void> {
   return new Promise((resolve) => {
-    let carry: Buffer | undefined;
+    const limits = opts.limits ?? DEFAULT_STREAM_LIMITS;
     let status = 0;
     let errBody = '';
+    let errBytes = 0;
     let sawChoices = false;
     let done = false;
+    let now = 0;
+    /** Why we aborted the request ourselves (cancel, deadline, cap), reported instead of undici's abort error. */
+    let reason: string | undefined;
+    const reader = new SseByteReader({
+      onSseEvent(buf, s, e, type) {
+        deadline.event(now);
+        if (recordMessage(trace, buf, s, e, now, type)) sawChoices = true;
+      },
+    }, limits.maxEventBytes);
+    let controller: Dispatcher.DispatchController | undefined;
+    const abortWith = (why: string): void => {
+      reason ??= why;
+      if (why === 'cancelled') trace.cancelled = true;
+      controller?.abort(new Error(why));
+    };
+    const deadline = new StreamDeadline(limits, abortWith);
+    const onAbort = (): void => abortWith('cancelled');
     const finish = (error?: string): void => {
       if (done) return;
       done = true;
+      deadline.stop();
+      opts.signal?.removeEventListener('abort', onAbort);
       if (error) {
         trace.success = false;
         trace.error = error;
@@ -35,46 +62,44 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
       }
       resolve();
     };
-    const out = new Int32Array(1);
-    let controller: Dispatcher.DispatchController | undefined;
-    const onAbort = (): void => controller?.abort(new Error('cancelled'));
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;
-        if (opts.signal?.aborted) c.abort(new Error('cancelled'));
+        if (reason !== undefined || opts.signal?.aborted) c.abort(new Error(reason ?? 'cancelled'));
       },
       onResponseStart(_c, statusCode) {
         status = statusCode;
       },
       onResponseData(_c, chunk) {
-        const now = performance.now();
         if (status !== 200) {
-          if (errBody.length < 2000) errBody += chunk.toString('utf8');
+          const keep = Math.min(chunk.length, MAX_ERROR_BODY_BYTES - errBytes);
+          if (keep > 0) errBody += chunk.toString('utf8', 0, keep);
+          errBytes += keep;
+          // Enough for the message: stop reading an endless error body.
+          if (errBytes >= MAX_ERROR_BODY_BYTES) abortWith(httpErrorMessage(status, errBody));
           return;
         }
-        const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-        carry = undefined;
-        const start = splitEvents(buf, 0, buf.length, (s, e) => {
-          if (recordMessage(trace, buf, s, e, now, out)) sawChoices = true;
-        });
-        if (start < buf.length) carry = Buffer.from(buf.subarray(start));
+        now = performance.now();
+        reader.push(chunk, 0, chunk.length);
+        if (reader.error !== undefined) abortWith(reader.error);
       },
       onResponseEnd() {
-        if (status !== 200) {
-          opts.signal?.removeEventListener('abort', onAbort);
-          return finish(httpErrorMessage(status, errBody));
-        }
-        if (carry && carry.length && recordMessage(trace, carry, 0, carry.length, performance.now(), out)) sawChoices = true;
-        opts.signal?.removeEventListener('abort', onAbort);
+        if (status !== 200) return finish(httpErrorMessage(status, errBody));
+        // An event without its closing blank line is discarded (the SSE standard's rule; see sseParser.ts).
+        reader.end();
         finish();
       },
       onResponseError(_c, err) {
-        opts.signal?.removeEventListener('abort', onAbort);
-        finish(opts.signal?.aborted ? 'cancelled' : `${err.name === 'AbortError' ? 'cancelled' : (err as Error & { code?: string }).code ?? err.message}`);
+        if (opts.signal?.aborted && reason === undefined) {
+          reason = 'cancelled';
+          trace.cancelled = true;
+        }
+        finish(reason ?? (err.name === 'AbortError' ? 'cancelled' : connectErrorMessage(err)));
       },
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     trace.startMs = performance.now();
+    deadline.start(trace.startMs);
     try {
       pool.dispatch({ method: 'POST', path: opts.path, headers: opts.headers, body: opts.body }, handler);
     } catch (e) {
@@ -83,6 +108,7 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
   });
 }
 
+/** A keep-alive pool; no undici timeouts of its own (the stream deadlines of `StreamLimits` apply instead). */
 export function newPool(origin: string, connections: number): Pool {
   return new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 6 * 3600_000, bodyTimeout: 6 * 3600_000 });
 }

@@ -20,6 +20,8 @@ export interface RequestTrace {
   usagePromptTokens?: number;
   success: boolean;
   error?: string;
+  /** Cancelled by the user (in flight or never sent): counted apart, never as a failure. */
+  cancelled?: boolean;
   /** Time spent waiting for a concurrency slot (vLLM's client_queue_time). */
   queueMs: number;
 }

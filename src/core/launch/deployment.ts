@@ -1,5 +1,6 @@
 import { classifyLogLine, type LogEvent } from '../engines/logWatch';
 import type { LaunchPlan, RemoteStep } from '../runtimes/launchPlan';
+import { describeJobEnd, parseJobStateOutput } from '../runtimes/slurmJobState';
 
 /** Runs argv on the deployment's host (over the pooled SSH connection, or locally) with the same semantics. */
 export interface CommandRunner {
@@ -156,19 +157,25 @@ export class Deployment {
         await followOnce(attempt + 1);
       };
       void followOnce(0);
-      // Batch jobs: show why the job is pending, and fail fast if it ends before the server is ready.
+      // Batch jobs: show why the job is pending, and fail fast (within one poll) once it has ended, CG included.
       if (this.plan.jobState) {
         const jobArgv = this.plan.jobState;
+        const isSlurm = this.plan.profile.runtime.kind === 'slurm';
+        let unknown = 0;
         const poll = async (): Promise<void> => {
           while (!settled && !this.follow.signal.aborted) {
             const r = await this.run.exec(jobArgv, { timeoutMs: 30_000 }).catch(() => undefined);
-            const [state, reason] = (r?.stdout.trim().split('\n')[0] ?? '').split('|');
-            if (state === 'PENDING') this.setState('queued', reason && reason !== 'None' ? reason : undefined);
-            else if (state === 'RUNNING' && this.state === 'queued') this.setState('loading');
-            else if (state && /^(FAILED|CANCELLED|COMPLETED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED)/.test(state)) {
+            const job = r ? parseJobStateOutput(r.stdout) : undefined;
+            unknown = r && r.code === 0 && !job ? unknown + 1 : 0;
+            if (job?.state.phase === 'pending') this.setState('queued', job.reason);
+            else if (job?.state.phase === 'starting') this.setState('queued', `${job.state.name}: ${job.state.meaning}`);
+            else if (job?.state.phase === 'paused') this.setState('queued', `${job.state.name}: ${job.state.meaning}`);
+            else if (job?.state.phase === 'running' && this.state === 'queued') this.setState('loading');
+            else if (job?.state.phase === 'ended' || (isSlurm && unknown >= 3)) {
               // Give the log a moment to deliver the engine's own error, which says more than the job state.
               await new Promise((res) => setTimeout(res, 1500));
-              finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The ${this.plan.profile.runtime.kind === 'slurm' ? 'SLURM job' : 'engine'} ended (${state}${reason && reason !== 'None' ? `, ${reason}` : ''}) before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20)));
+              const what = !job ? 'left the queue, and neither sacct nor scontrol knows it any more' : isSlurm ? `ended: ${describeJobEnd(job)}` : `ended (${job.state.name}${job.reason ? `, ${job.reason}` : ''})`;
+              finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The ${isSlurm ? `SLURM job${job?.id ? ` ${job.id}` : ''}` : 'engine'} ${what} before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20)));
               return;
             }
             await new Promise((res) => setTimeout(res, 2000));

@@ -36,16 +36,26 @@ export function loadProfile(source: { yaml: string; file: string } | { preset: s
   return parseProfileYaml(source.yaml, source.file);
 }
 
-/** GPUs found by the host probe, as the planner's spec (undefined when there are none or they are unknown). */
+/**
+ * GPUs found by the host probe, as the planner's spec (undefined when there are none or they are unknown). On a host
+ * with mixed models the smallest GPU bounds what fits (tensor parallelism splits evenly); a total nvidia-smi reports
+ * as "[N/A]" falls back to the catalog's figure.
+ */
 export function gpuSpecFromProbe(probe: HostProbe | undefined): GpuSpec | undefined {
   if (!probe?.gpus.length) return undefined;
-  const name = probe.gpus[0].name;
-  const model = GPU_CATALOG.find((g) => g.name === name) ?? GPU_CATALOG.find((g) => name.toUpperCase().includes(g.id.split('-')[0]));
-  return model ? { count: probe.gpus.length, model: { ...model, memoryMiB: probe.gpus[0].memoryTotalMiB } } : undefined;
+  const catalog = (name: string): GpuSpec['model'] | undefined => GPU_CATALOG.find((g) => g.name === name) ?? GPU_CATALOG.find((g) => name.toUpperCase().includes(g.id.split('-')[0]));
+  const sized = probe.gpus.map((g) => {
+    const model = catalog(g.name);
+    return model ? { ...model, memoryMiB: g.memoryTotalMiB ?? model.memoryMiB } : undefined;
+  });
+  if (sized.some((m) => !m)) return undefined;
+  const smallest = sized.reduce((a, b) => (b!.memoryMiB < a!.memoryMiB ? b : a));
+  return { count: probe.gpus.length, model: smallest! };
 }
 
 export function prepareLaunch(profile: Profile, probe: HostProbe | undefined, o: RenderOptions): PreparedLaunch {
-  const plan = renderLaunch(profile, o);
+  // Containers use the hub cache HF tooling on the host uses (the probe resolved it there).
+  const plan = renderLaunch(profile, { ...o, hfHubCache: o.hfHubCache ?? probe?.hfCachePath });
   const spec = gpuSpecFromProbe(probe);
   return { profile, plan, script: planToScript(plan), fit: spec ? checkProfileFit(profile, spec) : undefined };
 }

@@ -1,6 +1,8 @@
 import { request, type Dispatcher } from 'undici';
-import { SseParser } from './sseParser';
+import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter } from './reasoningSplit';
+import { httpErrorMessage, readCappedBody } from './cappedBody';
+import { MAX_ERROR_BODY_BYTES, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
 
 export interface StreamResult {
   readonly reasoning: string;
@@ -53,8 +55,35 @@ export async function streamChat(opts: {
   reasoningModel?: boolean;
   /** Called with each piece as it arrives (reasoning and answer already split). */
   onDelta?: (d: { reasoning: string; content: string }) => void;
+  /** Event size cap and stream deadlines (defaults: 16 MiB, 600 s to the first data, 120 s between data). */
+  limits?: Partial<StreamLimits>;
 }): Promise<StreamResult> {
+  const limits = streamLimits(opts.limits);
   const st = performance.now();
+  // Our own abort (deadline) joined with the caller's cancel; `expired` tells the two apart afterwards.
+  const ac = new AbortController();
+  let expired: string | undefined;
+  const deadline = new StreamDeadline(limits, (msg) => {
+    expired = msg;
+    ac.abort(new Error(msg));
+  });
+  const signal = opts.signal ? AbortSignal.any([opts.signal, ac.signal]) : ac.signal;
+  deadline.start(st);
+  try {
+    return await streamChatBody(opts, limits, st, signal, deadline, () => expired);
+  } finally {
+    deadline.stop();
+  }
+}
+
+async function streamChatBody(
+  opts: Parameters<typeof streamChat>[0],
+  limits: StreamLimits,
+  st: number,
+  signal: AbortSignal,
+  deadline: StreamDeadline,
+  expired: () => string | undefined,
+): Promise<StreamResult> {
   const split = new ReasoningSplitter(opts.reasoningModel ?? true);
   const partial = (): { reasoning: string; content: string } => ({ reasoning: split.reasoning, content: split.content });
   const res = await request(`${opts.baseUrl.replace(/\/$/, '')}/v1/chat/completions`, {
@@ -69,35 +98,36 @@ export async function streamChat(opts: {
       stream: true,
       stream_options: { include_usage: true },
     }),
-    signal: opts.signal,
+    signal,
     dispatcher: opts.dispatcher,
   }).catch((e: unknown) => {
     const err = e as Error & { code?: string };
+    if (expired()) throw new OpenAIError(expired()!, undefined, 'stream');
     if (err.name === 'AbortError' || opts.signal?.aborted) throw new OpenAIError('Request cancelled.', undefined, 'aborted');
     throw new OpenAIError(`Cannot reach ${opts.baseUrl}: ${err.code ?? err.message}`, undefined, 'network');
   });
   if (res.statusCode !== 200) {
-    const text = await res.body.text();
-    let msg = text;
-    try {
-      const j = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-      msg = (typeof j.error === 'object' ? j.error.message : j.error) ?? j.message ?? text;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    throw new OpenAIError(`HTTP ${res.statusCode}: ${msg}`, res.statusCode);
+    // At most 64 KiB of an error page is read (an endless 500 body would otherwise never end).
+    const { text } = await readCappedBody(res.body, MAX_ERROR_BODY_BYTES).catch(() => ({ text: '' }));
+    throw new OpenAIError(httpErrorMessage(res.statusCode, text), res.statusCode);
   }
-  const parser = new SseParser();
+  const parser = new SseParser(limits.maxEventBytes);
   let ttft = -1;
   let last = st;
   let usage: Chunk['usage'];
   let finishReason: string | undefined;
   let reasoningTokens = 0;
   let thoughtMs: number | undefined;
-  const handle = (data: string): void => {
-    if (data === '[DONE]') return;
-    const c = JSON.parse(data) as Chunk;
-    if (c.error) throw new OpenAIError(`The server reported an error mid-stream: ${c.error.message ?? 'unknown'}`, undefined, 'stream', partial());
+  const handle = (ev: SseEvent): void => {
+    if (ev.data === '[DONE]') return;
+    let c: Chunk;
+    try {
+      c = JSON.parse(ev.data) as Chunk;
+    } catch {
+      if (ev.type === 'error') throw new OpenAIError(`The server reported an error mid-stream: ${ev.data.slice(0, 300)}`, undefined, 'stream', partial());
+      throw new OpenAIError(`The server sent an SSE event that is not JSON: ${ev.data.slice(0, 120)}`, undefined, 'stream', partial());
+    }
+    if (c?.error || ev.type === 'error') throw new OpenAIError(`The server reported an error mid-stream: ${c?.error?.message ?? ev.data.slice(0, 300)}`, undefined, 'stream', partial());
     if (c.choices && c.choices.length) {
       const now = performance.now();
       if (ttft < 0) ttft = now - st;
@@ -114,15 +144,20 @@ export async function streamChat(opts: {
     if (c.usage) usage = c.usage;
   };
   let sawDone = false;
-  const onEvent = (ev: string): void => {
-    if (ev === '[DONE]') sawDone = true;
+  const onEvent = (ev: SseEvent): void => {
+    // Any data event (not a comment) keeps the stream alive for the deadlines.
+    deadline.event(performance.now());
+    if (ev.data === '[DONE]') sawDone = true;
     handle(ev);
   };
   try {
-    for await (const chunk of res.body) for (const ev of parser.push(chunk as Uint8Array)) onEvent(ev);
-    for (const ev of parser.end()) onEvent(ev);
+    for await (const chunk of res.body) for (const ev of parser.pushEvents(chunk as Uint8Array)) onEvent(ev);
+    parser.end();
   } catch (e) {
     if (e instanceof OpenAIError) throw e;
+    res.body.destroy();
+    if (e instanceof SseLimitError) throw new OpenAIError(e.message, undefined, 'stream', partial());
+    if (expired()) throw new OpenAIError(expired()!, undefined, 'stream', partial());
     if (opts.signal?.aborted) throw new OpenAIError('Request cancelled.', undefined, 'aborted', partial());
     throw new OpenAIError(`The stream broke: ${(e as Error).message}`, undefined, 'stream', partial());
   }
@@ -130,7 +165,10 @@ export async function streamChat(opts: {
   if (tail.content && thoughtMs === undefined) thoughtMs = last - st;
   if (tail.reasoning || tail.content) opts.onDelta?.(tail);
   if (ttft < 0) throw new OpenAIError('Never received a valid chunk to calculate TTFT.', undefined, 'stream');
-  if (!sawDone) throw new OpenAIError('The stream ended without [DONE] (connection cut).', undefined, 'stream', partial());
+  if (!sawDone) {
+    const cut = parser.droppedBytes > 0 ? ` in the middle of an event (${parser.droppedBytes} bytes without the closing blank line were dropped)` : ' without [DONE]';
+    throw new OpenAIError(`The stream ended${cut} (connection cut).`, undefined, 'stream', partial());
+  }
   const reasoning = split.reasoning;
   const content = split.content;
   return {

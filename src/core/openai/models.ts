@@ -1,25 +1,62 @@
 import { request } from 'undici';
+import { httpErrorMessage, readCappedBody } from './cappedBody';
 
-/** GET /v1/models: the served model names (and whether our simulator serves them), or an error a user can act on. */
-export async function listModels(baseUrl: string, apiKey?: string, timeoutMs = 10_000): Promise<{ models: string[]; simulated: boolean }> {
+/** Largest /v1/models answer read: 8 MiB (a list of models is a few KiB; a hostile server may send gigabytes). */
+export const MAX_MODELS_BYTES = 8 * 1024 * 1024;
+
+export interface ModelsAnswer {
+  readonly status: number;
+  /** Served model ids (empty when the status is not 200). */
+  readonly models: string[];
+  /** Our simulator answered (header x-deepseek-simulated: 1). */
+  readonly simulated: boolean;
+  /** "HTTP 500: <the server's message>" when the status is not 200. */
+  readonly error?: string;
+}
+
+/**
+ * GET {baseUrl}/v1/models — the one client for it (chat endpoint discovery, benchmark probe). Bounded: at most
+ * `MAX_MODELS_BYTES` read, `timeoutMs` in all (default 10 s), and `signal` cancels it at once. Errors say what to do.
+ */
+export async function fetchModels(baseUrl: string, opts: { apiKey?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ModelsAnswer> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
-  let res;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  let status: number;
+  let text: string;
+  let simulated: boolean;
   try {
-    res = await request(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await request(url, { headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}, signal });
+    status = res.statusCode;
+    simulated = res.headers['x-deepseek-simulated'] === '1';
+    const body = await readCappedBody(res.body, MAX_MODELS_BYTES);
+    if (body.truncated) throw new Error(`${url} answered more than ${MAX_MODELS_BYTES / 1048576} MiB; a model list is a few KiB. Is this an OpenAI-compatible server?`);
+    text = body.text;
   } catch (e) {
+    if (opts.signal?.aborted) throw new Error(`Cancelled while asking ${url}`, { cause: e });
+    if (timeout.aborted) throw new Error(`Cannot reach ${url}: no complete answer in ${timeoutMs / 1000} s`, { cause: e });
     const err = e as Error & { code?: string };
-    throw new Error(`Cannot reach ${url}: ${err.name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : (err.code ?? err.message)}`, { cause: e });
+    if (err.message.startsWith(url)) throw err;
+    throw new Error(`Cannot reach ${url}: ${err.code ?? err.message}`, { cause: e });
   }
-  const text = await res.body.text();
-  if (res.statusCode === 401 || res.statusCode === 403) throw new Error(`${url} refused the API key (HTTP ${res.statusCode})`);
-  if (res.statusCode !== 200) throw new Error(`${url} answered HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+  if (status !== 200) return { status, models: [], simulated, error: httpErrorMessage(status, text) };
   let ids: string[];
   try {
     const j = JSON.parse(text) as { data?: { id?: unknown }[] };
-    ids = (j.data ?? []).map((m) => m.id).filter((x): x is string => typeof x === 'string');
+    ids = (Array.isArray(j.data) ? j.data : []).map((m) => m?.id).filter((x): x is string => typeof x === 'string');
   } catch (e) {
     throw new Error(`${url} did not answer with JSON; is this an OpenAI-compatible server?`, { cause: e });
   }
-  if (ids.length === 0) throw new Error(`${url} lists no models`);
-  return { models: ids, simulated: res.headers['x-deepseek-simulated'] === '1' };
+  return { status, models: ids, simulated };
+}
+
+/** GET /v1/models: the served model names (and whether our simulator serves them), or an error a user can act on. */
+export async function listModels(baseUrl: string, apiKey?: string, timeoutMs = 10_000, signal?: AbortSignal): Promise<{ models: string[]; simulated: boolean }> {
+  const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
+  const r = await fetchModels(baseUrl, { apiKey, timeoutMs, signal });
+  if (r.status === 401 || r.status === 403) throw new Error(`${url} refused the API key (HTTP ${r.status})`);
+  if (r.status !== 200) throw new Error(`${url} answered ${r.error ?? `HTTP ${r.status}`}`);
+  if (r.models.length === 0) throw new Error(`${url} lists no models`);
+  return { models: r.models, simulated: r.simulated };
 }

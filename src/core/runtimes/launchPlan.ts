@@ -2,6 +2,7 @@ import { stringify as toYaml } from 'yaml';
 import type { Profile } from '../profiles/profileSchema';
 import { defaultImage, engineArgv, flavorOf, type MultiNodeContext } from '../engines/engineArgv';
 import { shJoinRemote, shQuoteRemote, shQuoteScript } from '../ssh/shellQuote';
+import { SLURM_JOB_STATE_SCRIPT } from './slurmJobState';
 
 /** One remote command: argv (each word quoted remotely), optional stdin (how files and secrets travel). */
 export interface RemoteStep {
@@ -28,7 +29,7 @@ export interface LaunchPlan {
   readonly logLocation: string;
   /** Prints the address the engine listens on as seen from the SSH host (SLURM: the head node); default 127.0.0.1. */
   readonly serverAddress?: readonly string[];
-  /** Prints "STATE|REASON" of a batch job (SLURM), polled while waiting: pending reasons, early failures. */
+  /** Prints a batch job's status for parseJobStateOutput (SLURM: squeue/sacct/scontrol sections; others "STATE|REASON"). */
   readonly jobState?: readonly string[];
 }
 
@@ -41,6 +42,20 @@ export interface RenderOptions {
   readonly hfToken?: string;
   /** The simulator's own files (cli.js, simulator.js) to install on the host when engine.kind is simulator. */
   readonly simulatorFiles?: ReadonlyArray<{ readonly name: string; readonly content: string }>;
+  /**
+   * The host's Hugging Face hub cache as its probe found it (HF_HUB_CACHE, else HF_HOME/hub, …; absolute). Containers
+   * get it mounted at /root/.cache/huggingface/hub, so they reuse what HF tooling on the host downloaded. SLURM and
+   * process runtimes run in the host's own environment and resolve the same path themselves.
+   */
+  readonly hfHubCache?: string;
+}
+
+/** The extra container mount for the host's hub cache, when it is not already the hub folder of the mounted HF home. */
+function hubMount(hfHome: string, hub: string | undefined): string | undefined {
+  if (!hub) return undefined;
+  const home = hfHome.replace(/\/+$/, '');
+  if (hub === `${home}/hub` || (home.startsWith('~/') && hub.endsWith(`${home.slice(1)}/hub`))) return undefined;
+  return `${hub}:/root/.cache/huggingface/hub`;
 }
 
 const SIM_DIR = '~/.deepseek-deploy/sim';
@@ -92,6 +107,7 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
     'docker', 'run', '-d', '--name', name, '--label', managedLabel, '--label', `deepseek-deploy.profile=${p.name}`,
     '--gpus', rt.gpus === 'all' ? 'all' : `"device=${rt.gpus}"`, '--ipc=host', '--shm-size', rt.shmSize,
     '-v', `${rt.hfCache}:/root/.cache/huggingface`,
+    ...(hubMount(rt.hfCache, o.hfHubCache) ? ['-v', hubMount(rt.hfCache, o.hfHubCache)!] : []),
     ...(rt.network === 'host' ? ['--network=host'] : ['-p', `127.0.0.1:${p.knobs.port}:${p.knobs.port}`]),
     ...Object.entries(p.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     defaultImage(p),
@@ -128,7 +144,7 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
         ipc: 'host',
         shm_size: rt.shmSize,
         network_mode: 'host',
-        volumes: [`${rt.hfCache.replace(/^~\//, '${HOME}/')}:/root/.cache/huggingface`],
+        volumes: [`${rt.hfCache.replace(/^~\//, '${HOME}/')}:/root/.cache/huggingface`, ...(hubMount(rt.hfCache, o.hfHubCache) ? [hubMount(rt.hfCache, o.hfHubCache)!] : [])],
         environment: { ...p.env },
         labels: { 'deepseek-deploy.managed': 'true', 'deepseek-deploy.profile': p.name },
         deploy: { resources: { reservations: { devices: [rt.gpus === 'all' ? { driver: 'nvidia', count: 'all', capabilities: ['gpu'] } : { driver: 'nvidia', device_ids: rt.gpus.split(','), capabilities: ['gpu'] }] } } },
@@ -218,7 +234,7 @@ function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions
     logs: (skip) => ['sh', '-c', `id=$(cut -d';' -f1 "$1"); f="$2/${p.name}.$id.out"; tail -n +${skip + 1} -F "$f" 2>/dev/null`, 'sh', jobFile, rt.workdir],
     stop: [{ description: 'scancel the job', argv: ['sh', '-c', 'scancel "$(cut -d\';\' -f1 "$1")"', 'sh', jobFile] }],
     serverAddress: ['sh', '-c', 'id=$(cut -d\';\' -f1 "$1"); n=$(scontrol show hostnames "$(squeue -h -j "$id" -o %N)" | head -n1); a=$(scontrol show node "$n" | grep -o "NodeAddr=[^ ]*" | cut -d= -f2); echo "${a:-$n}"', 'sh', jobFile],
-    jobState: ['sh', '-c', 'id=$(cut -d\';\' -f1 "$1"); squeue -h -t all -j "$id" -o "%T|%r" 2>/dev/null || scontrol show job "$id" -o | sed -E "s/.*JobState=([A-Z_]+).*Reason=([^ ]*).*/\\1|\\2/"', 'sh', jobFile],
+    jobState: ['sh', '-c', SLURM_JOB_STATE_SCRIPT, 'sh', jobFile],
   };
 }
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { HostTrust, type ConfirmHostKey } from './hostTrust';
 import { SshPool, type SshPrompts } from './sshPool';
 import { TunnelManager } from './tunnels';
-import { loadSshConfigHosts } from './sshConfig';
+import { loadSshConfigHosts } from './resolveTarget';
 import type { SshTarget } from './sshTarget';
 import type { HostProbe } from '../hosts/hostModel';
 import { parseProbeOutput, PROBE_SCRIPT } from '../hosts/remoteProbe';

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
 import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ParsedKey } from 'ssh2';
 import type { HostTrust } from './hostTrust';
+import { openProxyCommand } from './proxyCommand';
 import { buildRemoteScript, FramedOutput, REMOTE_SHELL_COMMAND, type RemoteScriptOptions } from './remoteScript';
 import { SshError } from './sshErrors';
 import { targetLabel, type SshTarget } from './sshTarget';
@@ -102,7 +103,9 @@ export class SshPool {
   private async connectChain(t: SshTarget): Promise<Live> {
     const hops: Client[] = [];
     try {
-      let sock: Duplex | undefined;
+      // The outermost target's ProxyCommand (resolveTarget puts it there) carries the whole chain, as in OpenSSH.
+      const outer = t.jump?.[0] ?? t;
+      let sock: Duplex | undefined = outer.proxyCommand ? openProxyCommand(outer.proxyCommand, this.opts.log) : undefined;
       for (const hop of t.jump ?? []) {
         const c = await this.connectOne(hop, sock);
         hops.push(c);

@@ -12,6 +12,8 @@ export interface SshTarget {
   readonly jump?: readonly SshTarget[];
   /** HostKeyAlias (ssh_config(5)): the name looked up in and written to known_hosts instead of host/port. */
   readonly hostKeyAlias?: string;
+  /** ProxyCommand with its tokens expanded (run locally with `sh -c`; its stdin/stdout carry the SSH stream). */
+  readonly proxyCommand?: string;
 }
 
 export const targetLabel = (t: SshTarget): string => `${t.user}@${t.host}${t.port === 22 ? '' : `:${t.port}`}`;

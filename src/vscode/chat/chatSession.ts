@@ -4,6 +4,7 @@ import type { EndpointStore } from '../../core/endpoints/endpointStore';
 import { conversationToMarkdown, requestMessages, titleFrom, type AssistantMessage, type Conversation, type MessageStats } from '../../core/chat/conversation';
 import type { HostToChat } from '../../protocol/chatProtocol';
 import type { OpenAIError } from '../../core/openai/chatStream';
+import { readStreamLimits } from '../streamSettings';
 import { loadOpenAIClient } from '../lazyModules';
 import { readChatSettings } from './chatSettings';
 import type { CustomEndpoints } from './customEndpoints';
@@ -170,6 +171,7 @@ export class ChatSession implements vscode.Disposable {
         topP: settings.topP,
         apiKey,
         signal: abort.signal,
+        limits: readStreamLimits(),
         onDelta: (d) => {
           msg.reasoning += d.reasoning;
           msg.content += d.content;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Endpoint, EndpointStore } from '../../core/endpoints/endpointStore';
 import { BENCH_PRESETS, type RunSpec } from '../../core/bench/presets';
 import type { BenchConfig } from '../../core/bench/runBenchmark';
+import { readStreamLimits } from '../streamSettings';
 import type { RunView } from '../../protocol/benchProtocol';
 import { loadBenchModule } from '../lazyModules';
 import { BenchResultsPanel, benchmarksDir } from '../bench/benchResultsPanel';
@@ -82,7 +83,7 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
       token.onCancellationRequested(() => abort.abort());
       for (const [k, spec] of runs.entries()) {
         if (abort.signal.aborted) break;
-        const cfg: BenchConfig = { baseUrl: ep.baseUrl, backend: 'openai', model: ep.model, apiKey, numWarmups: 0, burstiness: 1, percentileMetrics: ['ttft', 'tpot', 'itl', 'e2el'], metricPercentiles: [50, 90, 99], mode: 'vllm', label: spec.name.replace(/[^\w.-]+/g, '-'), sampleServerMetrics: true, ...spec };
+        const cfg: BenchConfig = { baseUrl: ep.baseUrl, backend: 'openai', model: ep.model, apiKey, numWarmups: 0, burstiness: 1, percentileMetrics: ['ttft', 'tpot', 'itl', 'e2el'], metricPercentiles: [50, 90, 99], mode: 'vllm', label: spec.name.replace(/[^\w.-]+/g, '-'), sampleServerMetrics: true, limits: readStreamLimits(), ...spec };
         progress.report({ message: `${runs.length > 1 ? `run ${k + 1}/${runs.length} · ` : ''}${spec.name}: starting…` });
         let run;
         try {

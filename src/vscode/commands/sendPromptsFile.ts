@@ -4,6 +4,7 @@ import { parsePromptsFile, responsesPathFor, runPrompts, type PromptResponse } f
 import { isOriginalR1 } from '../../core/chat/conversation';
 import { loadOpenAIClient } from '../lazyModules';
 import { readChatSettings } from '../chat/chatSettings';
+import { readStreamLimits } from '../streamSettings';
 import type { CustomEndpoints } from '../chat/customEndpoints';
 
 export interface PromptsRun { readonly outFile: string; readonly responses: PromptResponse[]; readonly cancelled: boolean }
@@ -52,7 +53,7 @@ export function sendPromptsFileCommand(store: EndpointStore, custom: CustomEndpo
             const sys = item.system ?? settings.systemPrompt;
             const messages = sys && !isOriginalR1(ep.model) ? [{ role: 'system' as const, content: sys }, { role: 'user' as const, content: item.prompt }] : [{ role: 'user' as const, content: sys ? `${sys}\n\n${item.prompt}` : item.prompt }];
             try {
-              const r = await client.streamChat({ baseUrl: ep.baseUrl, model: ep.model, messages, maxTokens: settings.maxTokens, temperature: settings.temperature, topP: settings.topP, apiKey, signal });
+              const r = await client.streamChat({ baseUrl: ep.baseUrl, model: ep.model, messages, maxTokens: settings.maxTokens, temperature: settings.temperature, topP: settings.topP, apiKey, signal, limits: readStreamLimits() });
               return { tag: item.tag, prompt: item.prompt, reasoning: r.reasoning, response: r.content, usage: { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens }, ttft_ms: r.ttftMs, latency_ms: r.e2eMs, finish_reason: r.finishReason };
             } catch (e) {
               const err = e as Error & { partial?: { reasoning: string; content: string } };

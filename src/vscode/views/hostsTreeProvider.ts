@@ -2,6 +2,10 @@ import * as vscode from 'vscode';
 import { hostFromSetting, LOCAL_HOST, type HostEntry, type HostProbe, type HostSetting } from '../../core/hosts/hostModel';
 import { probeLocalHost } from '../../core/hosts/localProbe';
 import { describeGpu, shortGpuName, summarizeGpus } from '../../core/hosts/nvidiaSmi';
+import type { GpuToolState } from '../../core/hosts/hostModel';
+
+/** A host's description when no GPU could be listed, by what the NVIDIA tooling said. */
+const NO_GPU_WORDS: Record<GpuToolState, string> = { 'ok': 'no GPUs', 'no-devices': 'no GPUs', 'no-tooling': 'no NVIDIA GPU tooling', 'no-driver': 'no NVIDIA driver', 'error': 'GPUs unreadable' };
 import type { RemoteAccess } from '../remote/remoteAccess';
 
 type Node =
@@ -91,7 +95,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       item.tooltip = n.host.kind === 'ssh' ? `${n.host.sshConfigHost ? `ssh config: ${n.host.sshConfigHost}` : `${n.host.user ?? ''}@${n.host.hostName ?? ''}:${n.host.port ?? 22}`}` : 'This machine (no SSH)';
       if (!probe) item.description = 'probing…';
       else if (probe instanceof Error) item.description = 'unreachable';
-      else item.description = probe.gpus.length ? summarizeGpus(probe.gpus) : n.host.kind === 'local' ? 'no GPUs (simulator available)' : 'no GPUs';
+      else item.description = probe.gpus.length ? summarizeGpus(probe.gpus) : `${NO_GPU_WORDS[probe.gpuState ?? 'no-devices']}${n.host.kind === 'local' ? ' (simulator available)' : ''}`;
       return item;
     }
     if (n.kind === 'gpu') {
@@ -124,10 +128,11 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     if (probe instanceof Error) return [{ kind: 'info', host: n.host, text: probe.message, icon: 'error', retry: true }];
     const out: Node[] = probe.gpus.map((g) => ({ kind: 'gpu', host: n.host, text: `GPU ${g.index}: ${shortGpuName(g.name)}`, detail: describeGpu(g) }));
     if (probe.gpuError) out.push({ kind: 'info', host: n.host, text: probe.gpuError, icon: 'info' });
+    for (const w of probe.gpus.length ? probe.gpuWarnings ?? [] : []) out.push({ kind: 'info', host: n.host, text: `nvidia-smi: ${w}`, icon: 'warning' });
     out.push({ kind: 'info', host: n.host, text: probe.os, icon: 'terminal' });
     out.push({ kind: 'info', host: n.host, text: probe.docker ? `docker ${probe.docker}${probe.compose ? ` · compose ${probe.compose}` : ''}` : 'docker: not found', icon: 'package' });
     if (probe.slurm) out.push({ kind: 'info', host: n.host, text: probe.slurm, icon: 'server-process' });
-    if (probe.hfCacheFreeGiB !== undefined) out.push({ kind: 'info', host: n.host, text: `HF cache: ${probe.hfCacheFreeGiB} GiB free`, icon: 'database', tooltip: probe.hfCachePath });
+    if (probe.hfCacheFreeGiB !== undefined) out.push({ kind: 'info', host: n.host, text: `HF cache: ${probe.hfCacheFreeGiB} GiB free`, icon: 'database', tooltip: `${probe.hfCachePath ?? ''}${probe.hfCacheExists === false ? ' (not created yet)' : ''}` });
     for (const t of n.host.kind === 'ssh' ? this.remote.tunnelsFor(n.host) : []) out.push({ kind: 'info', host: n.host, text: `tunnel ${t}`, icon: 'plug' });
     return out;
   }

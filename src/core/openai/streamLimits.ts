@@ -1,0 +1,92 @@
+import { DEFAULT_MAX_EVENT_BYTES } from './sseParser';
+
+/**
+ * Bounds on what one streamed response may cost, shared by the chat and both benchmark clients. Settings
+ * `deepseek.stream.*` (VS Code) and `--max-event-bytes` / `--first-token-timeout` / `--idle-timeout` (CLI) fill it.
+ */
+export interface StreamLimits {
+  /** Largest SSE line or event, bytes (default 16 MiB). */
+  readonly maxEventBytes: number;
+  /**
+   * From sending the request to the first SSE event with data, ms (default 600 s: a 1M-token prefill on one node can
+   * take minutes). Comments (": keep-alive") do not count, so a server that only pings still times out.
+   */
+  readonly firstTokenTimeoutMs: number;
+  /** Longest gap between two data events after the first, ms (default 120 s). Comments do not count either. */
+  readonly idleTimeoutMs: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxEventBytes: DEFAULT_MAX_EVENT_BYTES, firstTokenTimeoutMs: 600_000, idleTimeoutMs: 120_000 };
+
+/** Most bytes of an HTTP error body kept for the message (the rest is not read: the connection is dropped). */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Limits with defaults for what is missing; throws on a non-positive or non-numeric value (a settings typo). */
+export function streamLimits(partial: Partial<StreamLimits> = {}): StreamLimits {
+  const out = { ...DEFAULT_STREAM_LIMITS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) };
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v !== 'number' || !(v > 0)) throw new Error(`stream limit ${k} must be a positive number, got ${String(v)}`);
+  }
+  return out;
+}
+
+const SETTING = {
+  first: 'setting deepseek.stream.firstTokenTimeoutSeconds, CLI --first-token-timeout',
+  idle: 'setting deepseek.stream.idleTimeoutSeconds, CLI --idle-timeout',
+};
+
+/**
+ * The two stream deadlines on one timer: first data event within `firstTokenTimeoutMs` of `start()`, then at most
+ * `idleTimeoutMs` between data events. `event()` is two assignments (it runs per streamed chunk); the timer is re-armed
+ * only when it fires early, so a healthy stream costs one timer wake-up per idle period. The timer is unref'd.
+ */
+export class StreamDeadline {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private startMs = 0;
+  private lastMs = 0;
+  private got = false;
+
+  constructor(private readonly limits: StreamLimits, private readonly onExpire: (message: string) => void) {}
+
+  /** Arms the first-token deadline (call when the request is sent). */
+  start(now: number = performance.now()): void {
+    this.stop();
+    this.startMs = now;
+    this.got = false;
+    this.arm(this.limits.firstTokenTimeoutMs);
+  }
+
+  /** A data event arrived at `now`. */
+  event(now: number): void {
+    this.lastMs = now;
+    this.got = true;
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => this.check(), Math.max(1, Math.ceil(ms)));
+    this.timer.unref?.();
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    const due = this.got ? this.lastMs + this.limits.idleTimeoutMs : this.startMs + this.limits.firstTokenTimeoutMs;
+    if (now + 0.5 < due) return this.arm(due - now);
+    this.onExpire(this.got ? idleTimeoutMessage(this.limits.idleTimeoutMs) : firstTokenTimeoutMessage(this.limits.firstTokenTimeoutMs));
+  }
+}
+
+const seconds = (ms: number): string => `${+(ms / 1000).toFixed(3)} s`;
+
+export function firstTokenTimeoutMessage(ms: number): string {
+  return `No data from the server within ${seconds(ms)} of sending the request (first-token timeout; ${SETTING.first}). Keep-alive comments do not count.`;
+}
+
+export function idleTimeoutMessage(ms: number): string {
+  return `The stream stalled: no data for ${seconds(ms)} between chunks (idle timeout; ${SETTING.idle}). Keep-alive comments do not count.`;
+}

@@ -169,7 +169,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     sim: opts,
     maxModelLen: fit.maxModelLen,
     kvTokenCapacity: fit.kvTokenCapacity,
-    reasoningModel: (model ?? fallback).reasoning,
+    reasoningModel: (model ?? fallback).reasoning !== 'none',
     emitsOpeningThink: (model ?? fallback).emitsOpeningThink,
     clock,
     simulatorVersion: version,

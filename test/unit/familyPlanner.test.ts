@@ -176,8 +176,8 @@ function runPlanCaptured(argv: string[]): { status: number; stdout: string; stde
   let stderr = '';
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => { stdout += s; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { stderr += s; return true; }) as typeof process.stderr.write;
+  process.stdout.write = ((s: string) => { stdout += s; return true; });
+  process.stderr.write = ((s: string) => { stderr += s; return true; });
   try {
     return { status: runPlan(argv), stdout, stderr };
   } finally {

@@ -1,5 +1,7 @@
 import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
 import { parseArgs } from './cliArgs';
+import { splitModeFor } from '../core/openai/reasoningSplit';
+import { modelForEndpoint } from '../core/plan/catalog';
 
 export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
@@ -27,7 +29,8 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
   const keyEnv = args.values.get('--api-key-env');
   const maxTokens = Number(args.values.get('--max-tokens') ?? 2048);
   const json = args.flags.has('--json');
-  const reasoningModel = !args.flags.has('--no-reasoning-model');
+  // Default: the catalog decides from the served model (DeepSeek-V3 answers, R1 reasons); the flag forces "no tags".
+  const reasoningModel = args.flags.has('--no-reasoning-model') ? false : undefined;
   const words = args.positionals;
   const prompt = words.join(' ');
   if (!endpoint || !prompt || !Number.isInteger(maxTokens) || maxTokens < 1) {
@@ -41,10 +44,13 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
     return 2;
   }
   const client = loadClient();
+  let root: string | undefined;
   if (!model) {
     try {
       const r = await fetch(`${baseUrl}/v1/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-      model = ((await r.json()) as { data?: Array<{ id: string }> }).data?.[0]?.id;
+      const first = ((await r.json()) as { data?: Array<{ id: string; root?: string }> }).data?.[0];
+      model = first?.id;
+      root = first?.root;
     } catch {
       /* fall through */
     }
@@ -59,7 +65,7 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
   process.once('SIGINT', () => ac.abort());
   try {
     const r: StreamResult = await client.streamChat({
-      baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel,
+      baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel: reasoningModel ?? splitModeFor(modelForEndpoint(model, root)),
       onDelta: json ? undefined : (d) => {
         if (d.reasoning) process.stderr.write(tty ? `\x1b[2m${d.reasoning}\x1b[0m` : d.reasoning);
         if (d.content) {

@@ -127,7 +127,7 @@ function messagesOf(body: Json): Msg[] {
     const r = m.reasoning ?? m.reasoning_content;
     const calls = Array.isArray(m.tool_calls) ? (m.tool_calls as Json[]).map((c) => {
       const f = (c.function ?? {}) as Json;
-      return { name: String(f.name ?? ''), arguments: typeof f.arguments === 'string' ? f.arguments : JSON.stringify(f.arguments ?? {}) };
+      return { name: typeof f.name === 'string' ? f.name : '', arguments: typeof f.arguments === 'string' ? f.arguments : JSON.stringify(f.arguments ?? {}) };
     }) : undefined;
     return { role: String(m.role), content: text(m.content), reasoning: typeof r === 'string' ? r : undefined, toolCalls: calls };
   });

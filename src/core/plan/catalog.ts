@@ -150,7 +150,8 @@ const V4_COMMON = {
 // ≈160 GB checkpoint. Checked against VR-I762: it gives the 7.7× DP8/TP8 capacity ratio vLLM logs on 8×B200.
 const V4F: FamilyFacts = { ...V4_COMMON, family: 'V4-Flash', kv: V4_FLASH, totalParamsB: 284, activeParamsB: 13, denseFraction: 0.04, firstBootMin: 15 };
 /** [VR-V4P, SG-V4] V4-Pro: 1.6T/49B; SGLang CI gives V4-Pro a 5,400 s launch timeout. */
-const V4P: FamilyFacts = { ...V4_COMMON, family: 'V4-Pro', kv: V4_PRO, totalParamsB: 1600, activeParamsB: 49, denseFraction: 0.02, launchTimeoutMin: 90 };
+// Dense share of V4-Pro (est.): ≈17B non-expert parameters (attention, shared experts, BF16 embeddings) ≈ 19 GB of 865 GB.
+const V4P: FamilyFacts = { ...V4_COMMON, family: 'V4-Pro', kv: V4_PRO, totalParamsB: 1600, activeParamsB: 49, denseFraction: 0.022, launchTimeoutMin: 90 };
 /**
  * [VR-V41, SG-V41, DYN-V41] V4.1-Flash: 763B (8B/16B active), vision-language, DSpark only; effort low/high/xhigh/max;
  * vLLM 0.30 image only; 512 GiB host RAM per worker; ≈46 min first boot with the GPUs idle.
@@ -199,13 +200,15 @@ const rows: Row[] = [
   { f: V4F, id: 'deepseek-ai/DeepSeek-V4-Flash-DSpark', quant: 'fp4-fp8', weightsGB: 167, shards: 46, notes: 'preview weights re-packed with DSpark', source: 'VR-V4F', over: { minVersion: { vllm: '0.25.0' }, speculative: 'dspark' } },
   { f: V4F, id: 'deepseek-ai/DeepSeek-V4-Flash-Vision-Exp', quant: 'fp4-fp8', weightsGB: 168, shards: 48, notes: 'needs the vllm/vllm-openai:deepseekv4-flash-vision image (0.29 nightly); verified runs used 32K', source: 'VR-V4FV', over: { minVersion: { vllm: '0.29.0' }, totalParamsB: 285 } },
   { f: V4F, id: 'nvidia/DeepSeek-V4-Flash-NVFP4', quant: 'fp4', weightsGB: 159.6, weightsEstimate: true, shards: 46, requires: ['blackwell'], notes: 'same VRAM minimum as FP8 (170 GB): V4 experts are FP4 already', source: 'VR-V4F, SG-V4' },
-  { f: V4F, id: 'sgl-project/DeepSeek-V4-Flash-FP8', quant: 'fp8', weightsGB: 290, weightsEstimate: true, shards: 64, notes: 'all-FP8 re-pack for Hopper/AMD; SGLANG_DSV4_FP4_EXPERTS=0', source: 'SG-V4, SG-V4cfg' },
+  // FP8 re-packs: the dense part (≈6 GB Flash, ≈19 GB Pro, est.) is the same bytes as in the FP4 checkpoints, so its
+  // share of the larger file is smaller.
+  { f: V4F, id: 'sgl-project/DeepSeek-V4-Flash-FP8', quant: 'fp8', weightsGB: 290, weightsEstimate: true, shards: 64, notes: 'all-FP8 re-pack for Hopper/AMD; SGLANG_DSV4_FP4_EXPERTS=0', source: 'SG-V4, SG-V4cfg', over: { denseFraction: 0.022 } },
   // V4-Pro [VR-V4P, SG-V4]: ~865 GB preview (recipe text also says ~960 GB), ~893 GB with DSpark
   { f: V4P, id: 'deepseek-ai/DeepSeek-V4-Pro', quant: 'fp4-fp8', weightsGB: 865, shards: 160, notes: '⚠ recipe text also says "~960 GB mixed precision"', source: 'VR-V4P, SG-V4' },
   { f: V4P, id: 'deepseek-ai/DeepSeek-V4-Pro-0813', quant: 'fp4-fp8', weightsGB: 893, shards: 164, notes: 'official; DSpark', source: 'VR-V4P, SG-V4', over: { minVersion: { vllm: '0.25.0' }, speculative: 'dspark', totalParamsB: 1650, effortLevels: ['low', 'high', 'max'] } },
   { f: V4P, id: 'deepseek-ai/DeepSeek-V4-Pro-DSpark', quant: 'fp4-fp8', weightsGB: 893, shards: 164, source: 'VR-V4P', over: { minVersion: { vllm: '0.25.0' }, speculative: 'dspark' } },
   { f: V4P, id: 'nvidia/DeepSeek-V4-Pro-NVFP4', quant: 'fp4', weightsGB: 865, weightsEstimate: true, shards: 160, requires: ['blackwell'], source: 'VR-V4P, VR-V4P\'' },
-  { f: V4P, id: 'sgl-project/DeepSeek-V4-Pro-FP8', quant: 'fp8', weightsGB: 1650, weightsEstimate: true, shards: 320, notes: 'all-FP8 re-pack: 2×8 H200', source: 'SG-V4, SG-V4cfg' },
+  { f: V4P, id: 'sgl-project/DeepSeek-V4-Pro-FP8', quant: 'fp8', weightsGB: 1650, weightsEstimate: true, shards: 320, notes: 'all-FP8 re-pack: 2×8 H200', source: 'SG-V4, SG-V4cfg', over: { denseFraction: 0.0115 } },
   // V4.1-Flash [VR-V41, DYN-V41, SG-V41]: ≈510–511 GB (476 GiB, 48 shards)
   { f: V41F, id: 'deepseek-ai/DeepSeek-V4.1-Flash', quant: 'fp4-fp8', weightsGB: 511, shards: 48, notes: 'Docker image vllm/vllm-openai:deepseekv41-flash-0909; SGLang lmsysorg/sglang:dev-dsv41', source: 'VR-V41, DYN-V41, SG-V41' },
   { f: V41F, id: 'deepseek-ai/DeepSeek-V4.1-Flash-1017', quant: 'fp4-fp8', weightsGB: 511, weightsEstimate: true, shards: 48, notes: 'not in any engine recipe (re-check); 3P listings: 10/17 snapshot', source: '3P' },
@@ -274,4 +277,14 @@ export function startupDeadlineMs(modelId: string): number {
 export function catalogByFamily(): { family: Family; models: ModelVariant[] }[] {
   const order: Family[] = ['V4.1-Flash', 'V4-Pro', 'V4-Flash', 'V3.2', 'V3.1', 'R1', 'V3'];
   return order.map((family) => ({ family, models: MODEL_CATALOG.filter((m) => m.family === family) }));
+}
+
+/**
+ * The `--reasoning-parser` value for a checkpoint on an engine (reference §4.1), or undefined where the model needs
+ * none (DeepSeek-V3 on vLLM). Checkpoints outside the catalog keep the R1 parser the product always used.
+ */
+export function reasoningParserName(modelId: string, flavor: 'vllm' | 'sglang'): string | undefined {
+  const m = findModel(modelId);
+  if (!m) return flavor === 'vllm' ? 'deepseek_r1' : 'deepseek-r1';
+  return m.parsers[flavor].reasoning;
 }

@@ -3,6 +3,8 @@ import type { StreamLimits } from '../core/openai/streamLimits';
 import { parseArgs } from './cliArgs';
 import { STREAM_FLAGS, STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
 import { checkBaseUrl, redactText } from '../core/security/redact';
+import { splitModeFor } from '../core/openai/reasoningSplit';
+import { modelForEndpoint } from '../core/plan/catalog';
 
 export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR (default OPENAI_API_KEY)] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
@@ -30,7 +32,8 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
   const keyEnv = args.values.get('--api-key-env');
   const maxTokens = Number(args.values.get('--max-tokens') ?? 2048);
   const json = args.flags.has('--json');
-  const reasoningModel = !args.flags.has('--no-reasoning-model');
+  // Default: the catalog decides from the served model (DeepSeek-V3 answers, R1 reasons); the flag forces "no tags".
+  const reasoningModel = args.flags.has('--no-reasoning-model') ? false : undefined;
   const words = args.positionals;
   const prompt = words.join(' ');
   if (!endpoint || !prompt || !Number.isInteger(maxTokens) || maxTokens < 1) {
@@ -60,9 +63,12 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
   const client = loadClient();
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
+  let root: string | undefined;
   if (!model) {
     try {
-      model = (await client.listModels(baseUrl, apiKey, 10_000, ac.signal)).models[0];
+      const listed = await client.listModels(baseUrl, apiKey, 10_000, ac.signal);
+      model = listed.models[0];
+      root = listed.roots[0];
     } catch (e) {
       process.stderr.write(`deepseek-deploy chat: ${(e as Error).message}; pass --model\n`);
       return 1;
@@ -72,7 +78,7 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
   let answerStarted = false;
   try {
     const r: StreamResult = await client.streamChat({
-      baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel, limits,
+      baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel: reasoningModel ?? splitModeFor(modelForEndpoint(model, root)), limits,
       onDelta: json ? undefined : (d) => {
         if (d.reasoning) process.stderr.write(tty ? `\x1b[2m${d.reasoning}\x1b[0m` : d.reasoning);
         if (d.content) {

@@ -32,7 +32,7 @@ presets  lists the built-in profiles that reproduce the seed deployments.
 `;
 
 export function runPresets(): number {
-  for (const p of PRESETS) process.stdout.write(`${p.id.padEnd(36)} ${p.gpus.padEnd(14)} seed ${p.seed}  ${p.title}\n`);
+  for (const p of PRESETS) process.stdout.write(`${p.id.padEnd(36)} ${p.gpus.padEnd(14)} ${p.seed ? `seed ${p.seed}` : 'recipe '}  ${p.title}${p.renderOnly ? ' [render only]' : ''}\n`);
   return 0;
 }
 

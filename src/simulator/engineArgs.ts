@@ -1,4 +1,4 @@
-import { compareVersions } from './dialect';
+import { compareVersions } from '../core/util/versionCompare';
 
 /**
  * Parses the real vLLM / SGLang command lines the way their argparse does, so a launch that would fail on a real
@@ -84,7 +84,19 @@ const VLLM_FLAGS = table([
   [['--revision'], 'revision', 'value'], [['--hf-overrides'], 'hf_overrides', 'value'], [['--speculative-config'], 'speculative_config', 'value'],
   [['--all2all-backend'], 'all2all_backend', 'value'], [['--root-path'], 'root_path', 'value'], [['--ray-workers-use-nsight'], 'ray_workers_use_nsight', 'bool'],
   [['--enable-metrics'], 'enable_metrics_noop', 'bool'],
+  // DeepSeek V3.2 / V4 / V4.1 recipe flags (reference §3.2).
+  [['--tokenizer-mode'], 'tokenizer_mode', 'value'], [['--reasoning-config'], 'reasoning_config', 'value'],
+  [['--moe-backend'], 'moe_backend', 'value'], [['--language-model-only'], 'language_model_only', 'bool'],
+  [['--max-cudagraph-capture-size'], 'max_cudagraph_capture_size', 'value'], [['--enable-flashinfer-autotune'], 'enable_flashinfer_autotune', 'bool'],
+  [['--no-enable-flashinfer-autotune'], 'enable_flashinfer_autotune', 'bool'], [['--data-parallel-hybrid-lb'], 'data_parallel_hybrid_lb', 'bool'],
+  [['--disable-hybrid-kv-cache-manager'], 'disable_hybrid_kv_cache_manager', 'bool'], [['--no-disable-hybrid-kv-cache-manager'], 'disable_hybrid_kv_cache_manager', 'bool'],
+  [['--enable-sleep-mode'], 'enable_sleep_mode', 'bool'], [['--eplb-config'], 'eplb_config', 'value'], [['--kv-transfer-config'], 'kv_transfer_config', 'value'],
+  [['--nnodes'], 'nnodes', 'value'], [['--node-rank'], 'node_rank', 'value'], [['--master-addr'], 'master_addr', 'value'],
+  [['--kv-cache-memory-bytes'], 'kv_cache_memory_bytes', 'value'], [['--attention-backend'], 'attention_backend', 'value'],
 ]);
+
+/** vLLM's dotted config flags (`--attention_config.indexer_kv_dtype=mxfp4`): accepted for these config groups. */
+const VLLM_DOTTED = ['--attention-config.', '--kernel-config.', '--compilation-config.', '--speculative-config.'];
 
 const SGLANG_FLAGS = table([
   [['--model-path', '--model'], 'model_path', 'value'], [['--tokenizer-path'], 'tokenizer_path', 'value'],
@@ -104,6 +116,20 @@ const SGLANG_FLAGS = table([
   [['--nnodes'], 'nnodes', 'value'], [['--node-rank'], 'node_rank', 'value'], [['--dist-init-addr'], 'dist_init_addr', 'value'],
   [['--random-seed'], 'random_seed', 'value'], [['--tool-call-parser'], 'tool_call_parser', 'value'], [['--dtype'], 'dtype', 'value'],
   [['--moe-a2a-backend'], 'moe_a2a_backend', 'value'], [['--enable-deepep-moe'], 'enable_deepep_moe', 'bool'],
+  // DeepSeek V3.2 / V4 / V4.1 cookbook flags (reference §3.3).
+  [['--speculative-algorithm'], 'speculative_algorithm', 'value'], [['--speculative-num-steps'], 'speculative_num_steps', 'value'],
+  [['--speculative-eagle-topk'], 'speculative_eagle_topk', 'value'], [['--speculative-num-draft-tokens'], 'speculative_num_draft_tokens', 'value'],
+  [['--speculative-dspark-block-size'], 'speculative_dspark_block_size', 'value'], [['--moe-runner-backend'], 'moe_runner_backend', 'value'],
+  [['--disable-flashinfer-autotune'], 'disable_flashinfer_autotune', 'bool'], [['--swa-full-tokens-ratio'], 'swa_full_tokens_ratio', 'value'],
+  [['--deepep-config'], 'deepep_config', 'value'], [['--cuda-graph-max-bs-decode'], 'cuda_graph_max_bs_decode', 'value'],
+  [['--cuda-graph-max-bs-prefill'], 'cuda_graph_max_bs_prefill', 'value'], [['--cuda-graph-backend-prefill'], 'cuda_graph_backend_prefill', 'value'],
+  [['--tokenizer-worker-num'], 'tokenizer_worker_num', 'value'], [['--enable-prefill-delayer'], 'enable_prefill_delayer', 'bool'],
+  [['--page-size'], 'page_size', 'value'], [['--enforce-shared-experts-fusion'], 'enforce_shared_experts_fusion', 'bool'],
+  [['--disable-shared-experts-fusion'], 'disable_shared_experts_fusion', 'bool'], [['--enable-two-batch-overlap'], 'enable_two_batch_overlap', 'bool'],
+  [['--dsa-prefill-backend'], 'dsa_prefill_backend', 'value'], [['--dsa-decode-backend'], 'dsa_decode_backend', 'value'],
+  [['--nsa-prefill-backend'], 'nsa_prefill_backend', 'value'], [['--nsa-decode-backend'], 'nsa_decode_backend', 'value'],
+  [['--dist-timeout'], 'dist_timeout', 'value'], [['--enable-decoder-swa-bounded-replay'], 'enable_decoder_swa_bounded_replay', 'bool'],
+  [['--enable-deepseek-v4-fp4-indexer'], 'enable_deepseek_v4_fp4_indexer', 'bool'],
 ]);
 
 const VLLM_SERVE_USAGE = 'usage: vllm serve [model_tag] [options]';
@@ -130,7 +156,7 @@ function parseFlags(argv: readonly string[], flags: Map<string, FlagSpec>, norma
       inline = tok.slice(eq + 1);
     }
     if (normalizeUnderscores && name.startsWith('--')) name = '--' + name.slice(2).replace(/_/g, '-');
-    const spec = flags.get(name);
+    const spec = flags.get(name) ?? (normalizeUnderscores && VLLM_DOTTED.some((p) => name.startsWith(p)) ? { dest: name.slice(2).replace(/-/g, '_'), kind: 'value' as const } : undefined);
     if (!spec) {
       unknown.push(tok);
       // argparse reports the unknown flag and whatever values follow it as unrecognized too.
@@ -180,6 +206,8 @@ export function parseEngineCommand(argv: readonly string[]): EngineConfig {
   if (a[0] === 'vllm' && a[1] === 'serve') return parseVllm(a.slice(2), 'vllm serve', VLLM_SERVE_USAGE);
   const m = /^python[0-9.]*$/.test(a[0] ?? '') && a[1] === '-m' ? a[2] : undefined;
   if (m === 'sglang.launch_server') return parseSglang(a.slice(3));
+  // Newer SGLang cookbook pages use `sglang serve …` with the same arguments (reference §3.3).
+  if (a[0] === 'sglang' && a[1] === 'serve') return parseSglang(a.slice(2));
   if (m === 'vllm.entrypoints.openai.api_server') return parseVllm(a.slice(3), 'api_server.py', VLLM_API_USAGE);
   if (a[0]?.startsWith('--')) return parseVllm(a, 'api_server.py', VLLM_API_USAGE);
   throw new ArgparseError('usage: deepseek-deploy simulate [options] -- ENGINE_COMMAND', 'deepseek-deploy simulate',

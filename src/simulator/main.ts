@@ -6,9 +6,11 @@ import { joinHead, parseDistInitAddr, waitForWorkers } from './multiNode';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
 import { EngineClock } from './engineClock';
 import { pickCalibration } from './calibration';
-import { createSimServer, type ServerContext, type SimOptions } from './server';
+import { createSimServer } from './server';
+import { simulatedModel, type ServerContext, type SimOptions } from './serverContext';
 import { StartupLog } from './startup';
 import { findModel, parseGpuSpec } from '../core/plan/catalog';
+import { compareVersions } from '../core/util/versionCompare';
 import { planMemoryFit } from '../core/plan/memoryFit';
 
 export const SIMULATE_HELP = `usage: deepseek-deploy simulate [sim options] -- ENGINE COMMAND…
@@ -144,12 +146,14 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     rendezvous = await waitForWorkers(addr, cfg.nnodes, say);
   }
   const model = findModel(cfg.model);
-  const fallback = findModel('deepseek-ai/DeepSeek-R1')!;
+  const fallback = simulatedModel(cfg.model);
   const fit = planMemoryFit({
     model: model ?? fallback,
     gpus,
+    flavor: cfg.flavor,
     tp: cfg.tp,
-    dp: cfg.dp,
+    dp: cfg.flavor === 'sglang' ? Number(cfg.given.dp_size ?? 1) : cfg.dp,
+    mxfp4Indexer: cfg.given['attention_config.indexer_kv_dtype'] === 'mxfp4' || cfg.given['attention_config.use_fp4_indexer_cache'] === 'True' || cfg.given.enable_deepseek_v4_fp4_indexer === true,
     pp: cfg.pp,
     expertParallel: cfg.expertParallel,
     dpAttention: cfg.dpAttention,
@@ -159,6 +163,11 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   });
   const log = new StartupLog(cfg, dialect, opts.startupSpeed, (s) => process.stdout.write(s));
   for (const w of flagWarnings) log.line('WARNING', 'arg_utils.py:60', w);
+  // A release older than the model's first supporting one does not know its architecture (reference §3.2 minimums).
+  if (cfg.flavor === 'vllm' && model && compareVersions(dialect.version, model.minVersion.vllm) < 0) {
+    log.vllmUnsupported(model);
+    return 1;
+  }
   const outcome = cfg.flavor === 'vllm' ? await log.vllm(model, gpus, fit, version) : await log.sglang(model, gpus, fit, version);
   if (outcome === 'failed') return 1;
 
@@ -172,8 +181,8 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     sim: opts,
     maxModelLen: fit.maxModelLen,
     kvTokenCapacity: fit.kvTokenCapacity,
-    reasoningModel: (model ?? fallback).reasoning,
-    emitsOpeningThink: (model ?? fallback).emitsOpeningThink,
+    model: model ?? fallback,
+    log: (line) => log.line('INFO', 'logger.py:71', line),
     clock,
     simulatorVersion: version,
     ready: cfg.flavor === 'vllm',

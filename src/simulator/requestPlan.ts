@@ -1,14 +1,18 @@
 import { fillerPieces, generateText, hashString } from './textGen';
 import { SPECIAL, type SimTokenizer } from './tokenizer';
+import { toolCallTokens, type PlannedCall, type ToolDelta } from './toolCalls';
+import type { ToolFormat } from '../core/plan/catalog';
 
-export type Channel = 'reasoning' | 'content' | 'none';
+/** Where a parser routes a token: reasoning, answer, swallowed ("none", e.g. </think>), or a tool call's text. */
+export type Channel = 'reasoning' | 'content' | 'none' | 'tool';
 
-/** One generated token: its text and where a reasoning parser routes it ("none": swallowed, e.g. </think>). */
-export interface PlannedToken { text: string; parsed: Channel }
+/** One generated token: its text, where a reasoning parser routes it, and what a tool parser streams for it. */
+export interface PlannedToken { text: string; parsed: Channel; tool?: ToolDelta }
 
 export interface RequestPlan {
   readonly tokens: PlannedToken[];
-  readonly finishReason: 'stop' | 'length';
+  /** tool_calls: the turn ended in a tool call (what a tool parser reports; raw text otherwise ends with stop). */
+  readonly finishReason: 'stop' | 'length' | 'tool_calls';
   readonly stopReason: string | number | null;
 }
 
@@ -18,8 +22,13 @@ export interface PlanInput {
   readonly ignoreEos: boolean;
   readonly stop: readonly string[];
   readonly chat: boolean;
+  /** The model reasons in this turn (R1 always; hybrid models when thinking is on). */
   readonly reasoningModel: boolean;
   readonly emitsOpeningThink: boolean;
+  /** Reasoning length relative to the default effort (V4 max thinks about twice as long as high). */
+  readonly reasoningScale?: number;
+  /** The turn is a tool call in this format instead of an answer. */
+  readonly toolCall?: { readonly format: ToolFormat; readonly calls: readonly PlannedCall[] };
   /** A scripted reply (`--replies`): its reasoning and answer replace the generated text. */
   readonly canned?: CannedReply;
 }
@@ -46,7 +55,7 @@ function piecesOf(tok: SimTokenizer, parts: readonly string[]): string[] {
 export function planResponse(tok: SimTokenizer, p: PlanInput): RequestPlan {
   const tokens: PlannedToken[] = [];
   if (p.chat) {
-    const gen = generateText(p.seed, p.reasoningModel);
+    const gen = generateText(p.seed, p.reasoningModel, p.reasoningScale ?? 1);
     // A scripted reply goes through the same tokenizer and parser path as generated text: only the words differ.
     const g = p.canned ? { reasoningParts: p.canned.reasoning ? [p.canned.reasoning] : [], answerParts: [p.canned.answer] } : gen;
     if (p.reasoningModel) {
@@ -55,13 +64,14 @@ export function planResponse(tok: SimTokenizer, p: PlanInput): RequestPlan {
       }
       for (const piece of p.canned ? tok.pieces(g.reasoningParts.join('')) : piecesOf(tok, g.reasoningParts)) tokens.push({ text: piece, parsed: 'reasoning' });
       tokens.push({ text: SPECIAL.thinkClose.text, parsed: 'none' });
-      tokens.push({ text: '\n', parsed: 'content' }, { text: '\n', parsed: 'content' });
+      if (!p.toolCall) tokens.push({ text: '\n', parsed: 'content' }, { text: '\n', parsed: 'content' });
     }
-    for (const piece of p.canned ? tok.pieces(p.canned.answer) : piecesOf(tok, g.answerParts)) tokens.push({ text: piece, parsed: 'content' });
+    if (p.toolCall) tokens.push(...toolCallTokens(tok, p.toolCall.format, p.toolCall.calls));
+    else for (const piece of p.canned ? tok.pieces(p.canned.answer) : piecesOf(tok, g.answerParts)) tokens.push({ text: piece, parsed: 'content' });
   } else {
     for (const piece of piecesOf(tok, generateText(p.seed, false).answerParts)) tokens.push({ text: piece, parsed: 'content' });
   }
-  let finishReason: RequestPlan['finishReason'] = 'stop';
+  let finishReason: RequestPlan['finishReason'] = p.toolCall ? 'tool_calls' : 'stop';
   const stopReason: RequestPlan['stopReason'] = null;
   if (p.ignoreEos) {
     const filler = fillerPieces(p.seed, p.maxTokens - tokens.length, (t) => tok.pieces(t));

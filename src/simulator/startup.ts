@@ -56,12 +56,18 @@ export class StartupLog {
     }
   }
 
+  /** vLLM older than the model's minimum: the registry does not know the architecture and the engine exits. */
+  vllmUnsupported(model: ModelVariant): void {
+    this.line('INFO', 'api_server.py:1885', `vLLM API server version ${this.d.version}`);
+    this.raw(`ValueError: Model architectures ['${model.architecture}'] are not supported for now. ${model.label} needs vLLM >= ${model.minVersion.vllm}.\n`);
+  }
+
   async vllm(model: ModelVariant | undefined, gpus: GpuSpec, fit: FitResult, simulatorVersion: string): Promise<'ok' | 'failed'> {
     const c = this.cfg;
     this.line('INFO', 'api_server.py:1885', `vLLM API server version ${this.d.version}`);
     this.line('INFO', 'utils.py:326', `non-default args: ${pythonDictRepr({ model_tag: c.model, ...c.given })}`);
     this.line('WARNING', 'simulator', `DeepSeek Deploy simulator ${simulatorVersion}: no GPU is used and this is NOT a real vLLM engine (simulated ${gpus.count}x ${gpus.model.id}).`);
-    this.line('INFO', 'model.py:547', 'Resolved architecture: DeepseekV3ForCausalLM');
+    this.line('INFO', 'model.py:547', `Resolved architecture: ${model?.architecture ?? 'DeepseekV3ForCausalLM'}`);
     this.line('INFO', 'model.py:1510', `Using max model len ${fit.maxModelLen}`);
     this.line('INFO', 'scheduler.py:205', `Chunked prefill is enabled with max_num_batched_tokens=${c.maxNumBatchedTokens}.`);
     await this.sleep(3);
@@ -82,11 +88,23 @@ export class StartupLog {
     this.line('INFO', 'default_loader.py:267', `Loading weights took ${loadSeconds.toFixed(2)} seconds`, 'Worker_TP0');
     this.line('INFO', 'gpu_model_runner.py:2653', `Model loading took ${fit.weightsGiBPerGpu.toFixed(4)} GiB and ${(loadSeconds + 9.7).toFixed(6)} seconds`, 'Worker_TP0');
     await this.sleep(8);
+    if (fit.attention === 'v4-csa-hca') {
+      // V4's KV path (VI-51041): block size 256 is mandatory, KV in fp8_ds_mla, the lightning indexer in FP8 or MXFP4.
+      const bs = c.given.block_size;
+      if (typeof bs === 'string' && bs !== '256') {
+        this.line('ERROR', 'core.py:708', 'EngineCore failed to start.', 'EngineCore_DP0');
+        this.raw(`ValueError: No common block size for 256 (DEEPSEEK_SPARSE_SWA) and ${bs}: remove --block-size or set --block-size 256\n`);
+        return 'failed';
+      }
+      this.line('INFO', 'deepseek_v4.py:212', 'Setting kv cache block size to 256 for DEEPSEEK_SPARSE_SWA backend.', 'Worker_TP0');
+      this.line('INFO', 'deepseek_v4.py:230', "Using DeepSeek's fp8_ds_mla KV cache format", 'Worker_TP0');
+      this.line('INFO', 'deepseek_v4.py:241', `Using ${c.given['attention_config.indexer_kv_dtype'] === 'mxfp4' ? 'MXFP4' : 'FP8'} indexer cache for Lightning Indexer.`, 'Worker_TP0');
+    }
     this.line('INFO', 'gpu_worker.py:298', `Available KV cache memory: ${fit.kvGiBPerGpu.toFixed(2)} GiB`, 'EngineCore_DP0');
     this.line('INFO', 'kv_cache_utils.py:1087', `GPU KV cache size: ${fit.kvTokenCapacity.toLocaleString('en-US')} tokens`, 'EngineCore_DP0');
     this.line('INFO', 'kv_cache_utils.py:1091', `Maximum concurrency for ${fit.maxModelLen.toLocaleString('en-US')} tokens per request: ${fit.maxConcurrency.toFixed(2)}x`, 'EngineCore_DP0');
     if (fit.reason === 'kv') {
-      const needed = (fit.maxModelLen * fit.kvBytesPerToken) / 1024 ** 3;
+      const needed = (fit.maxModelLen * fit.kvBytesPerToken + fit.kvFixedBytesPerRequest) / 1024 ** 3;
       this.line('ERROR', 'core.py:708', 'EngineCore failed to start.', 'EngineCore_DP0');
       this.raw(`ValueError: To serve at least one request with the models's max seq len (${fit.maxModelLen}), (${needed.toFixed(2)} GiB KV cache is needed, which is larger than the available KV cache memory (${fit.kvGiBPerGpu.toFixed(2)} GiB). Based on the available memory, the estimated maximum model length is ${fit.largestMaxModelLen}. Try increasing \`gpu_memory_utilization\` or decreasing \`max_model_len\` when initializing the engine.\n`);
       this.raw('RuntimeError: Engine core initialization failed. See root cause above. Failed core proc(s): {}\n');
@@ -98,8 +116,9 @@ export class StartupLog {
       this.line('INFO', 'gpu_model_runner.py:3480', 'Graph capturing finished in 31 secs, took 0.45 GiB', 'Worker_TP0');
     }
     this.line('INFO', 'core.py:210', 'init engine (profile, create kv cache, warmup model) took 47.64 seconds', 'EngineCore_DP0');
+    const sampling = model?.sampling ?? { temperature: 0.6, topP: 0.95 };
     this.line('WARNING', '__init__.py:1625', "Default sampling parameters have been overridden by the model's Hugging Face generation config recommended from the model creator. If this is not intended, please relaunch vLLM instance with `--generation-config vllm`.");
-    this.line('INFO', 'serving_chat.py:139', "Using default chat sampling params from model: {'temperature': 0.6, 'top_p': 0.95}");
+    this.line('INFO', 'serving_chat.py:139', `Using default chat sampling params from model: {'temperature': ${sampling.temperature.toFixed(1)}, 'top_p': ${sampling.topP}}`);
     return 'ok';
   }
 
@@ -127,12 +146,18 @@ export class StartupLog {
     const shards = model?.shards ?? 163;
     const loadSeconds = Math.max(20, shards * 1.1);
     await this.progressBar('Loading safetensors checkpoint shards', shards, loadSeconds, 'shards');
-    this.line('INFO', '', `Load weight end. type=DeepseekV3ForCausalLM, dtype=torch.bfloat16, avail mem=${(gpus.model.memoryMiB / 1024 - fit.weightsGiBPerGpu).toFixed(2)} GB, mem usage=${fit.weightsGiBPerGpu.toFixed(2)} GB.`, 'TP0');
+    this.line('INFO', '', `Load weight end. type=${model?.architecture ?? 'DeepseekV3ForCausalLM'}, dtype=torch.bfloat16, avail mem=${(gpus.model.memoryMiB / 1024 - fit.weightsGiBPerGpu).toFixed(2)} GB, mem usage=${fit.weightsGiBPerGpu.toFixed(2)} GB.`, 'TP0');
     if (fit.reason === 'kv') {
       this.raw('RuntimeError: Not enough memory. Please try to increase --mem-fraction-static.\n');
       return 'failed';
     }
     this.line('INFO', '', `KV Cache is allocated. #tokens: ${fit.kvTokenCapacity}, KV size: ${fit.kvGiBPerGpu.toFixed(2)} GB`, 'TP0');
+    if (fit.attention === 'v4-csa-hca') {
+      // SGLang logs its V4 compressor-state pools (SG-V4); bf16 state halves them.
+      const half = process.env.SGLANG_DSV4_COMPRESS_STATE_DTYPE === 'bf16' ? 0.5 : 1;
+      const perReq = (fit.kvFixedBytesPerRequest * half) / 1e9;
+      this.line('INFO', '', `Compressor state pools: c4_state ${(perReq * 0.13 * c.maxNumSeqs).toFixed(2)} GB, c128_state ${(perReq * 0.87 * c.maxNumSeqs).toFixed(2)} GB (${c.maxNumSeqs} requests)`, 'TP0');
+    }
     this.line('INFO', '', `max_total_num_tokens=${fit.kvTokenCapacity}, chunked_prefill_size=${c.maxNumBatchedTokens}, max_prefill_tokens=16384, max_running_requests=${c.maxNumSeqs}, context_len=${fit.maxModelLen}`, 'TP0');
     if (!c.enforceEager) {
       this.line('INFO', '', `Capture cuda graph begin. This can take up to several minutes. avail mem=${(fit.kvGiBPerGpu / 4).toFixed(2)} GB`, 'TP0');

@@ -31,10 +31,11 @@ const POINTS = [
 export interface GeneratedText { reasoning: string; answer: string; reasoningParts: string[]; answerParts: string[] }
 
 /** Text long enough for any request; the server cuts it at the token budget. */
-export function generateText(seed: number, wantReasoning: boolean): GeneratedText {
+export function generateText(seed: number, wantReasoning: boolean, reasoningScale = 1): GeneratedText {
   const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const nThoughts = 3 + Math.floor(rnd() * 5);
+  // Higher reasoning effort thinks longer (V4 max ≈ 2× high); the default keeps the seeds' lengths.
+  const nThoughts = Math.max(1, Math.round((3 + Math.floor(rnd() * 5)) * reasoningScale));
   const thoughts: string[] = [];
   for (let i = 0; i < nThoughts; i++) thoughts.push(pick(THOUGHTS));
   const points = [...POINTS].sort(() => rnd() - 0.5).slice(0, 3);

@@ -93,26 +93,3 @@ export class SimTokenizer {
     return id;
   }
 }
-
-export interface ChatMessageIn { role: string; content: unknown }
-
-function contentText(c: unknown): string {
-  if (typeof c === 'string') return c;
-  if (Array.isArray(c)) return c.map((p: unknown) => (p && typeof p === 'object' && 'text' in p && typeof p.text === 'string' ? p.text : '')).join('');
-  return '';
-}
-
-/**
- * DeepSeek-R1's chat template: BOS, system text, <｜User｜>…, <｜Assistant｜>answer<｜end▁of▁sentence｜>, and the
- * generation prompt "<｜Assistant｜><think>\n". Earlier reasoning is dropped (split at </think>), as the template does.
- */
-export function applyChatTemplate(messages: readonly ChatMessageIn[], addThinkPrompt: boolean): string {
-  let s = SPECIAL.bos.text;
-  for (const m of messages) {
-    const text = contentText(m.content);
-    if (m.role === 'system') s += text;
-    else if (m.role === 'user') s += SPECIAL.user.text + text;
-    else if (m.role === 'assistant') s += SPECIAL.assistant.text + (text.includes('</think>') ? text.split('</think>').pop() ?? '' : text) + SPECIAL.eos.text;
-  }
-  return s + SPECIAL.assistant.text + (addThinkPrompt ? `${SPECIAL.thinkOpen.text}\n` : '');
-}

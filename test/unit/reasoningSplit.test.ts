@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { parseEngineCommand } from '../../src/simulator/engineArgs';
 import { dialectFor } from '../../src/simulator/dialect';
 import { EngineClock } from '../../src/simulator/engineClock';
-import { createSimServer, type ServerContext } from '../../src/simulator/server';
+import { createSimServer } from '../../src/simulator/server';
+import { simulatedModel, type ServerContext } from '../../src/simulator/serverContext';
 import { SseParser } from '../../src/core/openai/sseParser';
 import { ReasoningSplitter } from '../../src/core/openai/reasoningSplit';
 
@@ -18,7 +19,7 @@ async function record(argv: string[], version?: string): Promise<Buffer> {
   const ctx: ServerContext = {
     cfg, dialect: dialectFor(cfg.flavor, version), maxModelLen: 163840, kvTokenCapacity: 500000,
     sim: { speed: 1, startupSpeed: 1, failRate: 0, disconnectRate: 0, seed: 7 },
-    reasoningModel: true, emitsOpeningThink: cfg.model.includes('0528'), clock: new EngineClock({ kind: 'exact', ttftMs: 0, itlMs: 0 }), simulatorVersion: 'test', ready: true,
+    model: simulatedModel(cfg.model), clock: new EngineClock({ kind: 'exact', ttftMs: 0, itlMs: 0 }), simulatorVersion: 'test', ready: true,
   };
   const s = createSimServer(ctx);
   servers.push(s);

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { parseEngineCommand } from '../../src/simulator/engineArgs';
 import { dialectFor } from '../../src/simulator/dialect';
 import { EngineClock, type ClockMode } from '../../src/simulator/engineClock';
-import { createSimServer, type ServerContext } from '../../src/simulator/server';
+import { createSimServer } from '../../src/simulator/server';
+import { simulatedModel, type ServerContext } from '../../src/simulator/serverContext';
 import { SseParser } from '../../src/core/openai/sseParser';
 import { planMemoryFit } from '../../src/core/plan/memoryFit';
 import { findModel, parseGpuSpec } from '../../src/core/plan/catalog';
@@ -25,7 +26,7 @@ async function start(argv: string[], clock: ClockMode, sim: Partial<ServerContex
   const ctx: ServerContext = {
     cfg, dialect: dialectFor(cfg.flavor, version), maxModelLen: cfg.maxModelLen ?? 163840, kvTokenCapacity: 500000,
     sim: { speed: 1, startupSpeed: 1, failRate: 0, disconnectRate: 0, seed: 0, ...sim },
-    reasoningModel: true, emitsOpeningThink: false, clock: new EngineClock(clock), simulatorVersion: 'test', ready: true,
+    model: simulatedModel(cfg.model), clock: new EngineClock(clock), simulatorVersion: 'test', ready: true,
   };
   const s = createSimServer(ctx);
   servers.push(s);

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { parseEngineCommand } from '../../src/simulator/engineArgs';
 import { dialectFor } from '../../src/simulator/dialect';
 import { EngineClock, type ClockMode } from '../../src/simulator/engineClock';
-import { createSimServer, type ServerContext } from '../../src/simulator/server';
+import { createSimServer } from '../../src/simulator/server';
+import { simulatedModel, type ServerContext } from '../../src/simulator/serverContext';
 import { SseParser } from '../../src/core/openai/sseParser';
 
 const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
@@ -19,7 +20,7 @@ async function startCtx(argv: string[], version?: string, sim: Partial<ServerCon
   const ctx: ServerContext = {
     cfg, dialect: dialectFor(cfg.flavor, version), maxModelLen: cfg.maxModelLen ?? 163840, kvTokenCapacity: 500000,
     sim: { speed: 1, startupSpeed: 1, failRate: 0, disconnectRate: 0, seed: 0, ...sim },
-    reasoningModel: true, emitsOpeningThink: cfg.model.includes('0528'),
+    model: simulatedModel(cfg.model),
     clock: new EngineClock(clock ?? { kind: 'exact', ttftMs: 5, itlMs: 1 }), simulatorVersion: 'test', ready: true,
   };
   const s = createSimServer(ctx);

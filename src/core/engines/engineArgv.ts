@@ -1,4 +1,5 @@
 import type { Profile } from '../profiles/profileSchema';
+import { reasoningParserName } from '../plan/catalog';
 
 /** Engine releases we assume when a profile names none (the simulator imitates the same ones). */
 export const DEFAULT_ENGINE_VERSIONS = { vllm: '0.17.1', sglang: '0.5.5' } as const;
@@ -53,10 +54,12 @@ export function vllmArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeC
   if (k.kvCacheDtype && k.kvCacheDtype !== 'auto') a.push('--kv-cache-dtype', k.kvCacheDtype);
   if (k.enforceEager) a.push('--enforce-eager');
   if (k.disablePrefixCaching) a.push('--no-enable-prefix-caching');
-  if (k.reasoningParser) {
+  // The model's own parser from the catalog (none for DeepSeek-V3).
+  const parser = k.reasoningParser ? reasoningParserName(p.model.id, 'vllm') : undefined;
+  if (parser) {
     // Before 0.9 the parser needed --enable-reasoning; 0.9 deprecated it and 0.10 rejects it.
     if (!versionAtLeast(v, '0.9.0')) a.push('--enable-reasoning');
-    a.push('--reasoning-parser', 'deepseek_r1');
+    a.push('--reasoning-parser', parser);
   }
   if (multi?.mode === 'ray') a.push('--distributed-executor-backend', 'ray');
   // vLLM's default host binds every interface; the launcher always says which one (launchPlan's exposureOf).
@@ -82,7 +85,8 @@ export function sglangArgv(p: Profile, multi?: MultiNodeContext, host = '0.0.0.0
   if (k.gpuMemoryUtilization) a.push('--mem-fraction-static', String(k.gpuMemoryUtilization));
   if (k.kvCacheDtype === 'fp8') a.push('--kv-cache-dtype', 'fp8_e5m2');
   if (k.disablePrefixCaching) a.push('--disable-radix-cache');
-  if (k.reasoningParser) a.push('--reasoning-parser', 'deepseek-r1');
+  const sgParser = k.reasoningParser ? reasoningParserName(p.model.id, 'sglang') : undefined;
+  if (sgParser) a.push('--reasoning-parser', sgParser);
   if (multi?.mode === 'native' && multi.nodes > 1) a.push('--dist-init-addr', multi.distInitAddr ?? '$DSD_HEAD_ADDR:5000', '--nnodes', String(multi.nodes), '--node-rank', multi.nodeRankExpr ?? '$SLURM_NODEID');
   a.push('--enable-metrics', '--host', host, '--port', String(k.port));
   a.push(...k.extraArgs);

@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { SseParser, SseLimitError, type SseEvent } from './sseParser';
-import { ReasoningSplitter } from './reasoningSplit';
+import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
+import { findModel } from '../plan/catalog';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
 import { MAX_ERROR_BODY_BYTES, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
 
@@ -51,8 +52,15 @@ export async function streamChat(opts: {
   apiKey?: string;
   signal?: AbortSignal;
   dispatcher?: Dispatcher;
-  /** DeepSeek-V3 and other non-reasoning models: never look for <think> tags. */
-  reasoningModel?: boolean;
+  /**
+   * How to read unparsed text (see SplitMode; true = reasoning-first, false = none). Default: from the catalog entry
+   * of `model` and `thinking` (DeepSeek-V3 → none, R1 → reasoning-first, unknown → tagged).
+   */
+  reasoningModel?: boolean | SplitMode;
+  /** This request's thinking switch for hybrid models (V3.1 onwards), as sent in extraBody. */
+  thinking?: boolean;
+  /** Extra request fields (chat_template_kwargs, reasoning_effort, tools …), merged into the body. */
+  extraBody?: Record<string, unknown>;
   /** Called with each piece as it arrives (reasoning and answer already split). */
   onDelta?: (d: { reasoning: string; content: string }) => void;
   /** Event size cap and stream deadlines (defaults: 16 MiB, 600 s to the first data, 120 s between data). */
@@ -84,7 +92,7 @@ async function streamChatBody(
   deadline: StreamDeadline,
   expired: () => string | undefined,
 ): Promise<StreamResult> {
-  const split = new ReasoningSplitter(opts.reasoningModel ?? true);
+  const split = new ReasoningSplitter(opts.reasoningModel ?? splitModeFor(findModel(opts.model), opts.thinking));
   const partial = (): { reasoning: string; content: string } => ({ reasoning: split.reasoning, content: split.content });
   const res = await request(`${opts.baseUrl.replace(/\/$/, '')}/v1/chat/completions`, {
     method: 'POST',
@@ -95,6 +103,7 @@ async function streamChatBody(
       max_tokens: opts.maxTokens,
       ...(opts.temperature !== undefined ? { temperature: opts.temperature } : {}),
       ...(opts.topP !== undefined ? { top_p: opts.topP } : {}),
+      ...opts.extraBody,
       stream: true,
       stream_options: { include_usage: true },
     }),

@@ -12,6 +12,8 @@ export interface ModelsAnswer {
   readonly simulated: boolean;
   /** "HTTP 500: <the server's message>" when the status is not 200. */
   readonly error?: string;
+  /** Each listed model's `root` (the weights it serves, vLLM), else its id; same order as `models`. */
+  readonly roots?: string[];
 }
 
 /**
@@ -41,22 +43,22 @@ export async function fetchModels(baseUrl: string, opts: { apiKey?: string; sign
     throw new Error(`Cannot reach ${url}: ${err.code ?? err.message}`, { cause: e });
   }
   if (status !== 200) return { status, models: [], simulated, error: httpErrorMessage(status, text) };
-  let ids: string[];
+  let listed: { id: string; root: string }[];
   try {
-    const j = JSON.parse(text) as { data?: { id?: unknown }[] };
-    ids = (Array.isArray(j.data) ? j.data : []).map((m) => m?.id).filter((x): x is string => typeof x === 'string');
+    const j = JSON.parse(text) as { data?: { id?: unknown; root?: unknown }[] };
+    listed = (Array.isArray(j.data) ? j.data : []).filter((m) => typeof m?.id === 'string').map((m) => ({ id: m.id as string, root: typeof m.root === 'string' ? m.root : (m.id as string) }));
   } catch (e) {
     throw new Error(`${url} did not answer with JSON; is this an OpenAI-compatible server?`, { cause: e });
   }
-  return { status, models: ids, simulated };
+  return { status, models: listed.map((m) => m.id), roots: listed.map((m) => m.root), simulated };
 }
 
 /** GET /v1/models: the served model names (and whether our simulator serves them), or an error a user can act on. */
-export async function listModels(baseUrl: string, apiKey?: string, timeoutMs = 10_000, signal?: AbortSignal): Promise<{ models: string[]; simulated: boolean }> {
+export async function listModels(baseUrl: string, apiKey?: string, timeoutMs = 10_000, signal?: AbortSignal): Promise<{ models: string[]; roots: string[]; simulated: boolean }> {
   const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
   const r = await fetchModels(baseUrl, { apiKey, timeoutMs, signal });
   if (r.status === 401 || r.status === 403) throw new Error(`${url} refused the API key (HTTP ${r.status})`);
   if (r.status !== 200) throw new Error(`${url} answered ${r.error ?? `HTTP ${r.status}`}`);
   if (r.models.length === 0) throw new Error(`${url} lists no models`);
-  return { models: r.models, simulated: r.simulated };
+  return { models: r.models, roots: r.roots ?? r.models, simulated: r.simulated };
 }

@@ -1,5 +1,7 @@
+import type { ModelVariant } from '../plan/catalog';
+
 /**
- * Splits a DeepSeek-R1 answer stream into reasoning and answer, whatever the server sends:
+ * Splits a DeepSeek answer stream into reasoning and answer, whatever the server sends:
  * - a reasoning parser's field: `reasoning` (vLLM ≥ 0.16), `reasoning` + `reasoning_content` with the same text
  *   (vLLM 0.11.1–0.15: counted once), `reasoning_content` (older vLLM, SGLang);
  * - no parser: everything in `content`, R1 starting straight in its reasoning and closing it with `</think>` (its chat
@@ -8,11 +10,31 @@
  */
 export interface SplitDelta { readonly reasoning: string; readonly content: string }
 
+/**
+ * Where unparsed text starts: `reasoning-first` (R1, and V3.1+ with thinking on: the template opened <think>, so text
+ * is reasoning until </think>), `tagged` (a model we do not know: reasoning only inside an explicit leading <think>),
+ * `none` (DeepSeek-V3, and hybrid models with thinking off: everything is answer).
+ */
+export type SplitMode = 'reasoning-first' | 'tagged' | 'none';
+
+/**
+ * The split mode for a model from the catalog (reference §4.2/§4.3): reasoning kind, and for hybrid models whether
+ * this request thinks. Unknown models and hybrid requests that leave thinking to the engine default get `tagged`.
+ */
+export function splitModeFor(model: Pick<ModelVariant, 'reasoning'> | undefined, thinking?: boolean): SplitMode {
+  if (!model) return 'tagged';
+  if (model.reasoning === 'none') return 'none';
+  if (model.reasoning === 'always') return 'reasoning-first';
+  return thinking === undefined ? 'tagged' : thinking ? 'reasoning-first' : 'none';
+}
+
 const OPEN = '<think>';
 const CLOSE = '</think>';
 
 export class ReasoningSplitter {
   private mode: 'start' | 'reasoning' | 'content';
+  /** Text that does not open with <think> is answer (tagged) or reasoning (reasoning-first). */
+  private readonly untagged: 'reasoning' | 'content';
   private held = '';
   private fieldSeen = false;
   /** The answer's leading blank lines (after </think>) are layout, not text: dropped however they are split. */
@@ -22,9 +44,11 @@ export class ReasoningSplitter {
   reasoning = '';
   content = '';
 
-  /** reasoningModel false: no tags expected, everything is content (DeepSeek-V3). */
-  constructor(reasoningModel = true) {
-    this.mode = reasoningModel ? 'start' : 'content';
+  /** true = reasoning-first (R1), false = none (DeepSeek-V3); see SplitMode. */
+  constructor(mode: boolean | SplitMode = true) {
+    const m: SplitMode = mode === true ? 'reasoning-first' : mode === false ? 'none' : mode;
+    this.mode = m === 'none' ? 'content' : 'start';
+    this.untagged = m === 'tagged' ? 'content' : 'reasoning';
   }
 
   /** Feeds one chunk's delta; returns what it added to each part. */
@@ -76,11 +100,11 @@ export class ReasoningSplitter {
           this.held = s; // could still become "<think>"
           return { reasoning, content };
         }
-        this.mode = 'reasoning';
         if (t.startsWith(OPEN)) {
+          this.mode = 'reasoning';
           s = t.slice(OPEN.length);
           this.afterOpen = true;
-        }
+        } else this.mode = this.untagged;
         continue;
       }
       if (this.mode === 'reasoning') {

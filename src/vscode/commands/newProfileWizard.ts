@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { MODEL_CATALOG } from '../../core/plan/catalog';
+import { catalogByFamily, GPU_CATALOG } from '../../core/plan/catalog';
+import { minimumGpus } from '../../core/plan/memoryFit';
 import type { HostEntry } from '../../core/hosts/hostModel';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 
@@ -35,7 +36,18 @@ export async function newProfileWizard(hosts: HostsTreeProvider): Promise<vscode
   ]);
   if (!engine) return undefined;
   const sglang = engine.kind === 'sglang' || engine.imitates === 'sglang';
-  const model = await step(3, 'model variant', MODEL_CATALOG.map((m) => ({ label: m.id, description: `${m.quant.toUpperCase()} · ≈${m.weightsGB} GB${m.reasoning ? '' : ' · no reasoning'}`, value: m.id })));
+  // Grouped by family, newest first; each row says its size and the fewest GPUs of the host's kind it needs.
+  const probedName = probe && !(probe instanceof Error) && probe.gpus.length ? probe.gpus[0].name : undefined;
+  const gpu = GPU_CATALOG.find((g) => g.name === probedName) ?? GPU_CATALOG.find((g) => probedName?.toUpperCase().includes(g.id.split('-')[0])) ?? GPU_CATALOG.find((g) => g.id === 'H200-141GB')!;
+  const modelItems: Item<string>[] = catalogByFamily().flatMap(({ family, models }) => [
+    { label: `DeepSeek-${family}`, kind: vscode.QuickPickItemKind.Separator, value: '' },
+    ...models.map((m) => {
+      const min = minimumGpus(m, gpu);
+      const modes = m.reasoning === 'none' ? 'no reasoning' : m.reasoning === 'always' ? 'always reasons' : `thinking on/off${m.effortLevels.length ? ` (${m.effortLevels.join('/')})` : ''}`;
+      return { label: m.id, description: `${m.totalParamsB}B/${m.activeParamsB}B · ${m.quant.toUpperCase()} · ≈${m.weightsGB} GB${m.weightsEstimate ? ' (est.)' : ''} · ${min ? `≥${min}× ${gpu.id}` : `more than 64× ${gpu.id}`}`, detail: `${modes}${m.toolCalls ? ' · tools' : ''} · vLLM ≥ ${m.minVersion.vllm}${m.hostRamGiBPerWorker ? ` · ${m.hostRamGiBPerWorker} GiB host RAM per worker` : ''}${m.notes ? ` · ${m.notes}` : ''}`, value: m.id };
+    }),
+  ]);
+  const model = await step(3, 'model variant', modelItems);
   if (!model) return undefined;
   const parallel = await step(4, `parallelism (${gpuCount} GPUs per node)`, [
     { label: `TP ${gpuCount}`, description: 'tensor parallel: lowest latency', value: `{tp: ${gpuCount}}` },

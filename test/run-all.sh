@@ -40,10 +40,10 @@ echo "== tier unit: node:test on core and the simulator"
 node --test --test-reporter=spec out/test/unit/ 2>&1 | tee "$LOGS/unit.log"; rc=${PIPESTATUS[0]}
 tier unit "$(num '(ℹ )?pass [0-9]+' "$LOGS/unit.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/unit.log")" $rc
 
-echo "== tier integration: real sshd (ssh-up.sh; ssh-multikey-up.sh: ed25519+ecdsa+rsa and rsa-only host keys), dockerd with simulator engine images (docker-up.sh), SLURM 1- and 2-node clusters (slurm-up.sh)"
+echo "== tier integration: real sshd (ssh-up.sh; ssh-multikey-up.sh: ed25519+ecdsa+rsa and rsa-only host keys), dockerd with simulator engine images (docker-up.sh), SLURM 1- and 2-node clusters (slurm-up.sh), SLURM with slurmdbd accounting (slurm-acct-up.sh)"
 if bash test/infra/ssh-up.sh 2>&1 | tee "$LOGS/infra.log" && bash test/infra/ssh-multikey-up.sh 2>&1 | tee -a "$LOGS/infra.log" \
    && bash test/infra/docker-up.sh 2>&1 | tee -a "$LOGS/infra.log" \
-   && bash test/infra/slurm-up.sh 2>&1 | tee -a "$LOGS/infra.log"; then
+   && bash test/infra/slurm-up.sh 2>&1 | tee -a "$LOGS/infra.log" && bash test/infra/slurm-acct-up.sh 2>&1 | tee -a "$LOGS/infra.log"; then
   node --test --test-reporter=spec --test-concurrency=1 out/test/integration/ 2>&1 | tee "$LOGS/integration.log"; rc=${PIPESTATUS[0]}
   tier integ "$(num '(ℹ )?pass [0-9]+' "$LOGS/integration.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/integration.log")" $rc
 else
@@ -67,6 +67,7 @@ echo "== tier chatui: Playwright drives the chat webview against the simulator (
 node test/ui/chat.ui.js 2>&1 | tee "$LOGS/chatui.log"; rc=${PIPESTATUS[0]}
 tier chatui "$(num '[0-9]+ passed' "$LOGS/chatui.log")" "$(num '[0-9]+ failed' "$LOGS/chatui.log")" $rc
 
+bash test/infra/slurm-acct-down.sh
 bash test/infra/slurm-down.sh
 bash test/infra/docker-down.sh
 bash test/infra/ssh-multikey-down.sh

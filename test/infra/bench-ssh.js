@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT } = require('./codeServer');
+const ROOT = path.resolve(__dirname, '../..'); // not from codeServer.js: this bench needs no VS Code tooling
 
 const INFRA = process.env.DSD_INFRA || '/tmp/dsd-infra';
 const PORT = Number(process.env.DSD_SSH_PORT || 22422);

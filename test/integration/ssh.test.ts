@@ -177,7 +177,7 @@ test('GPU inventory: fake nvidia-smi parsed into 8 GPUs; HF cache free space and
   assert.equal(probe.gpus[0].utilizationPct, 97);
   assert.match(probe.os, /Debian/);
   assert.ok((probe.hfCacheFreeGiB ?? 0) > 0);
-  assert.equal(probe.hfCachePath, '/home/dsd-gpu/.cache/huggingface');
+  assert.equal(probe.hfCachePath, '/home/dsd-gpu/.cache/huggingface/hub');
 });
 
 test('a stopped `tail -f` leaves no remote process behind', async () => {

@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ParsedKey } from 'ssh2';
 import type { HostTrust } from './hostTrust';
 import { openProxyCommand } from './proxyCommand';
-import { buildRemoteScript, FramedOutput, REMOTE_SHELL_COMMAND, type RemoteScriptOptions } from './remoteScript';
+import { buildRemoteScript, FramedOutput, REMOTE_SHELL_COMMAND, type FramedScript, type RemoteScriptOptions } from './remoteScript';
+import { SHELL_STOP_ARGV, ShellSessions, ShellTimeout } from './shellChannel';
 import { SshError } from './sshErrors';
 import { targetLabel, type SshTarget } from './sshTarget';
 
@@ -59,6 +60,7 @@ export class SshPool {
   private readonly passphrases = new Map<string, string>();
   /** Handshakes made so far (all hops); tests and the bench read it to prove pooling. */
   handshakes = 0;
+  private readonly shells = new ShellSessions(REMOTE_SHELL_COMMAND);
 
   constructor(private readonly opts: SshPoolOptions) {}
 
@@ -246,6 +248,26 @@ export class SshPool {
   async exec(t: SshTarget, argv: readonly string[], o: ExecOptions = {}): Promise<ExecResult> {
     const framed = buildRemoteScript(argv, o);
     const label = targetLabel(t);
+    const limit = o.timeoutMs ?? this.opts.execTimeoutMs ?? 60_000;
+    // Short, non-streaming commands go through the host's persistent shell (one round trip); anything that streams,
+    // can be aborted, or carries a large stdin takes its own channel, as does every command while the shell is busy.
+    if (!o.signal && !o.onStdout && !o.onStderr && framed.script.length < 65_536) {
+      const sh = await this.shells.idle(t.id, () => this.client(t));
+      if (sh) {
+        try {
+          return await sh.run(framed.script, framed.start, limit, (pid) => this.execChannel(t, SHELL_STOP_ARGV(pid), { timeoutMs: 10_000 }, buildRemoteScript(SHELL_STOP_ARGV(pid))).then(() => undefined));
+        } catch (e) {
+          if (e instanceof ShellTimeout) throw new SshError('timeout', `\`${argv.join(' ')}\` on ${label} did not finish within ${Math.round(limit / 1000)} s and was stopped.`, label);
+          throw new SshError('closed', `The connection to ${label} closed while \`${argv.join(' ')}\` ran (${(e as Error).message}).`, label);
+        }
+      }
+    }
+    return this.execChannel(t, argv, o, framed);
+  }
+
+  /** One command on its own channel (`bash -l -s`, script on stdin): streams, signals, large stdin. */
+  private async execChannel(t: SshTarget, argv: readonly string[], o: ExecOptions, framed: FramedScript): Promise<ExecResult> {
+    const label = targetLabel(t);
     const open = async (): Promise<ClientChannel> => {
       const c = await this.client(t);
       return new Promise<ClientChannel>((resolve, reject) => {
@@ -328,11 +350,13 @@ export class SshPool {
   async disconnect(t: SshTarget): Promise<void> {
     const p = this.live.get(t.id);
     this.live.delete(t.id);
+    this.shells.close(t.id);
     const l = await p?.catch(() => undefined);
     l?.client.end();
   }
 
   dispose(): void {
+    this.shells.closeAll();
     for (const p of this.live.values()) p.then((l) => l.client.end(), () => undefined);
     this.live.clear();
   }

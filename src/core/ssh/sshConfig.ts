@@ -536,10 +536,15 @@ export function expandedProxyCommand(r: ResolvedSshConfig): string | undefined {
   return r.proxycommand === undefined ? undefined : expandTokens(r.proxycommand, proxyTokens(r), 'ProxyCommand');
 }
 
+/** ProxyJump as written (comma-separated hops) with %h %n %p %r expanded; undefined when none. */
+export function expandedProxyJumpText(r: ResolvedSshConfig): string | undefined {
+  return r.proxyjump === undefined ? undefined : expandTokens(r.proxyjump, proxyTokens(r), 'ProxyJump');
+}
+
 /** ProxyJump hops with %h %n %p %r expanded, outermost first; undefined when none. */
 export function expandedProxyJump(r: ResolvedSshConfig): JumpHop[] | undefined {
-  const raw = r.proxyjump;
-  return raw === undefined ? undefined : splitJumpHops(expandTokens(raw, proxyTokens(r), 'ProxyJump'));
+  const text = expandedProxyJumpText(r);
+  return text === undefined ? undefined : splitJumpHops(text);
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { expandedIdentityFiles, expandedProxyCommand, expandedProxyJump, listSshConfigAliases, parseDestination, resolveSshConfig, type JumpHop, type ResolvedSshConfig, type SshLocalContext } from './sshConfig';
+import { expandedIdentityFiles, expandedProxyCommand, expandedProxyJump, listSshConfigAliases, resolveSshConfig, type ResolvedSshConfig, type SshLocalContext } from './sshConfig';
+import { parseDestination, type JumpHop } from './sshDestination';
 import type { SshTarget } from './sshTarget';
 
 /** Options of resolveTarget; all optional. */

@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { HostEntry, HostSetting } from '../../core/hosts/hostModel';
 import { resolveTarget } from '../../core/ssh/resolveTarget';
-import { parseDestination } from '../../core/ssh/sshConfig';
+import { parseDestination } from '../../core/ssh/sshDestination';
 import type { RemoteAccess } from '../remote/remoteAccess';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 

@@ -1,19 +1,20 @@
-import * as os from 'node:os';
 import * as readline from 'node:readline';
 import type { RemoteHosts, RemoteHostsOptions } from '../core/ssh/remoteHosts';
-import { parseUserHost, type SshTarget } from '../core/ssh/sshTarget';
+import { resolveTarget } from '../core/ssh/resolveTarget';
+import type { SshTarget } from '../core/ssh/sshTarget';
 import { parseArgs } from './cliArgs';
 import { acceptNewHostKey } from './acceptNewHostKey';
 import { defaultTrustStorePath } from '../core/ssh/trustStorePath';
-import { DEFAULT_IDENTITIES } from '../core/ssh/sshConfigDefaults';
 import { describeGpu, shortGpuName, summarizeGpus } from '../core/hosts/nvidiaSmi';
 
-export const GPUS_HELP = `usage: deepseek-deploy gpus --host user@host[:port] [--identity FILE] [--known-hosts FILE] [--accept-new] [--json]
+export const GPUS_HELP = `usage: deepseek-deploy gpus --host HOST [--identity FILE] [--ssh-config FILE] [--known-hosts FILE] [--accept-new] [--json]
 
 Prints the GPU inventory of a host over SSH (nvidia-smi), with OS, docker/compose, SLURM and HF cache free space.
-  --host         user@host[:port] (port 22 by default)
-  --identity     private key file (default: ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)
-  --known-hosts  known_hosts file to read (default: ~/.ssh/known_hosts{,2}, /etc/ssh/ssh_known_hosts{,2}); never written
+  --host         an ssh config alias or user@host[:port], resolved as ssh resolves it (HostName, User, Port,
+                 IdentityFile, ProxyJump, ProxyCommand …; see "deepseek-deploy hosts show HOST")
+  --identity     private key file, like ssh -i (default: ssh-agent, then the config's IdentityFile or OpenSSH's defaults)
+  --ssh-config   read only this ssh config file, like ssh -F (default: ~/.ssh/config, then /etc/ssh/ssh_config)
+  --known-hosts  known_hosts file to read (default: ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts); never written
   --accept-new   like ssh -o StrictHostKeyChecking=accept-new: trust an unknown host key (printed) and add it to
                  ~/.config/deepseek-deploy/known_hosts (shared with the VS Code extension); a changed or revoked
                  key, including a key of another type than the recorded one, is always refused
@@ -36,7 +37,7 @@ function askHidden(question: string): Promise<string | undefined> {
 }
 
 export async function runGpus(argv: string[], loadRemote: () => { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }): Promise<number> {
-  const args = parseArgs(argv, { flags: ['--accept-new', '--json'], values: ['--host'], repeatable: ['--identity', '--known-hosts'], aliases: { '-i': '--identity' } });
+  const args = parseArgs(argv, { flags: ['--accept-new', '--json'], values: ['--host', '--ssh-config'], repeatable: ['--identity', '--known-hosts'], aliases: { '-i': '--identity' } });
   if ('error' in args) {
     process.stderr.write(`deepseek-deploy gpus: ${args.error}\n\n${GPUS_HELP}`);
     return 2;
@@ -54,8 +55,18 @@ export async function runGpus(argv: string[], loadRemote: () => { createRemoteHo
     process.stderr.write(`deepseek-deploy gpus: --host is required\n\n${GPUS_HELP}`);
     return 2;
   }
-  const u = parseUserHost(host, os.userInfo().username);
-  const target: SshTarget = { id: host, ...u, identityFiles: (identities.length ? identities : DEFAULT_IDENTITIES).map((p) => p.replace(/^~(?=$|\/)/, os.homedir())) };
+  let target: SshTarget;
+  try {
+    const t = resolveTarget(host, { sshConfigFile: args.values.get('--ssh-config'), identityFiles: identities });
+    if ('kind' in t) {
+      process.stderr.write('deepseek-deploy gpus: --host local is this machine; gpus reads a host over SSH (use nvidia-smi here)\n');
+      return 2;
+    }
+    target = t;
+  } catch (e) {
+    process.stderr.write(`deepseek-deploy gpus: ${(e as Error).message}\n`);
+    return 2;
+  }
   const remote = loadRemote().createRemoteHosts({
     knownHostsFiles: knownHosts.length ? knownHosts : undefined,
     trustStorePath: defaultTrustStorePath(),
@@ -65,9 +76,9 @@ export async function runGpus(argv: string[], loadRemote: () => { createRemoteHo
   try {
     const probe = await remote.probe(target);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ host: `${u.user}@${u.host}:${u.port}`, ...probe }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ host: `${target.user}@${target.host}:${target.port}`, ...probe }, null, 2)}\n`);
     } else {
-      process.stdout.write(`${u.user}@${u.host}:${u.port} · ${probe.os}\n`);
+      process.stdout.write(`${target.user}@${target.host}:${target.port} · ${probe.os}\n`);
       process.stdout.write(`${summarizeGpus(probe.gpus)}\n`);
       for (const g of probe.gpus) process.stdout.write(`  GPU ${g.index}  ${shortGpuName(g.name).padEnd(12)} ${describeGpu(g)}\n`);
       if (probe.gpuError) process.stdout.write(`  ${probe.gpuError}\n`);

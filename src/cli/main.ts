@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { runGpus } from './gpusCommand';
+import { runHosts } from './hostsCommand';
 import { runPlan } from './planCommand';
 import { runBenchCli } from './benchCommand';
 import { runChat } from './chatCommand';
@@ -11,6 +12,7 @@ usage: deepseek-deploy <command> [options]
 commands:
   simulate [sim options] -- ENGINE COMMAND   run the DeepSeek-R1 engine simulator (no GPU); see "simulate --help"
   gpus --host user@host[:port] [--json]      GPU inventory of a host over SSH (host keys verified); see "gpus --help"
+  hosts [show HOST] [--json]                 ssh config hosts, and what HOST resolves to (as ssh -G); see "hosts --help"
   plan --model M --gpus 8xH100-80GB [--json] will it fit? weights, MLA KV cache, longest context; see "plan --help"
   render PROFILE | --preset ID               the exact remote script a launch runs; see "render --help"
   presets                                    built-in profiles reproducing the seed deployments
@@ -68,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'simulate') return loadSimulator().runSimulator(rest, DEEPSEEK_DEPLOY_VERSION);
   if (cmd === 'gpus') return runGpus(rest, loadRemote);
+  if (cmd === 'hosts') return runHosts(rest);
   if (cmd === 'plan') return runPlan(rest);
   if (cmd === 'render') return loadProfiles().runRender(rest);
   if (cmd === 'presets') return loadProfiles().runPresets();

@@ -5,8 +5,8 @@ import { acceptNewHostKey } from './acceptNewHostKey';
 import { defaultTrustStorePath } from '../core/ssh/trustStorePath';
 import * as os from 'node:os';
 import type { RemoteHosts, RemoteHostsOptions } from '../core/ssh/remoteHosts';
-import { parseUserHost, type SshTarget } from '../core/ssh/sshTarget';
-import { DEFAULT_IDENTITIES } from '../core/ssh/sshConfigDefaults';
+import type { SshTarget } from '../core/ssh/sshTarget';
+import { resolveTarget } from '../core/ssh/resolveTarget';
 import { Deployment, type CommandRunner, type DeploymentError } from '../core/launch/deployment';
 import { localRunner, sshRunner } from '../core/launch/runners';
 import { probeLocalHost } from '../core/hosts/localProbe';
@@ -151,7 +151,14 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
   let runner: CommandRunner;
   let reach: (port: number, host: string) => Promise<string>;
   let probeGpus: () => Promise<HostProbe>;
-  if (where === 'local') {
+  let resolved: SshTarget | { kind: 'local' };
+  try {
+    resolved = resolveTarget(where, { sshConfigFile: sshConfig });
+  } catch (e) {
+    err(`deepseek-deploy ${cmd}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  if ('kind' in resolved) {
     runner = localRunner();
     reach = (port) => Promise.resolve(`http://127.0.0.1:${port}`);
     probeGpus = () => probeLocalHost();
@@ -163,9 +170,7 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs', argv
       prompts: { passphrase: () => Promise.resolve(undefined) },
     });
     const r = remote;
-    const alias = r.loadSshConfigHosts(sshConfig).find((t) => t.id === where);
-    const u = alias ? undefined : parseUserHost(where, os.userInfo().username);
-    const target: SshTarget = alias ?? { id: where, host: u!.host, port: u!.port, user: u!.user, identityFiles: DEFAULT_IDENTITIES.map((f) => f.replace(/^~/, os.homedir())) };
+    const target = resolved;
     runner = sshRunner(r.pool, target);
     reach = async (port, host) => `http://127.0.0.1:${(await r.tunnels.openTunnel(target, host, port)).localPort}`;
     probeGpus = () => r.probe(target);

@@ -21,6 +21,8 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 # The unit tier cross-checks benchmark percentiles against numpy (Debian's python3-numpy).
 python3 -c "import numpy" >/dev/null 2>&1 || need_apt+=(python3-numpy)
+# The unit tier checks the ssh-config corpus against OpenSSH's own `ssh -G` (runs before ssh-up.sh installs it).
+command -v ssh >/dev/null 2>&1 || need_apt+=(openssh-client)
 if [ ${#need_apt[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || fail "missing Debian packages: ${need_apt[*]} (run as root, or: sudo apt-get install ${need_apt[*]})"
   echo "apt: installing ${need_apt[*]}"

@@ -242,7 +242,8 @@ test('~/.ssh/config import: HostName, User, Port, IdentityFile, ProxyJump and In
   const dir = path.join(tmp, 'sshcfg');
   fs.mkdirSync(path.join(dir, 'conf.d'), { recursive: true });
   fs.copyFileSync(path.join(INFRA, 'ssh_config'), path.join(dir, 'conf.d', 'dsd.conf'));
-  fs.writeFileSync(path.join(dir, 'config'), 'Include conf.d/*.conf\nHost *\n  ServerAliveInterval 30\n');
+  // Relative Include paths are taken from ~/.ssh by OpenSSH, not from the including file's folder: use an absolute one.
+  fs.writeFileSync(path.join(dir, 'config'), `Include ${dir}/conf.d/*.conf\nHost *\n  ServerAliveInterval 30\n`);
   const hosts = loadSshConfigHosts(path.join(dir, 'config'), 'nobody');
   const behind = hosts.find((h) => h.id === 'dsd-behind-bastion');
   assert.ok(behind, JSON.stringify(hosts.map((h) => h.id)));

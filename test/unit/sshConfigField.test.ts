@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { currentLocalContext, parseDestination, type SshLocalContext } from '../../src/core/ssh/sshConfig';
+import { currentLocalContext, type SshLocalContext } from '../../src/core/ssh/sshConfig';
+import { parseDestination } from '../../src/core/ssh/sshDestination';
 import { resolveSpecConfig, resolveTarget } from '../../src/core/ssh/resolveTarget';
 import type { SshTarget } from '../../src/core/ssh/sshTarget';
 

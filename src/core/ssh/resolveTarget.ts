@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { expandedIdentityFiles, expandedProxyCommand, expandedProxyJump, listSshConfigAliases, parseDestination, resolveSshConfig, type JumpHop, type ResolvedSshConfig, type SshLocalContext } from './sshConfig';
+import { expandedIdentityFiles, expandedProxyCommand, expandedProxyJump, listSshConfigAliases, resolveSshConfig, type ResolvedSshConfig, type SshLocalContext } from './sshConfig';
+import { parseDestination, type JumpHop } from './sshDestination';
 import type { SshTarget } from './sshTarget';
 
 /** Options of resolveTarget; all optional. */
@@ -10,6 +11,8 @@ export interface ResolveTargetOptions {
   readonly defaultUser?: string;
   /** Like `ssh -i FILE` (for the destination only, not its ProxyJump hops): tried first; no default identities then. */
   readonly identityFiles?: readonly string[];
+  /** Like `ssh -J HOPS` (for the destination): replaces the config's ProxyJump and ProxyCommand. */
+  readonly proxyJump?: string;
   /** System-wide file read after ~/.ssh/config when sshConfigFile is undefined (tests point it elsewhere). */
   readonly systemConfigFile?: string;
   /** Local user, home, host name and environment for tokens (tests); the running process's by default. */
@@ -43,7 +46,7 @@ export function resolveTarget(spec: string, opts: ResolveTargetOptions = {}): Ss
   } catch (e) {
     throw new Error(`Not a host: ${(e as Error).message} (expected "local", an ssh config alias or user@host[:port]).`, { cause: e });
   }
-  return buildTarget(s, dest, undefined, opts, []);
+  return buildTarget(s, dest, opts.proxyJump?.trim() || undefined, opts, []);
 }
 
 /** resolveSshConfig for a spec, as resolveTarget reads it (for `hosts show` and tests). */

@@ -7,8 +7,7 @@ import { OPENSSH_DEFAULT_IDENTITIES } from './sshConfigDefaults';
 import { matchHostname, matchPattern, matchPatternList } from './sshPatterns';
 import { expandTilde, expandTokens, type TokenValues } from './sshTokens';
 import { globPaths } from './sshConfigGlob';
-
-export { SshConfigError } from './sshConfigLine';
+import { parseDestination, parsePort, splitJumpHops, type JumpHop } from './sshDestination';
 
 /** The local facts ssh_config TOKENS and criteria read; `currentLocalContext()` outside tests. */
 export interface SshLocalContext {
@@ -335,76 +334,6 @@ function checkOwnerAndMode(file: string): void {
   if ((st.uid !== 0 && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) throw new SshConfigError(`Bad owner or permissions on ${file} (it must belong to you or root and not be writable by group or others)`);
 }
 
-/** a2port(3): a number 1–65535 or a TCP service name from /etc/services. */
-function parsePort(s: string): number | undefined {
-  if (/^\d+$/.test(s)) {
-    const n = Number(s);
-    return n >= 1 && n <= 65535 ? n : undefined;
-  }
-  try {
-    for (const line of fs.readFileSync('/etc/services', 'utf8').split('\n')) {
-      const f = line.replace(/#.*/, '').trim().split(/\s+/);
-      const m = /^(\d+)\/tcp$/.exec(f[1] ?? '');
-      if (m && (f[0] === s || f.slice(2).includes(s))) return Number(m[1]);
-    }
-  } catch {
-    /* no services database */
-  }
-  return undefined;
-}
-
-/** One ProxyJump hop: `[user@]host[:port]`, `[user@][v6addr][:port]` or `ssh://[user@]host[:port]`. */
-export interface JumpHop {
-  readonly user?: string;
-  readonly host: string;
-  readonly port?: number;
-}
-
-/**
- * parse_ssh_uri / parse_user_host_port (misc.c) for one destination. Throws Error with the reason when malformed.
- */
-export function parseDestination(spec: string): JumpHop {
-  let s = spec;
-  if (/^ssh:\/\//i.test(s)) {
-    s = s.slice(6);
-    if (s.endsWith('/')) s = s.slice(0, -1);
-    if (s.includes('/')) throw new Error(`"${spec}": an ssh:// address takes no path`);
-  }
-  const at = s.lastIndexOf('@');
-  let user: string | undefined;
-  if (at >= 0) {
-    user = s.slice(0, at);
-    if (user === '') throw new Error(`"${spec}": empty user name`);
-    s = s.slice(at + 1);
-  }
-  let host: string;
-  let portText: string | undefined;
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']');
-    if (close < 0) throw new Error(`"${spec}": missing ]`);
-    host = s.slice(1, close);
-    const after = s.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) throw new Error(`"${spec}": unexpected text after ]`);
-    portText = after === '' ? undefined : after.slice(1);
-  } else {
-    const colon = s.indexOf(':');
-    host = colon < 0 ? s : s.slice(0, colon);
-    portText = colon < 0 ? undefined : s.slice(colon + 1);
-  }
-  if (host === '') throw new Error(`"${spec}": no host name`);
-  let port: number | undefined;
-  if (portText !== undefined && portText !== '') {
-    port = parsePort(portText);
-    if (port === undefined) throw new Error(`"${spec}": "${portText}" is not a port number`);
-  }
-  return { user, host, port };
-}
-
-/** A ProxyJump value's hops, outermost first (throws Error for an empty or malformed hop). */
-export function splitJumpHops(value: string): JumpHop[] {
-  return value.split(',').map((h) => parseDestination(h));
-}
-
 /** What ssh -G prints for a ProxyJump: the hops before the last verbatim, the last rebuilt from its parts. */
 function printedJump(value: string): string {
   const comma = value.lastIndexOf(',');
@@ -536,10 +465,15 @@ export function expandedProxyCommand(r: ResolvedSshConfig): string | undefined {
   return r.proxycommand === undefined ? undefined : expandTokens(r.proxycommand, proxyTokens(r), 'ProxyCommand');
 }
 
+/** ProxyJump as written (comma-separated hops) with %h %n %p %r expanded; undefined when none. */
+export function expandedProxyJumpText(r: ResolvedSshConfig): string | undefined {
+  return r.proxyjump === undefined ? undefined : expandTokens(r.proxyjump, proxyTokens(r), 'ProxyJump');
+}
+
 /** ProxyJump hops with %h %n %p %r expanded, outermost first; undefined when none. */
 export function expandedProxyJump(r: ResolvedSshConfig): JumpHop[] | undefined {
-  const raw = r.proxyjump;
-  return raw === undefined ? undefined : splitJumpHops(expandTokens(raw, proxyTokens(r), 'ProxyJump'));
+  const text = expandedProxyJumpText(r);
+  return text === undefined ? undefined : splitJumpHops(text);
 }
 
 /**

@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { HostEntry, HostSetting } from '../../core/hosts/hostModel';
-import { parseUserHost } from '../../core/ssh/sshTarget';
+import { resolveTarget } from '../../core/ssh/resolveTarget';
+import { parseDestination } from '../../core/ssh/sshDestination';
 import type { RemoteAccess } from '../remote/remoteAccess';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 
@@ -33,17 +34,26 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
         placeHolder: `${os.userInfo().username}@gpu-node-01`,
         validateInput: (v) => {
           try {
-            parseUserHost(v.trim(), os.userInfo().username);
-            return undefined;
+            const t = resolveTarget(v, { sshConfigFile: remote.sshConfigPath() });
+            return 'kind' in t ? '"local" is this machine, already in the Hosts view' : undefined;
           } catch (e) {
             return (e as Error).message;
           }
         },
       }));
       if (!spec) return undefined;
-      const u = parseUserHost(spec.trim(), os.userInfo().username);
-      const entry: HostSetting = { host: u.host, user: u.user, port: u.port, ...(args?.identityFile ? { identityFile: args.identityFile } : {}), ...(args?.name ? { name: args.name } : {}) };
-      await saveHosts([...storedHosts().filter((h) => !(h.host === u.host && h.user === u.user && (h.port ?? 22) === u.port)), entry]);
+      let u: { user?: string; host: string; port?: number };
+      try {
+        // The one resolver checks the spec (names ssh refuses, hops, the config) before anything is stored.
+        if ('kind' in resolveTarget(spec, { sshConfigFile: remote.sshConfigPath() })) return undefined;
+        u = parseDestination(spec.trim());
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Cannot add "${spec}": ${(e as Error).message}`);
+        return undefined;
+      }
+      const port = u.port ?? 22;
+      const entry: HostSetting = { host: u.host, ...(u.user ? { user: u.user } : {}), port, ...(args?.identityFile ? { identityFile: args.identityFile } : {}), ...(args?.name ? { name: args.name } : {}) };
+      await saveHosts([...storedHosts().filter((h) => !(h.host === u.host && h.user === u.user && (h.port ?? 22) === port)), entry]);
       await hosts.refresh();
       return entry;
     },
@@ -54,14 +64,14 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
         try {
           found = remote.hosts.loadSshConfigHosts(remote.sshConfigPath());
         } catch (e) {
-          void vscode.window.showErrorMessage(`Cannot read ${remote.sshConfigPath()}: ${(e as Error).message}`);
+          void vscode.window.showErrorMessage(`Cannot read ${remote.sshConfigLabel()}: ${(e as Error).message}`);
           return undefined;
         }
         if (!found.length) {
-          void vscode.window.showInformationMessage(`No Host entries in ${remote.sshConfigPath()}.`);
+          void vscode.window.showInformationMessage(`No Host entries in ${remote.sshConfigLabel()}.`);
           return undefined;
         }
-        const picked = await vscode.window.showQuickPick(found.map((t) => ({ label: t.id, description: `${t.user}@${t.host}:${t.port}${t.jump ? ` via ${t.jump.map((j) => j.id).join(', ')}` : ''}` })), { canPickMany: true, placeHolder: `Hosts from ${remote.sshConfigPath()} to show in the Hosts view` });
+        const picked = await vscode.window.showQuickPick(found.map((t) => ({ label: t.id, description: `${t.user}@${t.host}:${t.port}${t.jump ? ` via ${t.jump.map((j) => j.id).join(', ')}` : ''}${t.proxyCommand ? ' via ProxyCommand' : ''}` })), { canPickMany: true, placeHolder: `Hosts from ${remote.sshConfigLabel()} to show in the Hosts view` });
         aliases = picked?.map((p) => p.label);
       }
       if (!aliases?.length) return undefined;
@@ -88,9 +98,22 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
       const h = await pickHost(hosts, arg, 'Open a terminal on…');
       if (!h) return undefined;
       // An interactive shell needs a real pty, which the system ssh client provides; it does its own host-key checks.
-      const args = h.sshConfigHost
-        ? ['-F', remote.sshConfigPath(), h.sshConfigHost]
-        : [...(h.port && h.port !== 22 ? ['-p', String(h.port)] : []), ...(h.identityFile ? ['-i', h.identityFile] : []), ...(h.proxyJump ? ['-J', h.proxyJump] : []), `${h.user ? `${h.user}@` : ''}${h.hostName ?? h.label}`];
+      // The config is the user-level setting or ssh's own default, never a workspace's (sshConfigPath). The host is
+      // resolved first so that names ssh would refuse (or that look like options) never reach its command line,
+      // and the destination comes after "--".
+      try {
+        remote.target(h);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`Cannot open a terminal on ${h.label}: ${(e as Error).message}`);
+        return undefined;
+      }
+      const cfg = remote.sshConfigPath();
+      const args = [
+        ...(cfg ? ['-F', cfg] : []),
+        ...(h.sshConfigHost ? [] : [...(h.port && h.port !== 22 ? ['-p', String(h.port)] : []), ...(h.identityFile ? ['-i', h.identityFile] : []), ...(h.proxyJump ? ['-J', h.proxyJump] : [])]),
+        '--',
+        h.sshConfigHost ?? `${h.user ? `${h.user}@` : ''}${h.hostName ?? h.label}`,
+      ];
       const term = vscode.window.createTerminal({ name: `ssh ${h.label}`, shellPath: 'ssh', shellArgs: args, iconPath: new vscode.ThemeIcon('remote') });
       term.show();
       return term;

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostEntry, HostProbe } from '../../core/hosts/hostModel';
 import type { RemoteHosts } from '../../core/ssh/remoteHosts';
-import { parseUserHost, type SshTarget } from '../../core/ssh/sshTarget';
-import { DEFAULT_IDENTITIES } from '../../core/ssh/sshConfigDefaults';
+import type { SshTarget } from '../../core/ssh/sshTarget';
+import { resolveTarget } from '../../core/ssh/resolveTarget';
 import { defaultTrustStorePath } from '../../core/ssh/trustStorePath';
 import { loadRemoteModule } from '../lazyModules';
 
@@ -23,8 +23,20 @@ export class RemoteAccess implements vscode.Disposable {
     return vscode.workspace.getConfiguration('deepseek');
   }
 
-  sshConfigPath(): string {
-    return expandHome(this.config().get<string>('sshConfigFile') || '~/.ssh/config');
+  /**
+   * The ssh config file the user chose (read like `ssh -F`), or undefined for OpenSSH's own default
+   * (~/.ssh/config, then /etc/ssh/ssh_config). Only the user-level value counts: a workspace cannot point us (or the
+   * terminal's ssh) at a config of its own, whose ProxyCommand would run on this machine (the setting is also
+   * machine-scoped, so VS Code ignores workspace values).
+   */
+  sshConfigPath(): string | undefined {
+    const v = this.config().inspect<string>('sshConfigFile')?.globalValue?.trim();
+    return v ? expandHome(v) : undefined;
+  }
+
+  /** The config file for messages. */
+  sshConfigLabel(): string {
+    return this.sshConfigPath() ?? '~/.ssh/config';
   }
 
   get hosts(): RemoteHosts {
@@ -76,36 +88,18 @@ export class RemoteAccess implements vscode.Disposable {
     return this.remote;
   }
 
-  /** Resolves a Hosts-view entry to a connection target (ssh-config aliases are re-read each time). */
+  /**
+   * Resolves a Hosts-view entry to a connection target with the product's one resolver (resolveTarget), re-reading
+   * the ssh config each time: an imported alias exactly as `ssh ALIAS`; an explicit entry as
+   * `ssh [-i identityFile] [-J proxyJump] user@host:port` (the config's settings for that host still apply).
+   * Throws when the host or one of its ProxyJump hops cannot be resolved.
+   */
   target(h: HostEntry): SshTarget {
-    if (h.sshConfigHost) {
-      const t = this.hosts.loadSshConfigHosts(this.sshConfigPath()).find((x) => x.id === h.sshConfigHost);
-      if (!t) throw new Error(`Host "${h.sshConfigHost}" is no longer in ${this.sshConfigPath()}.`);
-      return t;
-    }
-    const hops = h.proxyJump?.split(',').map((x) => x.trim()).filter(Boolean) ?? [];
-    const known = hops.length ? this.hosts.loadSshConfigHosts(this.sshConfigPath()) : [];
-    // Every hop is kept (and its host key verified on connect); one we cannot resolve refuses the connection rather
-    // than silently connecting with fewer hops or directly.
-    const jump = hops.map((hop): SshTarget => {
-      const alias = known.find((x) => x.id === hop);
-      if (alias) return alias;
-      let u;
-      try {
-        u = parseUserHost(hop, os.userInfo().username);
-      } catch {
-        throw new Error(`ProxyJump hop "${hop}" of ${h.label} is neither a Host in ${this.sshConfigPath()} nor user@host[:port]; not connecting without it.`);
-      }
-      return { id: hop, host: u.host, port: u.port, user: u.user, identityFiles: DEFAULT_IDENTITIES.map(expandHome) };
-    });
-    return {
-      id: h.id,
-      host: h.hostName ?? h.label,
-      port: h.port ?? 22,
-      user: h.user ?? os.userInfo().username,
-      identityFiles: (h.identityFile ? [h.identityFile] : DEFAULT_IDENTITIES).map(expandHome),
-      jump: jump.length ? jump : undefined,
-    };
+    const sshConfigFile = this.sshConfigPath();
+    const spec = h.sshConfigHost ?? `${h.user ? `${h.user}@` : ''}${(h.hostName ?? h.label).includes(':') ? `[${h.hostName ?? h.label}]` : h.hostName ?? h.label}${h.port ? `:${h.port}` : ''}`;
+    const t = resolveTarget(spec, { sshConfigFile, identityFiles: h.identityFile ? [expandHome(h.identityFile)] : undefined, proxyJump: h.sshConfigHost ? undefined : h.proxyJump });
+    if ('kind' in t) throw new Error(`"${spec}" names this machine, not an SSH host.`);
+    return { ...t, id: h.sshConfigHost ?? h.id };
   }
 
   /** Open tunnels of a host, described for the Hosts view; empty before ssh2 was ever loaded. */

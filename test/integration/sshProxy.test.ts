@@ -1,0 +1,126 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createRemoteHosts, type RemoteHosts } from '../../src/core/ssh/remoteHosts';
+import { resolveTarget } from '../../src/core/ssh/resolveTarget';
+import { SshError } from '../../src/core/ssh/sshErrors';
+import type { SshTarget } from '../../src/core/ssh/sshTarget';
+
+// ProxyCommand and multi-hop ProxyJump over the real test sshds (gpu 127.0.0.1:22422, bastion 127.0.0.1:22423), with
+// targets built by resolveTarget from an ssh config, as the CLI and the extension build them.
+const INFRA = process.env.DSD_INFRA ?? '/tmp/dsd-infra';
+const PORT = Number(process.env.DSD_SSH_PORT ?? 22422);
+const JPORT = PORT + 1;
+const K = path.join(INFRA, 'keys');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-sshproxy-'));
+const opened: RemoteHosts[] = [];
+after(() => {
+  opened.forEach((r) => r.dispose());
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const accepted = (who: 'gpu' | 'bastion'): number => (fs.readFileSync(path.join(INFRA, who, 'sshd.log'), 'utf8').match(/Accepted publickey for dsd-gpu/g) ?? []).length;
+const pub = (f: string): string => fs.readFileSync(f, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+
+function remote(knownHosts: string[], asked: Array<{ host: string; port: number }> = []): RemoteHosts {
+  const r = createRemoteHosts({
+    knownHostsFiles: knownHosts,
+    trustStorePath: path.join(tmp, `store-${opened.length}.json`),
+    confirmHostKey: (info) => {
+      asked.push({ host: info.host, port: info.port });
+      return Promise.resolve(false);
+    },
+    prompts: { passphrase: () => Promise.resolve(undefined) },
+    readyTimeoutMs: 15_000,
+  });
+  opened.push(r);
+  return r;
+}
+
+const marker = `${process.pid}${Date.now() % 100000}`;
+const cfg = path.join(tmp, 'config');
+fs.writeFileSync(cfg, [
+  'Host via-command',
+  '  HostName 127.0.0.1',
+  `  Port ${PORT}`,
+  // OpenSSH's own client as the transport, as with IAP/SSM/cloudflared tunnels; it checks the bastion's key itself.
+  `  ProxyCommand ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${INFRA}/known_hosts -o ServerAliveCountMax=${marker} -i ${K}/client -p ${JPORT} -W %h:%p dsd-gpu@127.0.0.1`,
+  'Host via-failing-command',
+  '  HostName 127.0.0.1',
+  `  Port ${PORT}`,
+  "  ProxyCommand sh -c 'echo tunnel to %h:%p refused by policy >&2; exit 7'",
+  'Host two-hops',
+  '  HostName 127.0.0.1',
+  `  Port ${PORT}`,
+  // Two hops that are not aliases: each is resolved through this config (the Host * block below) and verified.
+  `  ProxyJump dsd-gpu@127.0.0.1:${JPORT},dsd-gpu@localhost:${JPORT}`,
+  'Host *',
+  '  User dsd-gpu',
+  `  IdentityFile ${K}/client`,
+  '  IdentityAgent none',
+  '',
+].join('\n'));
+const target = (alias: string): SshTarget => {
+  const t = resolveTarget(alias, { sshConfigFile: cfg });
+  assert.ok(!('kind' in t));
+  return t;
+};
+
+test('ProxyCommand: the SSH stream goes through the command (ssh -W via the bastion), the target key is verified', async () => {
+  const t = target('via-command');
+  assert.match(t.proxyCommand ?? '', / -W 127\.0\.0\.1:22422 dsd-gpu@127\.0\.0\.1$/);
+  const before = accepted('bastion');
+  const r = remote([path.join(INFRA, 'known_hosts')]);
+  const res = await r.pool.exec(t, ['sh', '-c', 'echo "$SSH_CONNECTION"']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, new RegExp(`^127\\.0\\.0\\.1 \\d+ 127\\.0\\.0\\.1 ${PORT}\\n$`));
+  assert.equal(accepted('bastion'), before + 1, 'the bastion carried the connection');
+  assert.ok(spawnSync('pgrep', ['-f', `ServerAliveCountMax=${marker}`]).status === 0, 'the proxy runs while connected');
+  await r.pool.disconnect(t);
+  r.dispose();
+  for (let i = 0; i < 50 && spawnSync('pgrep', ['-f', `ServerAliveCountMax=${marker}`]).status === 0; i++) await new Promise((s) => setTimeout(s, 100));
+  assert.notEqual(spawnSync('pgrep', ['-f', `ServerAliveCountMax=${marker}`]).status, 0, 'the proxy command ends with the connection');
+});
+
+test('ProxyCommand that fails: refused with its exit status and stderr, never a direct connection to HostName', async () => {
+  const before = accepted('gpu');
+  const r = remote([path.join(INFRA, 'known_hosts')]);
+  await assert.rejects(r.pool.exec(target('via-failing-command'), ['true']), (e: unknown) => {
+    assert.ok(e instanceof SshError, String(e));
+    assert.match(e.message, /ProxyCommand .* exited with status 7: tunnel to 127\.0\.0\.1:22422 refused by policy/);
+    return true;
+  });
+  assert.equal(accepted('gpu'), before, 'no connection reached the target directly');
+});
+
+test('ProxyJump with two hops: every hop\'s key verified; an unknown key on the second hop refuses the whole chain', async () => {
+  const t = target('two-hops');
+  assert.deepEqual(t.jump?.map((h) => `${h.user}@${h.host}:${h.port}`), [`dsd-gpu@127.0.0.1:${JPORT}`, `dsd-gpu@localhost:${JPORT}`]);
+  assert.deepEqual(t.jump?.map((h) => h.identityFiles), [[path.join(K, 'client')], [path.join(K, 'client')]]);
+
+  // known_hosts knows the bastion as [127.0.0.1]:22423 only: the second hop, [localhost]:22423, is unknown.
+  const gpuBefore = accepted('gpu');
+  const asked: Array<{ host: string; port: number }> = [];
+  const refused = remote([path.join(INFRA, 'known_hosts')], asked);
+  await assert.rejects(refused.pool.exec(t, ['true']), (e: unknown) => e instanceof SshError && e.kind === 'host-key-unknown');
+  assert.deepEqual(asked, [{ host: 'localhost', port: JPORT }], 'asked about the second hop only, and refused');
+  assert.equal(accepted('gpu'), gpuBefore, 'the target was never reached');
+
+  const kh = path.join(tmp, 'known_hosts_two_hops');
+  fs.writeFileSync(kh, `${fs.readFileSync(path.join(INFRA, 'known_hosts'), 'utf8')}[localhost]:${JPORT} ${pub(path.join(K, 'bastion_host_ed25519.pub'))}\n`);
+  const bastionBefore = accepted('bastion');
+  const ok = remote([kh]);
+  const res = await ok.pool.exec(t, ['sh', '-c', 'echo "$SSH_CONNECTION"; whoami']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, new RegExp(` ${PORT}\\ndsd-gpu\\n$`));
+  assert.equal(ok.pool.handshakes, 3, 'bastion, bastion again, then the target');
+  assert.equal(accepted('bastion'), bastionBefore + 2);
+
+  // A changed key on a hop (the gpu's key recorded for the first hop) is refused as well.
+  const wrong = path.join(tmp, 'known_hosts_wrong_hop');
+  fs.writeFileSync(wrong, `[127.0.0.1]:${JPORT} ${pub(path.join(K, 'gpu_host_ed25519.pub'))}\n[localhost]:${JPORT} ${pub(path.join(K, 'bastion_host_ed25519.pub'))}\n[127.0.0.1]:${PORT} ${pub(path.join(K, 'gpu_host_ed25519.pub'))}\n`);
+  await assert.rejects(remote([wrong]).pool.exec(t, ['true']), (e: unknown) => e instanceof SshError && e.kind.startsWith('host-key') && e.kind !== 'host-key-unknown');
+});

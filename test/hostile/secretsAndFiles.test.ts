@@ -104,6 +104,7 @@ test('kind 8: --result-filename stays inside the result dir (".." refused before
   assert.equal(resolveResultPath('/r', undefined, '../../x.json'), '/r/.._.._x.json'.replace('/r/.._', '/r/_.._'));
   for (const bad of ['a\u0000b', 'a/b', 'a\\b', '..', '.', '', 'x'.repeat(300) + '.json', '\u202eevil.json']) {
     const s = safeFileName(bad);
+    // eslint-disable-next-line no-control-regex -- NUL is one of the characters that must be gone
     assert.ok(s && !/[\u0000/\\\u202e]/.test(s) && s !== '..' && s !== '.' && Buffer.byteLength(s) <= 180, `${JSON.stringify(bad)} → ${JSON.stringify(s)}`);
   }
   assert.ok(safeFileName(`${'x'.repeat(300)}.json`).endsWith('.json'), 'the extension survives truncation');
@@ -117,7 +118,7 @@ test('kind 8: a symlink planted at the result path is replaced, never followed; 
   saveResultFile(file, { ok: KEY }, [KEY], 'fallback.json');
   assert.equal(fs.readFileSync(victim, 'utf8'), 'original', 'the victim is untouched');
   assert.ok(!fs.lstatSync(file).isSymbolicLink());
-  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).ok, '[REDACTED]');
+  assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as { ok: string }).ok, '[REDACTED]');
   const long = path.join(tmp, `${'y'.repeat(400)}.json`);
   const saved = saveResultFile(long, { ok: 1 }, [], 'fallback.json');
   assert.equal(saved, path.join(tmp, 'fallback.json'));

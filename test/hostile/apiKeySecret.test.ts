@@ -9,6 +9,7 @@ import { planToScript, renderLaunch } from '../../src/core/runtimes/launchPlan';
 import { Deployment } from '../../src/core/launch/deployment';
 import { localRunner } from '../../src/core/launch/runners';
 import { CLI } from '../helpers/simulatorProcess';
+import { freePort } from '../helpers/stubHost';
 
 // Issue 3/8, kind 4: security knobs work. knobs.apiKeySecret's key reaches the engine by a mechanism the engine
 // accepts (vLLM: VLLM_API_KEY in its environment; SGLang: a 0600 `--config` YAML file), never on a command line, in
@@ -71,7 +72,7 @@ function cmdlinesContaining(s: string): string[] {
 
 for (const flavor of ['vllm', 'sglang'] as const) {
   test(`kind 4: ${flavor} as a real process: 401 without the key, 200 with it, key never in any /proc/*/cmdline, bound to 127.0.0.1`, async () => {
-    const port = flavor === 'vllm' ? 18991 : 18992;
+    const port = await freePort();
     const plan = renderLaunch(ProfileSchema.parse(profile('process', flavor, port)), { apiKey: KEY, simulatorCommand: [process.execPath, CLI], simulatorOptions: ['--startup-speed', '60'] });
     const dep = new Deployment(plan, localRunner());
     const samples: string[][] = [];

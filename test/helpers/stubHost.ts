@@ -93,3 +93,16 @@ export function createStubHost(): StubHost {
   };
   return host;
 }
+
+/** A TCP port free on 127.0.0.1 right now (machines are shared: never hard-code one). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as import('node:net').AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -22,7 +22,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-corpus-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Payloads live in a shell word (the value lands unquoted in bash). */
-const shellPayloads = (c: string): string[] => [`m$(touch ${c})`, `m\`touch ${c}\`;touch ${c}|touch ${c}&&touch ${c}`, `m\ntouch ${c}`];
+/** Each shell payload must be live on its own in the naive renderer; one word carries every syntax (kept fast: < 3 min tier). */
+const shellPayloads = (c: string): string[] => [`m$(touch ${c})\`touch ${c}\`;touch ${c}|touch ${c}&&touch ${c}`, `m\ntouch ${c}`];
 /** Payloads live in a `#SBATCH` directive line (only a line break escapes a comment). */
 const directivePayloads = (c: string): string[] => [`gpu\ntouch ${c}`, `gpu\rx\ntouch ${c}`, `gpu\u2028\ntouch ${c}`];
 

@@ -13,7 +13,7 @@ export function csvCell(value: string): string {
 /** A Markdown table cell: HTML escaped, `|` and backslash escaped, newlines shown as spaces, leading = + - @ guarded. */
 export function markdownCell(value: string): string {
   const v = /^[=+\-@]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
-  return escapeMarkdownInline(v).replace(/\|/g, '\\|').replace(/\r?\n|\r/g, ' ');
+  return escapeMarkdownInline(v).replace(/\r?\n|\r/g, ' ');
 }
 
 /** Inline Markdown text shown as typed: HTML special characters as entities and Markdown punctuation backslashed. */

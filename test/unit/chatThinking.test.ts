@@ -70,7 +70,7 @@ test('streamChat assembles tool calls from delta.tool_calls (V4-Flash on SGLang 
   assert.equal(r.finishReason, 'tool_calls');
   assert.ok(r.reasoning.length > 20);
   assert.equal(r.toolCalls?.length, 1);
-  assert.equal(r.toolCalls![0].name, 'search');
-  assert.ok(r.toolCalls![0].id.startsWith('call_'));
-  assert.deepEqual(JSON.parse(r.toolCalls![0].arguments), { query: 'Paris', limit: 3 });
+  assert.equal(r.toolCalls[0].name, 'search');
+  assert.ok(r.toolCalls[0].id.startsWith('call_'));
+  assert.deepEqual(JSON.parse(r.toolCalls[0].arguments), { query: 'Paris', limit: 3 });
 });

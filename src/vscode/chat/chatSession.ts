@@ -154,7 +154,7 @@ export class ChatSession implements vscode.Disposable {
     const pick = await vscode.window.showQuickPick(levels.map((l) => ({ label: l, description: l === current ? 'current' : '' })), { title: `Thinking for ${ep.label} (${ep.model})` });
     if (!pick) return;
     const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
-    await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: pick.label as ThinkingLevel });
+    await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: pick.label });
   }
 
   private async answer(): Promise<AssistantMessage | undefined> {

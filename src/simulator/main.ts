@@ -15,7 +15,9 @@ import { planMemoryFit } from '../core/plan/memoryFit';
 
 export const SIMULATE_HELP = `usage: deepseek-deploy simulate [sim options] -- ENGINE COMMAND…
 
-Runs a simulated DeepSeek-R1 engine that speaks vLLM's or SGLang's OpenAI dialect. No GPU is used.
+Runs a simulated DeepSeek engine that speaks vLLM's or SGLang's OpenAI dialect. No GPU is used. The model argument
+picks the family and its behaviour (V3, R1, V3.1, V3.2, V4-Flash, V4-Pro, V4.1-Flash: thinking modes, parsers, tool
+calls, KV lines); an unknown model is served as DeepSeek-R1.
 
 Engine commands (as you would run them on a GPU host):
   vllm serve deepseek-ai/DeepSeek-R1 --tensor-parallel-size 8 --port 8000 …
@@ -172,9 +174,11 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   if (outcome === 'failed') return 1;
 
   const exact = opts.exactTtftMs !== undefined || opts.exactItlMs !== undefined;
+  const cal = pickCalibration(cfg, gpus.model.id, gpus.count, opts.nodes, (model ?? fallback).family);
+  if (!exact) log.line('INFO', 'simulator', `timing model: ${cal.name} (${cal.source})${cal.estimate ? ' — an estimate fitted to published figures' : ''}`);
   const clock = new EngineClock(exact
     ? { kind: 'exact', ttftMs: opts.exactTtftMs ?? 0, itlMs: opts.exactItlMs ?? 0 }
-    : { kind: 'batching', cal: pickCalibration(cfg, gpus.model.id, gpus.count, opts.nodes), maxNumSeqs: cfg.maxNumSeqs, tokenBudget: cfg.maxNumBatchedTokens, speed: opts.speed });
+    : { kind: 'batching', cal, maxNumSeqs: cfg.maxNumSeqs, tokenBudget: cfg.maxNumBatchedTokens, speed: opts.speed });
   const ctx: ServerContext = {
     cfg,
     dialect,

@@ -51,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.addEndpoint', (args?: { baseUrl?: string; apiKey?: string; model?: string }) => custom.add(args)),
     vscode.commands.registerCommand('deepseek.removeEndpoint', (e?: { id: string }) => e && custom.remove(e.id)),
     vscode.commands.registerCommand('deepseek.newChat', () => chatSession.newChat()),
+    vscode.commands.registerCommand('deepseek.chatThinking', () => chatSession.pickThinkingLevel()),
     vscode.commands.registerCommand('deepseek.exportChat', async () => {
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: chatSession.markdown() });
       await vscode.window.showTextDocument(doc);

@@ -10,6 +10,7 @@ import { parseEngineCommand } from '../../src/simulator/engineArgs';
 import { checkProfileFit } from '../../src/core/plan/profileFit';
 import { checkEngineVersion } from '../../src/core/plan/versionGate';
 import { parseGpuSpec } from '../../src/core/plan/catalog';
+import { BENCH_PRESETS } from '../../src/core/bench/presets';
 
 // Golden files (test/unit/fixtures/presets/<id>.golden): "# source:" the reference row, "# recipe:" the recipe's command
 // as the reference gives it, then the exact command line the preset renders (environment + engine argv).
@@ -114,4 +115,13 @@ test('engine-version gate: V4 on a vLLM 0.9 image is refused with the reason; DS
   assert.equal(checkEngineVersion(ProfileSchema.parse({ ...base, engine: { kind: 'vllm', image: 'vllm/vllm-openai:deepseekv41-flash-0909' } })).refuse, false);
   // The seed presets (R1 on vLLM 0.7.3 … 0.9.0) stay allowed: DeepSeek-V3/R1 run from vLLM 0.6.6.
   for (const p of PRESETS.filter((x) => x.seed)) assert.equal(checkEngineVersion(ProfileSchema.parse(p.profile)).refuse, false, p.id);
+});
+
+test('V4 benchmark presets: 32K/1K long context and the agentic trace shape (64K in, 90% shared prefix, 400 out)', () => {
+  const long = BENCH_PRESETS.find((b) => b.id === 'v4-long-context')!;
+  assert.ok(long.runs.every((r) => r.random.inputLen === 32768 && r.random.outputLen === 1024));
+  const agentic = BENCH_PRESETS.find((b) => b.id === 'v4-agentic-shape')!.runs[0].random;
+  assert.equal(agentic.prefixLen + agentic.inputLen, 65536);
+  assert.ok(Math.abs(agentic.prefixLen / (agentic.prefixLen + agentic.inputLen) - 0.9) < 0.001);
+  assert.equal(agentic.outputLen, 400);
 });

@@ -11,6 +11,7 @@ import { EngineClock } from '../../src/simulator/engineClock';
 import { createSimServer } from '../../src/simulator/server';
 import { simulatedModel, type ServerContext } from '../../src/simulator/serverContext';
 import { SseParser } from '../../src/core/openai/sseParser';
+import { pickCalibration } from '../../src/simulator/calibration';
 
 // The DeepSeek family in both dialects, each with its real parser behaviour (shared/reference/deepseek-family.md §4–§5).
 const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
@@ -194,4 +195,17 @@ test('version gate: V4-Flash on a vLLM 0.9 image exits with the reason; V4.1 nee
   assert.match(out, /Maximum concurrency for 1,048,576 tokens per request: \d+\.\d\dx/);
   assert.match(out, /Using default chat sampling params from model: \{'temperature': 1\.0, 'top_p': 1\}/);
   assert.match(out, /address already in use/);
+});
+
+test('V4 calibration rows reproduce their source rows (SG-V4bench TPOT at concurrency 1 and 16) and are marked estimates', () => {
+  const cfg = parseEngineCommand(['python3', '-m', 'sglang.launch_server', '--model-path', 'deepseek-ai/DeepSeek-V4-Flash', '--tp', '4']);
+  const b200 = pickCalibration(cfg, 'B200-180GB', 4, 1, 'V4-Flash');
+  assert.equal(b200.estimate, true);
+  assert.equal(Math.round((b200.baseMs + b200.perSeqMs) * 100) / 100, 2.91);
+  assert.equal(Math.round((b200.baseMs + 16 * b200.perSeqMs) * 100) / 100, 8.76);
+  const h200pro = pickCalibration(cfg, 'H200-141GB', 8, 1, 'V4-Pro');
+  assert.ok(Math.abs(h200pro.baseMs + h200pro.perSeqMs - 5.65) < 0.01 && Math.abs(h200pro.baseMs + 16 * h200pro.perSeqMs - 23.1) < 0.05);
+  assert.ok(Math.abs(h200pro.prefillMsPerToken * 8192 - 634) < 1);
+  // The seeds' V3/R1 rows are unchanged (measured, not estimates).
+  assert.equal(pickCalibration(cfg, 'H200-141GB', 8, 1, 'R1').estimate, undefined);
 });

@@ -40,7 +40,15 @@ export interface AssistantMessage {
   readonly endpointLabel: string;
   readonly simulated: boolean;
   readonly at: number;
+  /** Tool calls the answer ended with (finish_reason tool_calls), assembled from the stream's deltas. */
+  toolCalls?: ToolCall[];
 }
+
+/**
+ * One tool call of an answer: the id the server gave, the function name, its JSON arguments text, and the result the
+ * user supplied (sent back as a `tool` message right after the call when the chat continues).
+ */
+export interface ToolCall { readonly id: string; readonly name: string; readonly arguments: string; result?: string }
 
 export type ChatMessage = UserMessage | AssistantMessage;
 
@@ -51,7 +59,24 @@ export interface Conversation {
   messages: ChatMessage[];
 }
 
-export interface WireMessage { role: 'system' | 'user' | 'assistant'; content: string }
+/**
+ * One message as sent to the server. Assistant turns may carry their reasoning back (both spellings: vLLM reads
+ * `reasoning`, SGLang and the DeepSeek API `reasoning_content`) and their tool calls; tool results use role `tool`.
+ */
+export interface WireMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  reasoning?: string;
+  reasoning_content?: string;
+  tool_calls?: { id: string; type: 'function'; function: { name: string; arguments: string } }[];
+  tool_call_id?: string;
+}
+
+/** How earlier reasoning goes back (catalog `reasoningPassback`), and whether this request defines tools. */
+export interface PassbackOptions {
+  readonly passback?: 'drop' | 'tool-loop' | 'with-tools';
+  readonly toolsDefined?: boolean;
+}
 
 /** Original R1 (not R1-0528, not V3): the model card asks for no system prompt and all instructions in the user turn. */
 export function isOriginalR1(model: string): boolean {
@@ -60,21 +85,32 @@ export function isOriginalR1(model: string): boolean {
 }
 
 /**
- * The messages sent for the next answer. Only finished answers go back, and only their answer text: DeepSeek's
- * template rejects/strips reasoning in history, and resending it wastes context. Unfinished answers (stopped,
- * failed) are left out, and the user turns around them are merged so roles still alternate.
+ * The messages sent for the next answer. Only finished answers go back (and answers that ended in tool calls, with
+ * those calls and the results supplied for them). Reasoning goes back exactly where the model needs it (reference
+ * §4.3): V4/V4.1 with tools defined keep every earlier turn's reasoning; V3.2 keeps it inside the current tool loop
+ * (after the last user message); otherwise it is dropped, as R1/V3.1 templates strip it and it wastes context.
+ * Unfinished answers (stopped, failed) are left out, and the user turns around them are merged so roles alternate.
  */
-export function requestMessages(conv: Conversation, settings: ChatSettings, model: string): WireMessage[] {
+export function requestMessages(conv: Conversation, settings: ChatSettings, model: string, opts: PassbackOptions = {}): WireMessage[] {
   const out: WireMessage[] = [];
-  for (const m of conv.messages) {
+  let lastUser = -1;
+  conv.messages.forEach((m, i) => {
+    if (m.role === 'user') lastUser = i;
+  });
+  conv.messages.forEach((m, i) => {
     if (m.role === 'user') {
       const prev = out[out.length - 1];
       if (prev?.role === 'user') prev.content += `\n\n${m.text}`;
       else out.push({ role: 'user', content: m.text });
     } else if (m.state === 'done') {
-      out.push({ role: 'assistant', content: m.content });
+      const w: WireMessage = { role: 'assistant', content: m.content };
+      const keep = m.reasoning && ((opts.passback === 'with-tools' && opts.toolsDefined) || (opts.passback === 'tool-loop' && i > lastUser));
+      if (keep) Object.assign(w, { reasoning: m.reasoning, reasoning_content: m.reasoning });
+      if (m.toolCalls?.length) w.tool_calls = m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      out.push(w);
+      for (const c of m.toolCalls ?? []) if (c.result !== undefined) out.push({ role: 'tool', tool_call_id: c.id, content: c.result });
     }
-  }
+  });
   const sys = settings.systemPrompt.trim();
   if (sys) {
     const firstUser = out.find((m) => m.role === 'user');

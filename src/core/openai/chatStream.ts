@@ -4,6 +4,7 @@ import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSpli
 import { findModel } from '../plan/catalog';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
 import { MAX_ERROR_BODY_BYTES, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
+import type { ToolCall, WireMessage } from '../chat/conversation';
 
 export interface StreamResult {
   readonly reasoning: string;
@@ -18,6 +19,8 @@ export interface StreamResult {
   readonly reasoningTokens: number;
   /** From sending to the first answer text; undefined when no answer text came. */
   readonly thoughtMs?: number;
+  /** Tool calls assembled from `delta.tool_calls` (id and name from the first delta of an index, arguments joined). */
+  readonly toolCalls?: ToolCall[];
 }
 
 /**
@@ -36,7 +39,8 @@ export class OpenAIError extends Error {
   }
 }
 
-interface ChunkChoice { delta?: { content?: string | null; reasoning?: string | null; reasoning_content?: string | null }; finish_reason?: string | null }
+interface ToolCallDelta { index?: number; id?: string | null; function?: { name?: string | null; arguments?: string | null } }
+interface ChunkChoice { delta?: { content?: string | null; reasoning?: string | null; reasoning_content?: string | null; tool_calls?: ToolCallDelta[] | null }; finish_reason?: string | null }
 interface Chunk { choices?: ChunkChoice[]; usage?: { completion_tokens?: number; prompt_tokens?: number } | null; error?: { message?: string } }
 
 /** One streamed chat completion, timed the way vLLM's benchmark times it (TTFT at the first chunk with choices). */
@@ -45,7 +49,7 @@ export async function streamChat(opts: {
   model: string;
   /** One user turn, or the whole conversation (see core/chat/conversation.requestMessages). */
   prompt?: string;
-  messages?: readonly { role: 'system' | 'user' | 'assistant'; content: string }[];
+  messages?: readonly WireMessage[];
   maxTokens: number;
   temperature?: number;
   topP?: number;
@@ -126,6 +130,7 @@ async function streamChatBody(
   let usage: Chunk['usage'];
   let finishReason: string | undefined;
   let reasoningTokens = 0;
+  const toolCalls: { id: string; name: string; arguments: string }[] = [];
   let thoughtMs: number | undefined;
   const handle = (ev: SseEvent): void => {
     if (ev.data === '[DONE]') return;
@@ -143,6 +148,14 @@ async function streamChatBody(
       last = now;
       const ch = c.choices[0];
       if (ch.delta) {
+        for (const t of ch.delta.tool_calls ?? []) {
+          const i = t.index ?? 0;
+          if (i < 0 || i > 127) continue; // bounded: a server cannot make us keep an unbounded sparse array
+          const c = (toolCalls[i] ??= { id: '', name: '', arguments: '' });
+          if (t.id) c.id = t.id;
+          if (t.function?.name) c.name = t.function.name;
+          if (t.function?.arguments) c.arguments += t.function.arguments;
+        }
         const d = split.push(ch.delta);
         if (d.reasoning) reasoningTokens++;
         if (d.content && thoughtMs === undefined) thoughtMs = now - st;
@@ -191,5 +204,6 @@ async function streamChatBody(
     simulated: res.headers['x-deepseek-simulated'] === '1',
     reasoningTokens,
     thoughtMs,
+    ...(toolCalls.length ? { toolCalls: toolCalls.filter((c) => c !== undefined) } : {}),
   };
 }

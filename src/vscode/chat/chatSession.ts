@@ -7,12 +7,17 @@ import type { OpenAIError } from '../../core/openai/chatStream';
 import { readStreamLimits } from '../streamSettings';
 import { loadOpenAIClient } from '../lazyModules';
 import { readChatSettings } from './chatSettings';
+import { DEFAULT_CHAT_SETTINGS } from '../../core/chat/conversation';
+import { findModel } from '../../core/plan/catalog';
+import { defaultThinkingLevel, recommendedSampling, thinkingLevels, thinkingRequestFields, thinks, type ThinkingLevel } from '../../core/chat/thinkingControl';
 import type { CustomEndpoints } from './customEndpoints';
 import { redactText } from '../../core/security/redact';
 
 const CONVERSATION_KEY = 'deepseek.chat.conversation';
 const ARCHIVE_KEY = 'deepseek.chat.archive';
 const SELECTED_KEY = 'deepseek.chat.endpoint';
+/** Thinking level chosen per endpoint id (off / on / high / max …, only levels the model offers). */
+const THINKING_KEY = 'deepseek.chat.thinking';
 /** The host posts streamed text at most this often: one post per frame at 60 Hz. */
 const FRAME_MS = 16;
 const PERSIST_MS = 1000;
@@ -134,9 +139,37 @@ export class ChatSession implements vscode.Disposable {
     return conversationToMarkdown(this.conv);
   }
 
+  /** The thinking level the next answer on this endpoint uses: the user's choice, else the model's default. */
+  thinkingLevel(endpointId: string, modelName: string): ThinkingLevel | undefined {
+    const model = findModel(modelName);
+    const chosen = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {})[endpointId];
+    return chosen && thinkingLevels(model).includes(chosen) ? chosen : defaultThinkingLevel(model);
+  }
+
+  /** Quick pick of the levels the selected endpoint's model supports (none for V3 and R1: it says so). */
+  async pickThinkingLevel(): Promise<void> {
+    const ep = this.store.get(this.selectedEndpointId ?? '');
+    if (!ep) return void vscode.window.showInformationMessage('Select a chat endpoint first.');
+    const levels = thinkingLevels(findModel(ep.model));
+    if (!levels.length) return void vscode.window.showInformationMessage(`${ep.model} has no thinking switch${findModel(ep.model)?.reasoning === 'always' ? ' (it always reasons)' : findModel(ep.model) ? ' (it never reasons)' : ' known to DeepSeek Deploy'}.`);
+    const current = this.thinkingLevel(ep.id, ep.model);
+    const pick = await vscode.window.showQuickPick(levels.map((l) => ({ label: l, description: l === current ? 'current' : '' })), { title: `Thinking for ${ep.label} (${ep.model})` });
+    if (!pick) return;
+    const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
+    await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: pick.label });
+  }
+
   private async answer(): Promise<AssistantMessage | undefined> {
     const ep = this.store.get(this.selectedEndpointId ?? '');
     const settings = readChatSettings();
+    const catalogModel = ep ? findModel(ep.model) : undefined;
+    // Levels are sent explicitly every time: engines disagree on the default (vLLM thinks on V4, SGLang does not).
+    const level = ep ? this.thinkingLevel(ep.id, ep.model) : undefined;
+    const extraBody = catalogModel && level ? thinkingRequestFields(catalogModel, level) : undefined;
+    // The model's recommended sampling replaces the generic defaults the user has not changed (V4: 1.0 / 1.0).
+    const rec = recommendedSampling(catalogModel);
+    const temperature = rec && settings.temperature === DEFAULT_CHAT_SETTINGS.temperature ? rec.temperature : settings.temperature;
+    const topP = rec && settings.topP === DEFAULT_CHAT_SETTINGS.topP ? rec.topP : settings.topP;
     const msg: AssistantMessage = {
       id: randomUUID(),
       role: 'assistant',
@@ -148,7 +181,7 @@ export class ChatSession implements vscode.Disposable {
       simulated: ep?.simulated ?? false,
       at: Date.now(),
     };
-    const wire = requestMessages(this.conv, settings, msg.model);
+    const wire = requestMessages(this.conv, settings, msg.model, { passback: catalogModel?.reasoningPassback, toolsDefined: false });
     this.conv.messages.push(msg);
     this.broadcast({ type: 'append', message: msg });
     if (!ep) {
@@ -170,11 +203,13 @@ export class ChatSession implements vscode.Disposable {
         model: ep.model,
         messages: wire,
         maxTokens: settings.maxTokens,
-        temperature: settings.temperature,
-        topP: settings.topP,
+        temperature,
+        topP,
         apiKey,
         signal: abort.signal,
         limits: readStreamLimits(),
+        extraBody,
+        thinking: level ? thinks(level) : undefined,
         onDelta: (d) => {
           msg.reasoning += d.reasoning;
           msg.content += d.content;
@@ -200,6 +235,7 @@ export class ChatSession implements vscode.Disposable {
       };
       msg.reasoning = r.reasoning;
       msg.content = r.content;
+      if (r.toolCalls) msg.toolCalls = r.toolCalls;
       this.finish(msg, 'done', undefined, stats);
     } catch (e) {
       const err = e as OpenAIError;

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRemoteHosts, type RemoteHosts } from '../../src/core/ssh/remoteHosts';
-import { resolveTarget } from '../../src/core/ssh/resolveTarget';
+import { resolveSpecConfig, resolveTarget } from '../../src/core/ssh/resolveTarget';
+import { expandedLocalCommand } from '../../src/core/ssh/sshConfig';
 import { SshError } from '../../src/core/ssh/sshErrors';
 import type { SshTarget } from '../../src/core/ssh/sshTarget';
 
@@ -123,4 +124,34 @@ test('ProxyJump with two hops: every hop\'s key verified; an unknown key on the 
   const wrong = path.join(tmp, 'known_hosts_wrong_hop');
   fs.writeFileSync(wrong, `[127.0.0.1]:${JPORT} ${pub(path.join(K, 'gpu_host_ed25519.pub'))}\n[localhost]:${JPORT} ${pub(path.join(K, 'bastion_host_ed25519.pub'))}\n[127.0.0.1]:${PORT} ${pub(path.join(K, 'gpu_host_ed25519.pub'))}\n`);
   await assert.rejects(remote([wrong]).pool.exec(t, ['true']), (e: unknown) => e instanceof SshError && e.kind.startsWith('host-key') && e.kind !== 'host-key-unknown');
+});
+
+test('the commands real ssh runs (ProxyCommand, LocalCommand) are expanded exactly as we expand them', () => {
+  const out = path.join(tmp, 'oracle');
+  fs.mkdirSync(out);
+  const oracleCfg = path.join(tmp, 'oracle_config');
+  fs.writeFileSync(oracleCfg, [
+    'Host oracle-*',
+    '  HostName 127.0.0.1',
+    `  Port ${PORT}`,
+    '  User dsd-gpu',
+    `  IdentityFile ${K}/client`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${INFRA}/known_hosts`,
+    '  StrictHostKeyChecking yes',
+    '  BatchMode yes',
+    '  PermitLocalCommand yes',
+    `  LocalCommand echo "%T %n %h %p %r %C %L %l %u %i %d %k %%" > ${out}/local.txt`,
+    `  ProxyCommand sh -c 'echo "%h %n %p %r %%" > ${out}/proxy.txt; exec ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${INFRA}/known_hosts -i ${K}/client -p ${JPORT} -W %h:%p dsd-gpu@127.0.0.1'`,
+    '',
+  ].join('\n'));
+  const r = spawnSync('ssh', ['-F', oracleCfg, 'oracle-x', 'true'], { input: '', encoding: 'utf8', timeout: 60_000, env: { ...process.env, SSH_AUTH_SOCK: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  const ours = resolveSpecConfig('oracle-x', { sshConfigFile: oracleCfg });
+  const t = resolveTarget('oracle-x', { sshConfigFile: oracleCfg });
+  assert.ok(!('kind' in t));
+  const echoed = (cmd: string | undefined): string => /echo "([^"]*)"/.exec(cmd ?? '')?.[1] ?? '';
+  assert.equal(fs.readFileSync(path.join(out, 'local.txt'), 'utf8'), `${echoed(expandedLocalCommand(ours))}\n`);
+  assert.equal(fs.readFileSync(path.join(out, 'proxy.txt'), 'utf8'), `${echoed(t.proxyCommand)}\n`);
+  assert.equal(echoed(t.proxyCommand), `127.0.0.1 oracle-x ${PORT} dsd-gpu %`);
 });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { currentLocalContext, listSshConfigAliases, resolveSshConfig, type SshLocalContext } from '../../src/core/ssh/sshConfig';
+import { currentLocalContext, expandedCertificateFiles, expandedKnownHostsCommand, expandedLocalCommand, listSshConfigAliases, resolveSshConfig, type SshLocalContext } from '../../src/core/ssh/sshConfig';
 import { loadSshConfigHosts, resolveSpecConfig, resolveTarget } from '../../src/core/ssh/resolveTarget';
 import type { SshTarget } from '../../src/core/ssh/sshTarget';
 
@@ -147,6 +147,18 @@ test('sshConfigFile and hosts settings are machine-scoped: a workspace cannot re
   const conf = pkg.contributes.configuration;
   const props = Array.isArray(conf) ? Object.assign({}, ...conf.map((c) => c.properties)) as Record<string, { scope?: string }> : conf.properties;
   for (const k of ['deepseek.sshConfigFile', 'deepseek.hosts']) assert.ok(['machine', 'application'].includes(props[k]?.scope ?? ''), `${k} scope ${props[k]?.scope}`);
+});
+
+test('CertificateFile, LocalCommand and KnownHostsCommand: raw as ssh -G prints them, expanded with the tokens each takes', () => {
+  const h = home('Host lc\n  HostName lc.example.test\n  CertificateFile ~/.ssh/%h-cert.pub\n  CertificateFile ${DSD_CERT_DIR}/c2\n  KnownHostsCommand /usr/bin/kh %H %I %t %f %K %h %u\n  LocalCommand echo %T %n %h %r\n');
+  const local = { ...h.local, env: { ...h.local.env, DSD_CERT_DIR: '/certs' } };
+  const r = resolveSpecConfig('alice@lc', { sshConfigFile: h.cfg, local });
+  const g = spawnSync('ssh', ['-G', '-F', h.cfg, 'alice@lc'], { input: '', encoding: 'utf8', env: local.env }).stdout.split('\n');
+  assert.deepEqual(g.filter((l) => l.startsWith('certificatefile ')).map((l) => l.slice(16)), r.certificatefile);
+  assert.ok(g.includes(`localcommand ${r.localcommand ?? ''}`) && g.includes(`knownhostscommand ${r.knownhostscommand ?? ''}`));
+  assert.deepEqual(expandedCertificateFiles(r), [path.join(local.home, '.ssh/lc.example.test-cert.pub'), '/certs/c2']);
+  assert.equal(expandedLocalCommand(r), 'echo NONE lc lc.example.test alice');
+  assert.equal(expandedKnownHostsCommand(r, { f: 'SHA256:abc', H: 'lc.example.test', I: 'HOSTNAME', K: 'AAAA', t: 'ssh-ed25519' }), `/usr/bin/kh lc.example.test HOSTNAME ssh-ed25519 SHA256:abc AAAA lc.example.test ${local.user}`);
 });
 
 // ---- CLI

@@ -74,6 +74,10 @@ export interface ResolvedSshConfig {
   readonly controlpath?: string;
   readonly remotecommand?: string;
   readonly localcommand?: string;
+  /** Raw CertificateFile entries, in order (ssh -G prints them raw). */
+  readonly certificatefile: readonly string[];
+  /** Raw KnownHostsCommand (its %f %H %I %K %t are only known while checking a key). */
+  readonly knownhostscommand?: string;
   readonly userknownhostsfile: readonly string[];
   /** Every other keyword's first applying value (lowercase keyword → arguments). */
   readonly options: ReadonlyMap<string, readonly string[]>;
@@ -419,6 +423,8 @@ export function resolveSshConfig(q: SshConfigQuery): ResolvedSshConfig {
     controlpath: control === undefined || control.toLowerCase() === 'none' ? undefined : expandPath(control, 'ControlPath'),
     remotecommand: remote === undefined || remote.toLowerCase() === 'none' ? undefined : expandTokens(remote, tokens, 'RemoteCommand'),
     localcommand: o.first.get('localcommand')?.[0],
+    certificatefile: [...o.certificateFiles],
+    knownhostscommand: o.first.get('knownhostscommand')?.[0],
     userknownhostsfile: known.map((k) => expandPath(k, 'UserKnownHostsFile')),
     options: new Map([...o.first, ...[...o.lists].map(([k, v]) => [k, v.flat()] as [string, string[]])]),
     warnings,
@@ -454,10 +460,31 @@ function proxyTokens(r: ResolvedSshConfig): TokenValues {
   return { h: r.hostname, n: r.hostArg, p: String(r.port), r: r.user };
 }
 
+/** The client tokens of a resolution (see clientTokens). */
+const tokensOf = (r: ResolvedSshConfig): TokenValues => clientTokens(r.local, { hostname: r.hostname, hostArg: r.hostArg, port: r.port, user: r.user, hostKeyAlias: r.hostkeyalias, jump: r.proxyjump });
+
 /** IdentityFile entries as files to read: `~`, tokens and ${VAR} expanded, absolute, `none` dropped. */
 export function expandedIdentityFiles(r: ResolvedSshConfig): string[] {
-  const tokens = clientTokens(r.local, { hostname: r.hostname, hostArg: r.hostArg, port: r.port, user: r.user, hostKeyAlias: r.hostkeyalias, jump: r.proxyjump });
+  const tokens = tokensOf(r);
   return [...new Set(r.identityfile.filter((f) => f.toLowerCase() !== 'none').map((f) => path.resolve(expandTokens(expandTilde(f, r.local.home), tokens, 'IdentityFile', r.local.env))))];
+}
+
+/** CertificateFile entries as files: `~`, tokens and ${VAR} expanded, absolute, `none` dropped. */
+export function expandedCertificateFiles(r: ResolvedSshConfig): string[] {
+  return r.certificatefile.filter((f) => f.toLowerCase() !== 'none').map((f) => path.resolve(expandTokens(expandTilde(f, r.local.home), tokensOf(r), 'CertificateFile', r.local.env)));
+}
+
+/** LocalCommand with every token expanded (ssh_config(5): "LocalCommand accepts all tokens"; %T is NONE without a tunnel). */
+export function expandedLocalCommand(r: ResolvedSshConfig): string | undefined {
+  return r.localcommand === undefined ? undefined : expandTokens(r.localcommand, { ...tokensOf(r), T: 'NONE' }, 'LocalCommand');
+}
+
+/**
+ * KnownHostsCommand with the client tokens and ${VAR} expanded, plus the key-check ones OpenSSH adds at that moment:
+ * %f fingerprint, %H the known_hosts name searched, %I reason (ADDRESS, HOSTNAME or ORDER), %K base64 key, %t key type.
+ */
+export function expandedKnownHostsCommand(r: ResolvedSshConfig, check: { f: string; H: string; I: 'ADDRESS' | 'HOSTNAME' | 'ORDER'; K: string; t: string }): string | undefined {
+  return r.knownhostscommand === undefined ? undefined : expandTokens(r.knownhostscommand, { ...tokensOf(r), ...check }, 'KnownHostsCommand', r.local.env);
 }
 
 /** ProxyCommand with %h %n %p %r expanded (what OpenSSH runs as `exec <this>` in $SHELL -c); undefined when none. */

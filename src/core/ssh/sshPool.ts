@@ -253,9 +253,9 @@ export class SshPool {
     // can be aborted, or carries a large stdin takes its own channel, as does every command while the shell is busy.
     if (!o.signal && !o.onStdout && !o.onStderr && framed.script.length < 65_536) {
       const sh = await this.shells.idle(t.id, () => this.client(t));
-      if (sh) {
+      if (sh && !sh.busy) { // re-checked here: a command started since idle() answered may hold it now
         try {
-          return await sh.run(framed.script, framed.start, limit, (pid) => this.execChannel(t, SHELL_STOP_ARGV(pid), { timeoutMs: 10_000 }, buildRemoteScript(SHELL_STOP_ARGV(pid))).then(() => undefined));
+          return { signal: undefined, ...await sh.run(framed.script, framed.start, limit, (pid) => this.execChannel(t, SHELL_STOP_ARGV(pid), { timeoutMs: 10_000 }, buildRemoteScript(SHELL_STOP_ARGV(pid))).then(() => undefined)) };
         } catch (e) {
           if (e instanceof ShellTimeout) throw new SshError('timeout', `\`${argv.join(' ')}\` on ${label} did not finish within ${Math.round(limit / 1000)} s and was stopped.`, label);
           throw new SshError('closed', `The connection to ${label} closed while \`${argv.join(' ')}\` ran (${(e as Error).message}).`, label);

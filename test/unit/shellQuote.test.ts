@@ -9,7 +9,7 @@ const bashPrints = (words: readonly string[], env: Record<string, string> = {}):
 test('user text stays literal ($VAR, ${VAR}, ~, $(…)); only variables our code adds with shellVar expand', () => {
   const literal = ['$HOME', '${SLURM_NODEID}', '~/x', '~', '$(id)', "a'b", ''];
   assert.deepEqual(bashPrints(literal, { HOME: '/h', SLURM_NODEID: '3' }), literal);
-  assert.deepEqual(bashPrints([shellVar('SLURM_NODEID'), `${shellVar('H')}:5000`, remoteHomePath('~/.cache/hf'), remoteHomePath('/abs')], { SLURM_NODEID: '3', H: '10.0.0.1', HOME: '/h' }), ['3', '10.0.0.1:5000', '/h/.cache/hf', '/abs']);
+  assert.deepEqual(bashPrints([`${shellVar('SLURM_NODEID')}`, `${shellVar('H')}:5000`, remoteHomePath('~/.cache/hf'), remoteHomePath('/abs')], { SLURM_NODEID: '3', H: '10.0.0.1', HOME: '/h' }), ['3', '10.0.0.1:5000', '/h/.cache/hf', '/abs']);
 });
 
 test('a generated variable whose value holds shell syntax is still one word, not re-parsed', () => {

@@ -27,7 +27,8 @@ Engine commands (as you would run them on a GPU host):
 Sim options:
   --speed F              time scale for start-up and decoding (default 1 = as slow as the real set-up)
   --startup-speed F      time scale for start-up only (default: --speed)
-  --engine-version V     engine release to imitate (vLLM default ${DEFAULT_VERSIONS.vllm}, SGLang ${DEFAULT_VERSIONS.sglang})
+  --engine-version V     engine release to imitate (vLLM default ${DEFAULT_VERSIONS.vllm} or the model's first supporting
+                         release when newer, e.g. 0.20.0 for V4; SGLang ${DEFAULT_VERSIONS.sglang})
   --gpus SPEC            simulated GPUs, e.g. 8xH100-80GB (default 8xH200-141GB)
   --nodes N              nodes the job spans (selects the multi-node calibration)
   --exact-ttft-ms MS     fixed time to first token (per request, ignores load)
@@ -88,6 +89,16 @@ function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string;
   return m;
 }
 
+/**
+ * The engine release to imitate: --engine-version when given; otherwise the default release, or the model's first
+ * supporting vLLM release when the default is older (a V4 model without --engine-version imitates vLLM 0.20.0).
+ */
+function imitatedVersion(flavor: 'vllm' | 'sglang', modelArg: string, given: string | undefined): string {
+  if (given) return given;
+  const min = flavor === 'vllm' ? findModel(modelArg)?.minVersion.vllm : undefined;
+  return min && compareVersions(min, DEFAULT_VERSIONS[flavor]) > 0 ? min : DEFAULT_VERSIONS[flavor];
+}
+
 /** Entry for `deepseek-deploy simulate`; resolves with the process exit code when the server stops. */
 export async function runSimulator(argv: string[], version: string): Promise<number> {
   // A log reader that goes away (`| head`, a dropped `tail -F` over SSH) must not take the engine down with EPIPE.
@@ -116,9 +127,10 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   let flagWarnings: string[];
   try {
     const engineWords = argv.slice(sep + 1);
-    cfg = parseEngineCommand(engineWords[2] === 'sglang.launch_server' ? mergeSglangConfigFile(engineWords) : engineWords);
+    const sglang = engineWords[2] === 'sglang.launch_server' || (engineWords[0] === 'sglang' && engineWords[1] === 'serve');
+    cfg = parseEngineCommand(sglang ? mergeSglangConfigFile(engineWords) : engineWords);
     if (cfg.flavor === 'vllm' && !cfg.apiKey) cfg = { ...cfg, apiKey: vllmEnvApiKey(process.env) };
-    flagWarnings = checkFlagsForVersion(cfg, dialectFor(cfg.flavor, opts.engineVersion).version);
+    flagWarnings = checkFlagsForVersion(cfg, dialectFor(cfg.flavor, imitatedVersion(cfg.flavor, cfg.model, opts.engineVersion)).version);
   } catch (e) {
     if (e instanceof ArgparseError) {
       process.stderr.write(e.format());
@@ -126,7 +138,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     }
     throw e;
   }
-  const dialect = dialectFor(cfg.flavor, opts.engineVersion);
+  const dialect = dialectFor(cfg.flavor, imitatedVersion(cfg.flavor, cfg.model, opts.engineVersion));
   // --gpus describes one node; an engine spanning nodes sees all of them.
   if (cfg.nnodes > 1) gpus = { count: gpus.count * cfg.nnodes, model: gpus.model };
   const say = (msg: string): void => void process.stdout.write(`[${new Date().toISOString().replace('T', ' ').slice(0, 19)}] ${msg}\n`);

@@ -11,18 +11,19 @@ import { sshRunner } from '../../src/core/launch/runners';
 import { PRESETS } from '../../src/core/profiles/presets';
 
 // A V4-Flash recipe preset launched for real as a SLURM job on the test cluster, over the real test sshd; the engine is
-// our simulator (installed by the launch) running the preset's exact vLLM command line.
+// our simulator (installed by the launch) running the preset's exact vLLM command line. The 2-node test cluster
+// (user dsd-multi) is used so that the single-node cluster's queue does not delay it.
 const INFRA = process.env.DSD_INFRA ?? '/tmp/dsd-infra';
 const PORT = Number(process.env.DSD_SSH_PORT ?? 22422);
 const DIST = path.resolve(__dirname, '../../../dist');
 const remote = createRemoteHosts({ knownHostsFiles: [path.join(INFRA, 'known_hosts')], confirmHostKey: () => Promise.resolve(false), prompts: { passphrase: () => Promise.resolve(undefined) } });
 after(() => remote.dispose());
-const target: SshTarget = { id: 'dsd-gpu', host: '127.0.0.1', port: PORT, user: 'dsd-gpu', identityFiles: [path.join(INFRA, 'keys/client')], agent: 'none' };
+const target: SshTarget = { id: 'dsd-multi', host: '127.0.0.1', port: PORT, user: 'dsd-multi', identityFiles: [path.join(INFRA, 'keys/client')], agent: 'none' };
 const simulatorFiles = ['cli.js', 'simulator.js'].map((name) => ({ name, content: fs.readFileSync(path.join(DIST, name), 'utf8') }));
 
 test('SLURM: the V4-Flash DP4+EP recipe preset reaches ready; thinking off answers in content, on in `reasoning`; a DSML tool call comes back as tool_calls', async () => {
   const preset = PRESETS.find((p) => p.id === 'v4flash-h200x4-vllm-dep')!;
-  const profile: ProfileInput = { ...preset.profile, name: 'fam-v4flash', host: 'dsd-gpu', engine: { kind: 'simulator', imitates: 'vllm', version: '0.20.0' }, knobs: { ...preset.profile.knobs, port: 18681 }, runtime: { kind: 'slurm', gpusPerNode: 4 } };
+  const profile: ProfileInput = { ...preset.profile, name: 'fam-v4flash', host: 'dsd-multi', engine: { kind: 'simulator', imitates: 'vllm', version: '0.20.0' }, knobs: { ...preset.profile.knobs, port: 18693 }, runtime: { kind: 'slurm', gpusPerNode: 4 } };
   const plan = renderLaunch(ProfileSchema.parse(profile), { simulatorFiles, simulatorOptions: ['--startup-speed', '60', '--engine-version', '0.20.0', '--gpus', '4xH200-141GB'] });
   assert.ok(plan.engineCommand.includes('--tokenizer-mode') && plan.engineCommand.includes('--block-size'));
   const dep = new Deployment(plan, sshRunner(remote.pool, target), {});

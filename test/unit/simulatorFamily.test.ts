@@ -195,6 +195,10 @@ test('version gate: V4-Flash on a vLLM 0.9 image exits with the reason; V4.1 nee
   assert.match(out, /Maximum concurrency for 1,048,576 tokens per request: \d+\.\d\dx/);
   assert.match(out, /Using default chat sampling params from model: \{'temperature': 1\.0, 'top_p': 1\}/);
   assert.match(out, /address already in use/);
+  // Without --engine-version a V4 model imitates its first supporting release instead of refusing to start.
+  const dflt = spawnSync(process.execPath, [CLI, 'simulate', '--startup-speed', '10000', '--', 'vllm', 'serve', 'deepseek-ai/DeepSeek-V4-Flash', '--tensor-parallel-size', '8', '--host', '127.0.0.1', '--port', port], { encoding: 'utf8', timeout: 20_000 });
+  assert.match(String(dflt.stdout), /vLLM API server version 0\.20\.0/);
+  assert.doesNotMatch(String(dflt.stdout), /not supported/);
 });
 
 test('V4 calibration rows reproduce their source rows (SG-V4bench TPOT at concurrency 1 and 16) and are marked estimates', () => {

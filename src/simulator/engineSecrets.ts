@@ -18,9 +18,9 @@ export function mergeSglangConfigFile(argv: readonly string[]): string[] {
   if (typeof data !== 'object' || Array.isArray(data)) throw new Error('Config file must contain a dictionary at root level');
   const fromFile = Object.entries(data as Record<string, unknown>).flatMap(([k, v]) =>
     v === true ? [`--${k}`] : v === false ? [] : Array.isArray(v) ? [`--${k}`, ...v.map(String)] : [`--${k}`, String(v)]);
-  // The engine command's program words (python3 -m sglang.launch_server) stay first.
-  const head = argv.slice(0, 3);
-  return [...head, ...fromFile, ...argv.slice(3, at[0]), ...argv.slice(at[0] + 2)];
+  // The engine command's program words (python3 -m sglang.launch_server, or sglang serve) stay first.
+  const n = argv[0] === 'sglang' ? 2 : 3;
+  return [...argv.slice(0, n), ...fromFile, ...argv.slice(n, at[0]), ...argv.slice(at[0] + 2)];
 }
 
 /** vLLM takes the key from VLLM_API_KEY when --api-key is absent (vllm/entrypoints/openai/api_server.py, build_app). */

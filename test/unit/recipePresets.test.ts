@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PRESETS } from '../../src/core/profiles/presets';
 import { ProfileSchema } from '../../src/core/profiles/profileSchema';
 import { renderLaunch } from '../../src/core/runtimes/launchPlan';
-import { shQuote } from '../../src/core/ssh/shellQuote';
+import { shQuote, showShellVars } from '../../src/core/ssh/shellQuote';
 import { parseEngineCommand } from '../../src/simulator/engineArgs';
 import { checkProfileFit } from '../../src/core/plan/profileFit';
 import { checkEngineVersion } from '../../src/core/plan/versionGate';
@@ -54,11 +54,11 @@ test('every recipe preset renders its golden command, and that command carries e
     const g = golden(p.id);
     const prof = ProfileSchema.parse(p.profile);
     const plan = renderLaunch(prof);
-    const rendered = [...Object.entries(prof.env).map(([k, v]) => `${k}=${shQuote(v)}`), ...plan.engineCommand.map(shQuote)].join(' ');
+    const rendered = [...Object.entries(prof.env).map(([k, v]) => `${k}=${shQuote(v)}`), ...plan.engineCommand.map((w) => shQuote(showShellVars(w)))].join(' ');
     assert.equal(rendered, g.rendered, `${p.id}: rendered command differs from its golden file`);
     assert.ok(p.source!.split(' ')[0] === g.source.split(' ')[0], `${p.id}: golden source ${g.source} vs preset ${p.source}`);
     const want = flagsOf(words(g.recipe));
-    const got = flagsOf([...Object.entries(prof.env).map(([k, v]) => `${k}=${v}`), ...plan.engineCommand]);
+    const got = flagsOf([...Object.entries(prof.env).map(([k, v]) => `${k}=${v}`), ...plan.engineCommand.map(showShellVars)]);
     assert.equal(got.model, want.model ?? prof.model.id, p.id);
     for (const [k, v] of want.env) assert.equal(got.env.get(k), v, `${p.id}: env ${k}`);
     for (const [flag, value] of want.flags) {
@@ -73,7 +73,7 @@ test('every recipe preset\'s engine command is accepted by the engine argparse m
   for (const p of recipes) {
     const prof = ProfileSchema.parse(p.profile);
     // Shell expressions evaluated per node ($SLURM_NODEID …) stand for rank 0 here.
-    const cfg = parseEngineCommand(renderLaunch(prof).engineCommand.map((w) => w.replace(/\$SLURM_NODEID/, '0').replace(/\$DSD_HEAD_ADDR:\$DSD_RDZV_PORT/, '127.0.0.1:5000')));
+    const cfg = parseEngineCommand(renderLaunch(prof).engineCommand.map((w) => showShellVars(w).replace(/\$\{SLURM_NODEID\}/, '0').replace(/\$\{DSD_HEAD_ADDR\}:\$\{DSD_RDZV_PORT\}/, '127.0.0.1:5000')));
     assert.equal(cfg.model, prof.model.id, p.id);
     assert.equal(cfg.tp, prof.parallel.tp, p.id);
   }

@@ -1,4 +1,11 @@
 import type { Profile } from '../profiles/profileSchema';
+import { findModel } from '../plan/catalog';
+
+/**
+ * Whether to pass the reasoning parser: asked for by the profile, and the model reasons. A parser on a model without
+ * <think> output (DeepSeek-V3) would only mis-split its answers, so catalog models without reasoning never get one.
+ */
+const wantsReasoningParser = (p: Profile): boolean => p.knobs.reasoningParser && (findModel(p.model.id)?.reasoning ?? true);
 
 /** Engine releases we assume when a profile names none (the simulator imitates the same ones). */
 export const DEFAULT_ENGINE_VERSIONS = { vllm: '0.17.1', sglang: '0.5.5' } as const;
@@ -53,7 +60,7 @@ export function vllmArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeC
   if (k.kvCacheDtype && k.kvCacheDtype !== 'auto') a.push('--kv-cache-dtype', k.kvCacheDtype);
   if (k.enforceEager) a.push('--enforce-eager');
   if (k.disablePrefixCaching) a.push('--no-enable-prefix-caching');
-  if (k.reasoningParser) {
+  if (wantsReasoningParser(p)) {
     // Before 0.9 the parser needed --enable-reasoning; 0.9 deprecated it and 0.10 rejects it.
     if (!versionAtLeast(v, '0.9.0')) a.push('--enable-reasoning');
     a.push('--reasoning-parser', 'deepseek_r1');
@@ -80,7 +87,7 @@ export function sglangArgv(p: Profile, multi?: MultiNodeContext): string[] {
   if (k.gpuMemoryUtilization) a.push('--mem-fraction-static', String(k.gpuMemoryUtilization));
   if (k.kvCacheDtype === 'fp8') a.push('--kv-cache-dtype', 'fp8_e5m2');
   if (k.disablePrefixCaching) a.push('--disable-radix-cache');
-  if (k.reasoningParser) a.push('--reasoning-parser', 'deepseek-r1');
+  if (wantsReasoningParser(p)) a.push('--reasoning-parser', 'deepseek-r1');
   if (multi?.mode === 'native' && multi.nodes > 1) a.push('--dist-init-addr', multi.distInitAddr ?? '$DSD_HEAD_ADDR:5000', '--nnodes', String(multi.nodes), '--node-rank', multi.nodeRankExpr ?? '$SLURM_NODEID');
   a.push('--enable-metrics', '--host', '0.0.0.0', '--port', String(k.port));
   a.push(...k.extraArgs);

@@ -15,6 +15,7 @@ const expandHome = (p: string): string => p.replace(/^~(?=$|\/)/, os.homedir());
  */
 export class RemoteAccess implements vscode.Disposable {
   private remote: RemoteHosts | undefined;
+  private quiet: RemoteHosts | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {}
 
@@ -69,6 +70,24 @@ export class RemoteAccess implements vscode.Disposable {
     return this.remote;
   }
 
+  /**
+   * SSH access that never asks: unknown host keys are refused and no password or passphrase is requested. For work
+   * nobody asked for right now (re-discovery of managed servers after activation).
+   */
+  get quietHosts(): RemoteHosts {
+    if (!this.quiet) {
+      const known = this.config().get<string[]>('knownHostsFiles');
+      this.quiet = loadRemoteModule().createRemoteHosts({
+        knownHostsFiles: known?.length ? known.map(expandHome) : undefined,
+        trustStorePath: path.join(this.context.globalStorageUri.fsPath, 'trusted_host_keys.json'),
+        log: (l) => this.log.appendLine(l),
+        confirmHostKey: () => Promise.resolve(false),
+        prompts: { passphrase: () => Promise.resolve(undefined) },
+      });
+    }
+    return this.quiet;
+  }
+
   /** Resolves a Hosts-view entry to a connection target (ssh-config aliases are re-read each time). */
   target(h: HostEntry): SshTarget {
     if (h.sshConfigHost) {
@@ -104,5 +123,6 @@ export class RemoteAccess implements vscode.Disposable {
 
   dispose(): void {
     this.remote?.dispose();
+    this.quiet?.dispose();
   }
 }

@@ -14,11 +14,12 @@ export class EndpointsTreeProvider implements vscode.TreeDataProvider<Endpoint> 
   getTreeItem(e: Endpoint): vscode.TreeItem {
     const item = new vscode.TreeItem(e.label, vscode.TreeItemCollapsibleState.None);
     item.id = `endpoint:${e.id}`;
-    item.description = [e.status, e.simulated ? 'simulated' : undefined, e.baseUrl].filter(Boolean).join(' · ');
-    item.tooltip = new vscode.MarkdownString(`**${e.label}**\n\n${e.baseUrl}\n\nmodel: \`${e.model}\`${e.detail ? `\n\n${e.detail}` : ''}`);
+    item.description = [e.status, e.simulated ? 'simulated' : undefined, e.profile ? `profile ${e.profile}` : undefined, e.baseUrl].filter(Boolean).join(' · ');
+    item.tooltip = new vscode.MarkdownString(`**${e.label}**\n\n${e.baseUrl}\n\nmodel: \`${e.model}\`${e.profile ? `\n\nprofile: \`${e.profile}\`` : ''}${e.detail ? `\n\n${e.detail}` : ''}`);
     item.iconPath = new vscode.ThemeIcon(ICONS[e.status]);
-    // "endpoint…" enables "Benchmark this endpoint"; ".launched" adds "Stop Server" for servers we started.
-    item.contextValue = e.launched && e.status !== 'stopped' ? 'endpoint.launched' : e.id.startsWith('url:') ? 'endpoint.url' : 'endpoint';
+    // endpoint.<kind>.<status>: package.json's `when` clauses offer Benchmark only on ready rows, Stop on running
+    // managed servers, Remove on stopped/failed ones (and on endpoints added by URL).
+    item.contextValue = `endpoint.${e.launched ? 'managed' : e.id.startsWith('url:') ? 'url' : 'other'}.${e.status}`;
     return item;
   }
 

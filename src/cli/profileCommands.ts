@@ -80,7 +80,7 @@ export function runRender(argv: string[]): number {
 }
 
 export const DEPLOY_HELP = `usage: deepseek-deploy launch PROFILE | --preset ID [--host HOST] [--hf-token-env VAR] [--timeout-min N]
-                              [--force] [--pick-free-gpus] [--ssh-config FILE] [--known-hosts FILE] [--accept-new] [--detach]
+                              [--force] [--pick-free-gpus] [--startup-speed F] [--ssh-config FILE] [--known-hosts FILE] [--accept-new] [--detach]
        deepseek-deploy logs    PROFILE | ID [--host HOST] [--no-follow]
        deepseek-deploy stop    PROFILE | ID [--host HOST]
        deepseek-deploy restart PROFILE | ID [--host HOST]
@@ -93,7 +93,7 @@ command → start → follow the log → ready (ready line, /v1/models answering
 a remedy; --force launches despite the overridable ones (busy GPUs, a misfit, disk space); --pick-free-gpus uses only
 the free GPUs when some are busy. The HF token (from $HF_TOKEN, or --hf-token-env VAR) goes to the host's
 ~/.cache/huggingface/token over stdin. After launch the SSH tunnel stays open until Ctrl-C (the server keeps running);
---detach exits at once. ps lists the servers we started that run on this machine and on every host of
+--detach exits at once. --startup-speed scales the simulator's start-up (simulator profiles). ps lists the servers we started that run on this machine and on every host of
 ${path.join('<config dir>', 'hosts.json')} (the extension's Add Host writes it) and of servers.json; --json prints
 [{id, host, runtime, profile, engine, model, state, url, startedAt}].
 `;
@@ -102,7 +102,7 @@ interface Remote { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }
 
 const SPEC = {
   flags: ['--detach', '--no-follow', '--accept-new', '--force', '--pick-free-gpus', '--json'],
-  values: ['--preset', '--host', '--hf-token-env', '--timeout-min', '--ssh-config'],
+  values: ['--preset', '--host', '--hf-token-env', '--timeout-min', '--ssh-config', '--startup-speed'],
   repeatable: ['--known-hosts'],
   positionals: 1,
 } as const;
@@ -205,7 +205,8 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs' | 're
       await old.stop();
       err(`stopped ${target.record.id}; launching it again\n`);
     }
-    return await launch(profile, deps, { token, tokenEnv, force: args.flags.has('--force'), pickFree: args.flags.has('--pick-free-gpus'), timeoutMs: timeoutMin ? Number(timeoutMin) * 60_000 : undefined, detach: args.flags.has('--detach') });
+    const speed = args.values.get('--startup-speed');
+    return await launch(profile, deps, { simulatorOptions: speed ? ['--startup-speed', speed] : undefined, token, tokenEnv, force: args.flags.has('--force'), pickFree: args.flags.has('--pick-free-gpus'), timeoutMs: timeoutMin ? Number(timeoutMin) * 60_000 : undefined, detach: args.flags.has('--detach') });
   } catch (e) {
     err(`deepseek-deploy ${cmd}: ${(e as Error).message}\n`);
     return 1;
@@ -214,9 +215,9 @@ export async function runDeploymentCommand(cmd: 'launch' | 'stop' | 'logs' | 're
   }
 }
 
-async function launch(profile: Profile, deps: PipelineDeps, o: { token?: string; tokenEnv: string; force: boolean; pickFree: boolean; timeoutMs?: number; detach: boolean }): Promise<number> {
+async function launch(profile: Profile, deps: PipelineDeps, o: { simulatorOptions?: string[]; token?: string; tokenEnv: string; force: boolean; pickFree: boolean; timeoutMs?: number; detach: boolean }): Promise<number> {
   const err = (s: string): boolean => process.stderr.write(s);
-  const prep = await prepareLaunch({ profile, hfToken: o.token, pickFreeGpus: o.pickFree }, deps);
+  const prep = await prepareLaunch({ profile, hfToken: o.token, pickFreeGpus: o.pickFree, simulatorOptions: o.simulatorOptions }, deps);
   if (prep.fit) err(`memory fit: ${prep.fit.summary}\n`);
   else if (profile.engine.kind !== 'simulator') err(`memory fit: not checked (${prep.probeError ?? prep.probe?.gpuError ?? 'no GPUs found on the host'})\n`);
   for (const n of prep.preflight.notes) err(`note: ${n}\n`);

@@ -6,7 +6,7 @@ import type { RemoteHosts } from '../ssh/remoteHosts';
 import { isLocalTarget, resolveTarget, type LocalTarget } from '../ssh/resolveTarget';
 import type { SshTarget } from '../ssh/sshTarget';
 import { buildRemoteScript } from '../ssh/remoteScript';
-import { shJoin } from '../ssh/shellQuote';
+import { shJoinRemote } from '../ssh/shellQuote';
 import { planToScript, renderLaunch, type LaunchPlan, type RenderOptions } from '../runtimes/launchPlan';
 import { checkProfileFit, type ProfileFit } from '../plan/profileFit';
 import { GPU_CATALOG, type GpuSpec } from '../plan/catalog';
@@ -111,6 +111,7 @@ export interface PreparedLaunch {
    * and SLURM runtimes; equal to /proc/PID/cmdline of the process runtime), or `docker run …` (docker).
    */
   readonly command: readonly string[];
+  /** `command` quoted as the host's shell runs it (copy-pasteable; `~/` stays the host's home). */
   readonly commandLine: string;
   /** The start-up deadline (ms), from the model catalog. */
   readonly deadlineMs: number;
@@ -151,7 +152,7 @@ export async function prepareLaunch(req: LaunchRequest, deps: PipelineDeps): Pro
   const command = serverCommand(plan);
   return {
     request: req, id: serverId(hostSpec, profile.name), profile, host, probe, probeError, preflight, fit, problems, plan,
-    script: planToScript(plan), command, commandLine: shJoin(command), deadlineMs: startupDeadlineFor(profile.model.id),
+    script: planToScript(plan), command, commandLine: shJoinRemote(command), deadlineMs: startupDeadlineFor(profile.model.id),
   };
 }
 

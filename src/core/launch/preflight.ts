@@ -7,7 +7,7 @@ import type { CommandRunner } from './deployment';
 
 /** One reason not to start (yet), with what the user can do about it. */
 export interface PreflightProblem {
-  /** Stable code, for tests and overrides: no-gpu, gpus-missing, gpus-busy, docker-missing, docker-daemon, docker-group, docker-gpus, binary-missing, image-missing, port-in-use, disk-space. */
+  /** Stable code: no-gpu, gpus-missing, gpus-busy, docker-missing, docker-daemon, docker-group, binary-missing, port-in-use, weights-missing, disk-space, misfit. */
   readonly code: string;
   readonly message: string;
   readonly remedy: string;
@@ -117,7 +117,8 @@ export async function runPreflight(p: Profile, probe: HostProbe | undefined, run
     else {
       const info = s.get('dockerinfo') ?? [];
       const ok = info[0] === 'rc=0';
-      const why = info.slice(1).join(' ');
+      // `docker info --format` prints "null" for the unset template before the daemon's error.
+      const why = info.slice(1).filter((l) => l !== 'null').join(' ');
       if (!ok && /permission denied/i.test(why)) {
         problems.push({ code: 'docker-group', message: `This user may not use the Docker daemon: ${why}`, remedy: `Add the user to the docker group (sudo usermod -aG docker $USER, then log in again)${(s.get('groups')?.[0] ?? '') ? `; groups now: ${s.get('groups')![0]}` : ''}.`, overridable: false });
       } else if (!ok) {

@@ -52,6 +52,7 @@ export async function launchWithUi(req: LaunchRequest, o: LaunchUiOptions, ctx: 
     else throw new api.PreflightError(hard);
     return undefined;
   }
+  if (soft.length && !o.interactive && !force) throw new api.PreflightError(soft);
   if (soft.length && o.interactive) {
     const go = await vscode.window.showWarningMessage(`${prep.profile.name} on ${o.hostLabel}: pre-flight found problems`, { modal: true, detail: problemText(soft) }, 'Launch Anyway');
     if (go !== 'Launch Anyway') return undefined;

@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ProfileSchema, type ProfileInput } from '../../src/core/profiles/profileSchema';
+import { gpusPerNode, runPreflight } from '../../src/core/launch/preflight';
+import { quickSimulatorProfile } from '../../src/core/launch/quickSimulator';
+import { engineArgv } from '../../src/core/engines/engineArgv';
+import { classifyLogLine } from '../../src/core/engines/logWatch';
+import { ServerRecords } from '../../src/core/launch/serverRecords';
+import { HostsList } from '../../src/core/hosts/hostsList';
+import type { HostProbe } from '../../src/core/hosts/hostModel';
+import type { CommandRunner } from '../../src/core/launch/deployment';
+
+const profile = (p: Partial<ProfileInput>): ReturnType<typeof ProfileSchema.parse> => ProfileSchema.parse({ name: 't', engine: { kind: 'vllm' }, model: { id: 'deepseek-ai/DeepSeek-R1' }, runtime: { kind: 'docker' }, ...p });
+
+test('GPUs per node: vLLM world = TP×PP×DP, SGLang TP×PP (DP attention shares the TP GPUs); ÷ nodes', () => {
+  assert.equal(gpusPerNode(profile({ parallel: { tp: 1, dp: 8 } })), 8);
+  assert.equal(gpusPerNode(profile({ parallel: { tp: 4, pp: 2, dp: 2, nodes: 2 } })), 8);
+  assert.equal(gpusPerNode(profile({ engine: { kind: 'sglang' }, parallel: { tp: 8, dp: 8, dpAttention: true } })), 8);
+  assert.equal(gpusPerNode(profile({ engine: { kind: 'sglang' }, parallel: { tp: 16, nodes: 2 } })), 8);
+  assert.equal(gpusPerNode(profile({ engine: { kind: 'simulator', imitates: 'sglang' }, parallel: { tp: 8, dp: 4 } })), 8);
+});
+
+const gpu = (index: number, usedMiB: number, util = 0): HostProbe['gpus'][number] => ({ index, name: 'NVIDIA H200', memoryTotalMiB: 143771, memoryUsedMiB: usedMiB, utilizationPct: util, temperatureC: 30 });
+const probe = (gpus: HostProbe['gpus']): HostProbe => ({ os: 'Linux', gpus, probedAt: 0 });
+/** A host that answers the pre-flight script with nothing (every host-side check passes vacuously). */
+const silent: CommandRunner = { exec: () => Promise.resolve({ code: 0, stdout: '', stderr: '' }) };
+
+test('pre-flight: busy GPUs are reported; enough free ones are offered; too few free is an overridable refusal; too few in all is not', async () => {
+  const tp4 = profile({ parallel: { tp: 4 }, runtime: { kind: 'process' } });
+  const some = await runPreflight(tp4, probe([gpu(0, 40_000, 97), gpu(1, 5), gpu(2, 5), gpu(3, 5), gpu(4, 5)]), silent);
+  assert.deepEqual(some.problems, []);
+  assert.deepEqual(some.freeGpus, [1, 2, 3, 4]);
+  assert.match(some.notes.join('\n'), /busy GPUs: GPU 0 \(39\/140 GB used, 97%\)/);
+  const few = await runPreflight(tp4, probe([gpu(0, 40_000), gpu(1, 5), gpu(2, 5), gpu(3, 5)]), silent);
+  assert.deepEqual(few.problems.map((p) => [p.code, p.overridable]), [['gpus-busy', true]]);
+  const none = await runPreflight(profile({ parallel: { tp: 1, dp: 8 } }), probe([gpu(0, 5), gpu(1, 5)]), silent);
+  assert.deepEqual(none.problems.map((p) => p.code), ['gpus-missing']);
+  assert.match(none.problems[0].message, /needs 8 GPUs per node \(TP 1 × PP 1 × DP 8\), the host has 2/);
+  const nodriver = await runPreflight(tp4, { ...probe([]), gpuError: 'nvidia-smi not found' }, silent);
+  assert.deepEqual(nodriver.problems.map((p) => [p.code, p.overridable]), [['no-gpu', false]]);
+  // The simulator needs no GPU; SLURM's GPUs are the compute nodes', not the login host's.
+  assert.deepEqual((await runPreflight(profile({ engine: { kind: 'simulator' } }), probe([]), silent)).problems, []);
+  assert.deepEqual((await runPreflight(profile({ runtime: { kind: 'slurm' } }), probe([]), silent)).problems, []);
+});
+
+test('quick simulator profile: process runtime on local, the chosen port; DeepSeek-V3 (no reasoning) gets no --reasoning-parser, R1 does', () => {
+  const v3 = quickSimulatorProfile({ flavor: 'vllm', model: 'deepseek-ai/DeepSeek-V3', port: 41234 });
+  assert.equal(v3.host, 'local');
+  assert.equal(v3.runtime.kind, 'process');
+  const argv = engineArgv(v3, 'serve');
+  assert.ok(!argv.includes('--reasoning-parser'), argv.join(' '));
+  assert.deepEqual(argv.slice(-2), ['--port', '41234']);
+  assert.ok(engineArgv(quickSimulatorProfile({ flavor: 'sglang', model: 'deepseek-ai/DeepSeek-R1', port: 1 }), 'serve').includes('--reasoning-parser'));
+  // The catalog decides for any profile, not only the quick one.
+  assert.ok(!engineArgv(profile({ model: { id: 'cognitivecomputations/DeepSeek-V3-AWQ' } }), 'serve').includes('--reasoning-parser'));
+});
+
+test('readiness lines per engine: SGLang is ready only when "fired up" (its uvicorn start-up line comes before the warm-up)', () => {
+  assert.equal(classifyLogLine('INFO:     Application startup complete.', 'sglang')?.kind, 'listening');
+  assert.equal(classifyLogLine('INFO:     Application startup complete.', 'vllm')?.kind, 'ready');
+  assert.equal(classifyLogLine('[2026-11-30 10:00:00] The server is fired up and ready to roll!', 'sglang')?.kind, 'ready');
+  const missing = classifyLogLine("nohup: failed to run command 'vllm': No such file or directory");
+  assert.equal(missing?.kind, 'fatal');
+  assert.match(missing?.kind === 'fatal' ? missing.message : '', /`vllm` is not installed on the host/);
+});
+
+test('server records and the hosts list: shared JSON files (0600), re-read on every call, bad JSON named', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-rec-'));
+  try {
+    const a = new ServerRecords(path.join(dir, 'servers.json'));
+    const b = new ServerRecords(path.join(dir, 'servers.json'));
+    const p = quickSimulatorProfile({ flavor: 'vllm', model: 'deepseek-ai/DeepSeek-R1', port: 5 });
+    a.put({ id: 'local/x', host: 'local', profile: p, port: 5, startedAt: 'now', launchedBy: 'cli' });
+    a.put({ id: 'gpu01/y', host: 'gpu01', profile: p, port: 6, startedAt: 'now', launchedBy: 'vscode' });
+    assert.deepEqual(b.hosts(), ['local', 'gpu01']);
+    b.remove('local/x');
+    assert.deepEqual(a.list().map((r) => r.id), ['gpu01/y']);
+    assert.equal(fs.statSync(a.file).mode & 0o777, 0o600);
+    const h = new HostsList(path.join(dir, 'hosts.json'));
+    h.add({ spec: 'dsd-gpu' });
+    h.add({ spec: 'me@gpu02:2222', name: 'gpu02' });
+    h.add({ spec: 'dsd-gpu' });
+    assert.deepEqual(h.list().map((x) => x.spec), ['me@gpu02:2222', 'dsd-gpu']);
+    fs.writeFileSync(h.file, '{oops');
+    assert.throws(() => h.list(), /hosts\.json: not valid JSON .* fix or delete it/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

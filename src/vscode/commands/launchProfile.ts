@@ -5,7 +5,7 @@ import type { PipelineDeps } from '../../core/launch/launchPipeline';
 import { loadLaunchModule } from '../lazyModules';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 import type { ManagedServers } from '../launch/managedServers';
-import { launchWithUi } from '../launch/launchFlow';
+import { launchWithUi, windowBound } from '../launch/launchFlow';
 
 /** Arguments for running without prompts (automation and tests). */
 export interface LaunchProfileArgs {
@@ -72,15 +72,16 @@ export function launchProfileCommand(hosts: HostsTreeProvider, ctx: LaunchContex
     const known = hosts.hosts.find((h) => ctx.hostSpec(h.id) === hostSpec);
     const probe = known ? hosts.probeResult(known.id) : undefined;
     const startupSpeed = vscode.workspace.getConfiguration('deepseek.simulator').get<number>('startupSpeed', 30);
+    const stopWithWindow = profile.engine.kind === 'simulator' && hostSpec === 'local';
     return launchWithUi({
       profile,
       host: hostSpec,
       hfToken: await secrets.get(HF_TOKEN_SECRET),
-      simulatorOptions: ['--startup-speed', String(startupSpeed)],
+      simulatorOptions: ['--startup-speed', String(startupSpeed), ...windowBound(stopWithWindow)],
       probe: probe instanceof Error ? undefined : probe,
     }, {
       interactive, hostLabel, endpointLabel: `${profile.model.id.split('/').pop() ?? profile.model.id} @ ${hostLabel}`, showScript: true,
-      force: args?.force, timeoutMs: args?.timeoutMs, stopWithWindow: profile.engine.kind === 'simulator' && hostSpec === 'local',
+      force: args?.force, timeoutMs: args?.timeoutMs, stopWithWindow,
     }, ctx);
   };
 }

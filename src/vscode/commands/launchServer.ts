@@ -3,7 +3,7 @@ import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 import { newProfileWizard } from './newProfileWizard';
 import { freePort } from '../../core/util/freePort';
 import { loadLaunchModule } from '../lazyModules';
-import { launchWithUi } from '../launch/launchFlow';
+import { launchWithUi, windowBound } from '../launch/launchFlow';
 import type { LaunchContext } from './launchProfile';
 
 /** Arguments for running the command without prompts (automation and tests). */
@@ -58,11 +58,12 @@ export function launchServerCommand(hosts: HostsTreeProvider, ctx: LaunchContext
     // A free port now, so the command shown is the one that runs (byte for byte).
     const port = args?.port ?? (await freePort());
     const profile = loadLaunchModule().quickSimulatorProfile({ flavor, model, port });
-    const simulatorOptions = ['--startup-speed', String(cfg.get<number>('startupSpeed', 30)), '--speed', String(cfg.get<number>('decodeSpeed', 1))];
+    const local = hostId === 'local';
+    const simulatorOptions = ['--startup-speed', String(cfg.get<number>('startupSpeed', 30)), '--speed', String(cfg.get<number>('decodeSpeed', 1)), ...windowBound(local)];
     const label = `${model.split('/').pop() ?? model} (${flavor === 'vllm' ? 'vLLM' : 'SGLang'} simulator)`;
-    return launchWithUi({ profile, host: hostId === 'local' ? 'local' : ctx.hostSpec(hostId), simulatorOptions }, {
+    return launchWithUi({ profile, host: local ? 'local' : ctx.hostSpec(hostId), simulatorOptions }, {
       interactive, hostLabel: hosts.hosts.find((h) => h.id === hostId)?.label ?? hostId, endpointLabel: label, showScript: false,
-      stopWithWindow: true, note: '(simulated 8×H200, no GPU used)',
+      stopWithWindow: local, note: '(simulated 8×H200, no GPU used)',
     }, ctx);
   };
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Endpoint } from '../../core/endpoints/endpointStore';
 import type { LaunchContext } from './launchProfile';
-import { launchWithUi } from '../launch/launchFlow';
+import { launchWithUi, windowBound } from '../launch/launchFlow';
 
 /** Tree rows arrive as the Endpoint; tests and other commands pass its id. */
 type EndpointArg = Endpoint | string | undefined;
@@ -36,9 +36,11 @@ export function serverCommands(ctx: LaunchContext, openChat: (endpointId: string
       const interactive = typeof arg !== 'string';
       if (managed.handle(id)) await managed.stop(id);
       const label = endpoints.get(id)?.label ?? record.profile.name;
-      return launchWithUi({ profile: record.profile, host: record.host }, {
+      const stopWithWindow = record.profile.engine.kind === 'simulator' && record.host === 'local';
+      const speed = vscode.workspace.getConfiguration('deepseek.simulator').get<number>('startupSpeed', 30);
+      return launchWithUi({ profile: record.profile, host: record.host, simulatorOptions: ['--startup-speed', String(speed), ...windowBound(stopWithWindow)] }, {
         interactive, hostLabel: ctx.hostLabel(record.host), endpointLabel: label, showScript: record.profile.engine.kind !== 'simulator',
-        force: !interactive, stopWithWindow: record.profile.engine.kind === 'simulator' && record.host === 'local',
+        force: !interactive, stopWithWindow,
       }, ctx);
     },
     'deepseek.removeServer': async (arg?: EndpointArg): Promise<void> => {

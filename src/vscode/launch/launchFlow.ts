@@ -23,6 +23,15 @@ export interface LaunchUiOptions {
   readonly note?: string;
 }
 
+/**
+ * Simulator options that bind a local simulator to this window: it exits when this extension host's process is gone,
+ * even when the window was killed and could not stop it (unless deepseek.servers.keepLocalSimulators).
+ */
+export function windowBound(stopWithWindow: boolean): string[] {
+  const keep = vscode.workspace.getConfiguration('deepseek.servers').get<boolean>('keepLocalSimulators', false);
+  return stopWithWindow && !keep ? ['--parent-pid', String(process.pid)] : [];
+}
+
 const problemText = (ps: readonly PreflightProblem[]): string => ps.map((p) => `• ${p.message}\n  ${p.remedy}`).join('\n\n');
 
 /**

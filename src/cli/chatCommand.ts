@@ -1,5 +1,7 @@
 import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
 import { parseArgs } from './cliArgs';
+import { normalizeBaseUrl } from '../core/openai/baseUrl';
+import { listModels } from '../core/openai/models';
 
 export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
@@ -34,7 +36,13 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
     process.stderr.write(`deepseek-deploy chat: --endpoint and a PROMPT are required (and --max-tokens must be a positive integer)\n\n${CHAT_HELP}`);
     return 2;
   }
-  const baseUrl = endpoint.replace(/\/+$/, '').replace(/\/v1$/, '');
+  let baseUrl: string;
+  try {
+    baseUrl = normalizeBaseUrl(endpoint);
+  } catch (e) {
+    process.stderr.write(`deepseek-deploy chat: --endpoint ${(e as Error).message}\n`);
+    return 2;
+  }
   const apiKey = keyEnv ? process.env[keyEnv] : undefined;
   if (keyEnv && !apiKey) {
     process.stderr.write(`deepseek-deploy chat: $${keyEnv} is empty\n`);
@@ -43,13 +51,9 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
   const client = loadClient();
   if (!model) {
     try {
-      const r = await fetch(`${baseUrl}/v1/models`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
-      model = ((await r.json()) as { data?: Array<{ id: string }> }).data?.[0]?.id;
-    } catch {
-      /* fall through */
-    }
-    if (!model) {
-      process.stderr.write(`deepseek-deploy chat: could not list models at ${baseUrl}/v1/models; pass --model\n`);
+      model = (await listModels(baseUrl, apiKey)).models[0];
+    } catch (e) {
+      process.stderr.write(`deepseek-deploy chat: could not list models (${(e as Error).message}); pass --model\n`);
       return 1;
     }
   }

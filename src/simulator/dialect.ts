@@ -1,4 +1,5 @@
 import type { Flavor } from './engineArgs';
+import { compareVersions } from '../core/util/versions';
 
 /** What differs between engines and their releases in what clients see on the wire. */
 export interface Dialect {
@@ -10,16 +11,6 @@ export interface Dialect {
   readonly nestedErrors: boolean;
   /** Recent vLLM prefixes log lines with "(APIServer pid=N)". */
   readonly processPrefix: boolean;
-}
-
-export function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.replace(/^v/, '').split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 export const DEFAULT_VERSIONS: Record<Flavor, string> = { vllm: '0.17.1', sglang: '0.5.5' };

@@ -90,3 +90,17 @@ test('server records and the hosts list: shared JSON files (0600), re-read on ev
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('one base-URL normaliser and one version comparator', async () => {
+  const { normalizeBaseUrl } = await import('../../src/core/openai/baseUrl');
+  const { compareVersions } = await import('../../src/core/util/versions');
+  assert.equal(normalizeBaseUrl(' http://gpu01:8000/v1/ '), 'http://gpu01:8000');
+  assert.equal(normalizeBaseUrl('https://gw.example/prefix/v1'), 'https://gw.example/prefix');
+  assert.equal(normalizeBaseUrl('http://127.0.0.1:30000///'), 'http://127.0.0.1:30000');
+  assert.throws(() => normalizeBaseUrl('gpu01:8000'), /"gpu01:8000" is not an http\(s\) URL/);
+  assert.throws(() => normalizeBaseUrl('ftp://h/'), /not an http\(s\) URL/);
+  assert.ok(compareVersions('0.10.0', '0.9.0') > 0);
+  assert.ok(compareVersions('v0.9.0', '0.9') === 0);
+  assert.ok(compareVersions('0.7.3', '0.9.0') < 0);
+  assert.ok(compareVersions('0.5.5.post2', '0.5.5') > 0);
+});

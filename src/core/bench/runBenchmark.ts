@@ -7,6 +7,7 @@ import { newPool, sendStreaming } from './streamClient';
 import { RawHttpPool } from './rawHttpClient';
 import { newTrace, type RequestTrace } from './trace';
 import { calibrateChatRequests, randomTokenRequests, type BenchRequest, type RandomWorkload } from './workload';
+import { normalizeBaseUrl } from '../openai/baseUrl';
 
 export interface BenchConfig {
   readonly baseUrl: string;
@@ -90,7 +91,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * everything that finished.
  */
 export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void } = {}): Promise<BenchRun> {
-  const base = cfg.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const base = normalizeBaseUrl(cfg.baseUrl);
   const origin = new URL(base).origin;
   const prefixPath = new URL(base).pathname.replace(/\/$/, '');
   const server = await probeServer(base, cfg.apiKey);

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { listModels } from '../openai/models';
 
 export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: string; simulated: boolean; models: string[] }
 
@@ -21,13 +22,11 @@ async function getJson(url: string, headers: Record<string, string>): Promise<{ 
 /** Which engine serves the endpoint and its version (/server_info is SGLang's; /version answers on both). */
 export async function probeServer(baseUrl: string, apiKey?: string): Promise<ServerInfo> {
   const h: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const models = await getJson(`${baseUrl}/v1/models`, h);
-  if (models.status !== 200) throw new Error(`${baseUrl}/v1/models answered HTTP ${models.status}`);
-  const ids = ((models.json as { data?: { id?: string }[] })?.data ?? []).map((m) => m.id).filter((x): x is string => typeof x === 'string');
+  const { models: ids, simulated: simulatedHeader } = await listModels(baseUrl, apiKey);
   const si = await getJson(`${baseUrl}/server_info`, h).catch(() => undefined);
   const ver = await getJson(`${baseUrl}/version`, h).catch(() => undefined);
   const version = (ver?.json as { version?: string } | undefined)?.version ?? (si?.json as { version?: string } | undefined)?.version;
-  const simulated = models.simulated || typeof (ver?.json as { simulator?: string } | undefined)?.simulator === 'string';
+  const simulated = simulatedHeader || typeof (ver?.json as { simulator?: string } | undefined)?.simulator === 'string';
   return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: ids };
 }
 

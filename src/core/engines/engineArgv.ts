@@ -1,5 +1,6 @@
 import type { Profile } from '../profiles/profileSchema';
 import { findModel } from '../plan/catalog';
+import { compareVersions } from '../util/versions';
 
 /**
  * Whether to pass the reasoning parser: asked for by the profile, and the model reasons. A parser on a model without
@@ -16,13 +17,6 @@ export type EngineFlavor = 'vllm' | 'sglang';
 export const flavorOf = (p: Profile): EngineFlavor => (p.engine.kind === 'simulator' ? (p.engine.imitates ?? 'vllm') : p.engine.kind);
 
 export const engineVersionOf = (p: Profile): string => (p.engine.version ?? DEFAULT_ENGINE_VERSIONS[flavorOf(p)]).replace(/^v/, '');
-
-function versionAtLeast(v: string, min: string): boolean {
-  const a = v.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const b = min.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i];
-  return true;
-}
 
 export function defaultImage(p: Profile): string {
   if (p.engine.image) return p.engine.image;
@@ -62,7 +56,7 @@ export function vllmArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeC
   if (k.disablePrefixCaching) a.push('--no-enable-prefix-caching');
   if (wantsReasoningParser(p)) {
     // Before 0.9 the parser needed --enable-reasoning; 0.9 deprecated it and 0.10 rejects it.
-    if (!versionAtLeast(v, '0.9.0')) a.push('--enable-reasoning');
+    if (compareVersions(v, '0.9.0') < 0) a.push('--enable-reasoning');
     a.push('--reasoning-parser', 'deepseek_r1');
   }
   if (multi?.mode === 'ray') a.push('--distributed-executor-backend', 'ray');

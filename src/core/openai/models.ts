@@ -1,3 +1,5 @@
+import { normalizeBaseUrl } from './baseUrl';
+
 /** Why GET /v1/models did not give a model list; `status` is the HTTP status when the server answered at all. */
 export class ModelsError extends Error {
   constructor(message: string, readonly status?: number, options?: ErrorOptions) {
@@ -13,7 +15,7 @@ export class ModelsError extends Error {
  * JSON, or an empty list.
  */
 export async function listModels(baseUrl: string, apiKey?: string, timeoutMs = 10_000): Promise<{ models: string[]; simulated: boolean }> {
-  const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
+  const url = `${normalizeBaseUrl(baseUrl)}/v1/models`;
   let res: Response;
   try {
     res = await fetch(url, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {}, signal: AbortSignal.timeout(timeoutMs) });

@@ -14,6 +14,9 @@ import type { HostProbe } from '../../src/core/hosts/hostModel';
 import type { CommandRunner } from '../../src/core/launch/deployment';
 import { normalizeBaseUrl } from '../../src/core/openai/baseUrl';
 import { compareVersions } from '../../src/core/util/versions';
+import { newTrace, pushChunk, timingsMs } from '../../src/core/bench/trace';
+import { calculateMetrics } from '../../src/core/bench/metrics';
+import { errorBodyMessage } from '../../src/core/openai/errorBody';
 
 const profile = (p: Partial<ProfileInput>): ReturnType<typeof ProfileSchema.parse> => ProfileSchema.parse({ name: 't', engine: { kind: 'vllm' }, model: { id: 'deepseek-ai/DeepSeek-R1' }, runtime: { kind: 'docker' }, ...p });
 
@@ -103,4 +106,31 @@ test('one base-URL normaliser and one version comparator', () => {
   assert.ok(compareVersions('v0.9.0', '0.9') === 0);
   assert.ok(compareVersions('0.7.3', '0.9.0') < 0);
   assert.ok(compareVersions('0.10.1rc1', '0.10.0') > 0);
+});
+
+test('one TTFT/ITL extraction: the charts\' distributions follow the run\'s metric mode and agree with the tables', () => {
+  // A role chunk (no text) at 100 ms, then text at 120, 160, 180: vLLM counts the role chunk, SGLang does not.
+  const t = newTrace(0, 100, 3);
+  t.startMs = 0;
+  for (const [ms, text] of [[100, false], [120, true], [160, true], [180, true]] as const) pushChunk(t, ms, text);
+  t.lastLineMs = 190;
+  t.usageCompletionTokens = 3;
+  t.success = true;
+  assert.deepEqual(timingsMs([t], 'vllm'), { ttftsMs: [100], itlsMs: [20, 40, 20] });
+  assert.deepEqual(timingsMs([t], 'sglang'), { ttftsMs: [120], itlsMs: [40, 20] });
+  for (const mode of ['vllm', 'sglang'] as const) {
+    const m = calculateMetrics([t], 1, { percentiles: [50], mode });
+    const d = timingsMs([t], mode);
+    assert.ok(Math.abs(m.summaries.ttft.mean - d.ttftsMs[0]) < 1e-9, `${mode}: ${m.summaries.ttft.mean} vs ${d.ttftsMs[0]}`);
+    assert.ok(Math.abs(m.summaries.itl.mean - d.itlsMs.reduce((a, b) => a + b, 0) / d.itlsMs.length) < 1e-9, mode);
+  }
+});
+
+test('one error-body parser: vLLM nested, vLLM < 0.10.1 / SGLang flat, string error, non-JSON text', () => {
+  assert.equal(errorBodyMessage('{"error":{"message":"The model `x` does not exist.","type":"NotFoundError","code":404}}'), 'The model `x` does not exist.');
+  assert.equal(errorBodyMessage('{"object":"error","message":"max_tokens is too large","type":"BadRequestError","code":400}'), 'max_tokens is too large');
+  assert.equal(errorBodyMessage('{"error":"Unauthorized"}'), 'Unauthorized');
+  assert.equal(errorBodyMessage('<html>502 Bad Gateway</html>'), '<html>502 Bad Gateway</html>');
+  assert.equal(errorBodyMessage('null'), 'null');
+  assert.equal(errorBodyMessage('x'.repeat(1000)).length, 300);
 });

@@ -1,4 +1,5 @@
 import { pushChunk, type RequestTrace } from './trace';
+import { errorBodyMessage } from '../openai/errorBody';
 
 /**
  * Byte-level SSE classification over a region of a buffer, without allocating: the benchmark's hot path runs once per
@@ -122,12 +123,5 @@ export function splitEvents(buf: Uint8Array, s: number, e: number, each: (ms: nu
 
 /** "HTTP 404: The model `x` does not exist." from a flat or nested OpenAI/vLLM/SGLang error body. */
 export function httpErrorMessage(status: number, body: string): string {
-  let msg = body.trim();
-  try {
-    const j = JSON.parse(msg) as { error?: { message?: string } | string; message?: string };
-    msg = (typeof j.error === 'object' ? j.error.message : j.error) ?? j.message ?? msg;
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return `HTTP ${status}: ${msg.slice(0, 300)}`;
+  return `HTTP ${status}: ${errorBodyMessage(body)}`;
 }

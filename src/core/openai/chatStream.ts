@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { SseParser } from './sseParser';
 import { ReasoningSplitter } from './reasoningSplit';
+import { errorBodyMessage } from './errorBody';
 
 export interface StreamResult {
   readonly reasoning: string;
@@ -77,15 +78,7 @@ export async function streamChat(opts: {
     throw new OpenAIError(`Cannot reach ${opts.baseUrl}: ${err.code ?? err.message}`, undefined, 'network');
   });
   if (res.statusCode !== 200) {
-    const text = await res.body.text();
-    let msg = text;
-    try {
-      const j = JSON.parse(text) as { error?: { message?: string } | string; message?: string };
-      msg = (typeof j.error === 'object' ? j.error.message : j.error) ?? j.message ?? text;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    throw new OpenAIError(`HTTP ${res.statusCode}: ${msg}`, res.statusCode);
+    throw new OpenAIError(`HTTP ${res.statusCode}: ${errorBodyMessage(await res.body.text())}`, res.statusCode);
   }
   const parser = new SseParser();
   let ttft = -1;

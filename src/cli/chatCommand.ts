@@ -1,7 +1,6 @@
 import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
 import { parseArgs } from './cliArgs';
 import { normalizeBaseUrl } from '../core/openai/baseUrl';
-import { listModels } from '../core/openai/models';
 
 export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
@@ -12,7 +11,7 @@ separately: reasoning to stderr (dimmed on a terminal), the answer to stdout. Re
 Exit status: 0 ok, 1 request failed (whatever arrived is still printed), 2 bad arguments.
 `;
 
-type Client = typeof import('../core/openai/chatStream');
+type Client = typeof import('../core/openai/clientBundle');
 
 export async function runChat(argv: string[], loadClient: () => Client): Promise<number> {
   const args = parseArgs(argv, { flags: ['--json', '--no-reasoning-model'], values: ['--endpoint', '--model', '--api-key-env', '--max-tokens'], positionals: Infinity });
@@ -51,7 +50,7 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
   const client = loadClient();
   if (!model) {
     try {
-      model = (await listModels(baseUrl, apiKey)).models[0];
+      model = (await client.listModels(baseUrl, apiKey)).models[0];
     } catch (e) {
       process.stderr.write(`deepseek-deploy chat: could not list models (${(e as Error).message}); pass --model\n`);
       return 1;

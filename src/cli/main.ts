@@ -46,9 +46,9 @@ function loadProfiles(): typeof import('./profileCommands') {
 }
 
 /** undici and the stream parsing are the openaiClient bundle, shared with the extension. */
-function loadOpenAIClient(): typeof import('../core/openai/chatStream') {
+function loadOpenAIClient(): typeof import('../core/openai/clientBundle') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
-  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/chatStream');
+  return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/clientBundle');
 }
 
 /** The benchmark client and metrics (undici) are their own bundle, shared with the extension. */

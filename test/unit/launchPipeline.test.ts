@@ -17,6 +17,7 @@ import { compareVersions } from '../../src/core/util/versions';
 import { newTrace, pushChunk, timingsMs } from '../../src/core/bench/trace';
 import { calculateMetrics } from '../../src/core/bench/metrics';
 import { errorBodyMessage } from '../../src/core/openai/errorBody';
+import { listModels } from '../../src/core/openai/models';
 
 const profile = (p: Partial<ProfileInput>): ReturnType<typeof ProfileSchema.parse> => ProfileSchema.parse({ name: 't', engine: { kind: 'vllm' }, model: { id: 'deepseek-ai/DeepSeek-R1' }, runtime: { kind: 'docker' }, ...p });
 
@@ -133,4 +134,23 @@ test('one error-body parser: vLLM nested, vLLM < 0.10.1 / SGLang flat, string er
   assert.equal(errorBodyMessage('<html>502 Bad Gateway</html>'), '<html>502 Bad Gateway</html>');
   assert.equal(errorBodyMessage('null'), 'null');
   assert.equal(errorBodyMessage('x'.repeat(1000)).length, 300);
+});
+
+test('the /v1/models client reaches servers on ports WHATWG fetch refuses (6000, 6665–6669, 10080) and names a refused connection', async () => {
+  const http = await import('node:http');
+  const srv = http.createServer((_req, res) => res.end('{"object":"list","data":[{"id":"deepseek-ai/DeepSeek-R1"}]}'));
+  let port = 0;
+  for (const p of [6000, 6665, 6666, 6667, 6668, 6669, 10080]) {
+    if (await new Promise<boolean>((res) => srv.once('error', () => res(false)).listen(p, '127.0.0.1', () => res(true)))) {
+      port = p;
+      break;
+    }
+  }
+  assert.ok(port, 'one of fetch\'s bad ports is free here');
+  try {
+    assert.deepEqual(await listModels(`http://127.0.0.1:${port}/v1`), { models: ['deepseek-ai/DeepSeek-R1'], simulated: false });
+  } finally {
+    srv.close();
+  }
+  await assert.rejects(listModels('http://127.0.0.1:1'), /Cannot reach http:\/\/127\.0\.0\.1:1\/v1\/models: ECONNREFUSED/);
 });

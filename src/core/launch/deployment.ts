@@ -1,6 +1,8 @@
 import { classifyLogLine, type LogEvent } from '../engines/logWatch';
 import type { LaunchPlan, RemoteStep } from '../runtimes/launchPlan';
+import { request } from 'undici';
 import { listModels, ModelsError } from '../openai/models';
+import { errorBodyMessage } from '../openai/errorBody';
 
 /** squeue/sacct states of a job that is over (man squeue, JOB STATE CODES), and our process runtime's COMPLETED. */
 const ENDED_STATES = /^(FAILED|CANCELLED|COMPLETED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|SPECIAL_EXIT|REVOKED)/;
@@ -212,9 +214,10 @@ export class Deployment {
     const url = await o.reach(this.plan.port, host);
     const model = await this.waitForModels(url, o.apiKey, deadline, o.signal, notReady);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
-    const one = await fetch(`${url}/v1/completions`, { method: 'POST', headers, body: JSON.stringify({ model, prompt: 'ping', max_tokens: 1 }), signal: AbortSignal.timeout(60_000) });
-    const oneBody = (await one.text()).slice(0, 300);
-    if (!one.ok) throw new DeploymentError(`The 1-token test request failed: HTTP ${one.status} ${oneBody}`, undefined, undefined, this.lines.slice(-20));
+    // undici, not fetch: fetch refuses "bad ports" (6000, 10080, …) an engine may be told to use.
+    const one = await request(`${url}/v1/completions`, { method: 'POST', headers, body: JSON.stringify({ model, prompt: 'ping', max_tokens: 1 }), signal: AbortSignal.timeout(60_000) });
+    const oneBody = (await one.body.text()).slice(0, 2000);
+    if (one.statusCode !== 200) throw new DeploymentError(`The 1-token test request failed: HTTP ${one.statusCode} ${errorBodyMessage(oneBody)}`, undefined, undefined, this.lines.slice(-20));
     this.url = url;
     this.setState('ready', url);
     return url;

@@ -27,8 +27,31 @@ export default tseslint.config(
   },
   {
     // One direction of imports: core and the simulator never see `vscode`.
-    files: ['src/core/**/*.ts', 'src/simulator/**/*.ts', 'src/cli/**/*.ts', 'src/protocol/**/*.ts', 'webview/**/*.ts'],
+    files: ['src/simulator/**/*.ts', 'src/cli/**/*.ts', 'src/protocol/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'only src/vscode may import vscode' }] }] },
+  },
+  {
+    // core is used by the extension, the CLI and the simulator: it imports none of them.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'only src/vscode may import vscode' }],
+        patterns: [{ group: ['**/vscode/**', '**/cli/**', '**/simulator/**'], message: 'src/core imports nothing from src/vscode, src/cli or src/simulator' }],
+      }],
+    },
+  },
+  {
+    // Webviews run in the browser: they talk to the adapter through src/protocol and share only these core files.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'vscode', message: 'webviews talk to the adapter through src/protocol messages' }],
+        patterns: [{
+          regex: '^(\\.\\./)+src/(?!protocol/|core/chat/conversation$|core/bench/resultTables$)',
+          message: 'webviews import only src/protocol and the shared core files (core/chat/conversation, core/bench/resultTables)',
+        }],
+      }],
+    },
   },
   { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', performance: 'readonly', TextDecoder: 'readonly', setImmediate: 'readonly' } } },

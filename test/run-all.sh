@@ -27,6 +27,9 @@ tier() { # name, pass-count, fail-count, exit code; prints the tier's wall time 
   printf '== tier %-7s %s: %d passed, %d failed (%dm%02ds)\n' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)" "$p" "$f" $((took / 60)) $((took % 60))
   TIER_START=$SECONDS
 }
+# After each tier, before any teardown: anything of ours still running (simulators, `tail -F`, engine containers,
+# SLURM jobs) fails that tier's leftover check.
+leftovers() { local rc; bash test/infra/check-leftovers.sh "$1" 2>&1 | tee -a "$LOGS/leftovers.log"; rc=${PIPESTATUS[0]}; tier "left-$1" $([ $rc -eq 0 ] && echo 1 || echo 0) $([ $rc -eq 0 ] && echo 0 || echo 1) $rc; }
 num() { local v; v=$(grep -oE "$1" "$2" | tail -1 | grep -oE "[0-9]+" | tail -1); echo "${v:-0}"; }
 
 echo "== tier lint: eslint + tsc --noEmit (extension/core/tests, and webview/ as browser ESM)"
@@ -39,6 +42,7 @@ node build.mjs && node build.mjs --tests || { echo "npm test: build failed" >&2;
 echo "== tier unit: node:test on core and the simulator"
 node --test --test-reporter=spec out/test/unit/ 2>&1 | tee "$LOGS/unit.log"; rc=${PIPESTATUS[0]}
 tier unit "$(num '(ℹ )?pass [0-9]+' "$LOGS/unit.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/unit.log")" $rc
+leftovers unit
 
 echo "== tier integration: real sshd (ssh-up.sh; ssh-multikey-up.sh: ed25519+ecdsa+rsa and rsa-only host keys), dockerd with simulator engine images (docker-up.sh), SLURM 1- and 2-node clusters (slurm-up.sh), SLURM with slurmdbd accounting (slurm-acct-up.sh)"
 if bash test/infra/ssh-up.sh 2>&1 | tee "$LOGS/infra.log" && bash test/infra/ssh-multikey-up.sh 2>&1 | tee -a "$LOGS/infra.log" \
@@ -46,6 +50,7 @@ if bash test/infra/ssh-up.sh 2>&1 | tee "$LOGS/infra.log" && bash test/infra/ssh
    && bash test/infra/slurm-up.sh 2>&1 | tee -a "$LOGS/infra.log" && bash test/infra/slurm-acct-up.sh 2>&1 | tee -a "$LOGS/infra.log"; then
   node --test --test-reporter=spec --test-concurrency=1 out/test/integration/ 2>&1 | tee "$LOGS/integration.log"; rc=${PIPESTATUS[0]}
   tier integ "$(num '(ℹ )?pass [0-9]+' "$LOGS/integration.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/integration.log")" $rc
+  leftovers integ
 else
   echo "npm test: the test sshd, dockerd or SLURM could not be started (see above)" >&2
   tier integ 0 1 1
@@ -54,18 +59,22 @@ fi
 echo "== tier hostile: injection corpus, hostile HTTP servers (memory-capped children), redaction, symlinks, cancel"
 node --test --test-reporter=spec --test-concurrency=1 out/test/hostile/ 2>&1 | tee "$LOGS/hostile.log"; rc=${PIPESTATUS[0]}
 tier hostile "$(num '(ℹ )?pass [0-9]+' "$LOGS/hostile.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/hostile.log")" $rc
+leftovers hostile
 
 echo "== tier vscode: extension tests inside code-server's extension host"
 node test/infra/run-vscode-tests.js 2>&1 | tee "$LOGS/vscode.log"; rc=${PIPESTATUS[0]}
 tier vscode "$(num '[0-9]+ passing' "$LOGS/vscode.log")" "$(num '[0-9]+ failing' "$LOGS/vscode.log")" $rc
+leftovers vscode
 
 echo "== tier ui: Playwright drives the workbench (screenshots in test-results/)"
 node test/ui/workbench.ui.js 2>&1 | tee "$LOGS/ui.log"; rc=${PIPESTATUS[0]}
 tier ui "$(num '[0-9]+ passed' "$LOGS/ui.log")" "$(num '[0-9]+ failed' "$LOGS/ui.log")" $rc
+leftovers ui
 
 echo "== tier chatui: Playwright drives the chat webview against the simulator (XSS corpus, Stop, reload; screenshots)"
 node test/ui/chat.ui.js 2>&1 | tee "$LOGS/chatui.log"; rc=${PIPESTATUS[0]}
 tier chatui "$(num '[0-9]+ passed' "$LOGS/chatui.log")" "$(num '[0-9]+ failed' "$LOGS/chatui.log")" $rc
+leftovers chatui
 
 bash test/infra/slurm-acct-down.sh
 bash test/infra/slurm-down.sh

@@ -11,6 +11,7 @@ bash test/infra/provision-vscode-host.sh
 node build.mjs --production
 node build.mjs --tests
 node test/infra/bench.js
+node test/infra/bench-launch.js
 node test/infra/bench-simulator.js
 node test/infra/bench-chat-render.js
 node test/infra/bench-client.js

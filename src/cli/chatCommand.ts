@@ -5,6 +5,7 @@ import { STREAM_FLAGS, STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
 import { checkBaseUrl, redactText } from '../core/security/redact';
 import { splitModeFor } from '../core/openai/reasoningSplit';
 import { modelForEndpoint } from '../core/plan/catalog';
+import { normalizeBaseUrl } from '../core/openai/baseUrl';
 
 export const CHAT_HELP = `usage: deepseek-deploy chat --endpoint URL [--model M] [--api-key-env VAR (default OPENAI_API_KEY)] [--max-tokens N] [--no-reasoning-model] [--json] PROMPT
 
@@ -40,11 +41,12 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
     process.stderr.write(`deepseek-deploy chat: --endpoint and a PROMPT are required (and --max-tokens must be a positive integer)\n\n${CHAT_HELP}`);
     return 2;
   }
-  const baseUrl = endpoint.replace(/\/+$/, '').replace(/\/v1$/, '');
+  let baseUrl: string;
   try {
+    baseUrl = normalizeBaseUrl(endpoint);
     checkBaseUrl(baseUrl);
   } catch (e) {
-    process.stderr.write(`deepseek-deploy chat: ${(e as Error).message}\n`);
+    process.stderr.write(`deepseek-deploy chat: --endpoint ${(e as Error).message}\n`);
     return 2;
   }
   // Like vLLM's bench (and the OpenAI client), OPENAI_API_KEY is used when no variable is named.

@@ -17,7 +17,8 @@ commands:
   render PROFILE | --preset ID               the exact remote script a launch runs; see "render --help"
   presets                                    built-in profiles reproducing the seed deployments
   launch PROFILE | --preset ID [--detach]    start it on its host, follow the log until ready, print the endpoint URL
-  logs PROFILE [--no-follow]                 the server log;  stop PROFILE: stop the server (docker/compose/scancel/kill)
+  logs PROFILE|ID [--no-follow]              the server log;  stop / restart PROFILE|ID: stop (docker/compose/scancel/kill), relaunch
+  ps [--host H] [--json]                     servers we started, found running on this machine and every known host
   chat --endpoint URL [--json] PROMPT        stream one answer: reasoning (stderr) and answer (stdout) kept apart
 
 options:
@@ -76,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'presets') return loadProfiles().runPresets();
   if (cmd === 'chat') return runChat(rest, loadOpenAIClient);
   if (cmd === 'bench') return runBenchCli(rest, loadBench);
-  if (cmd === 'launch' || cmd === 'stop' || cmd === 'logs') return loadProfiles().runDeploymentCommand(cmd, rest, loadRemote);
+  if (cmd === 'launch' || cmd === 'stop' || cmd === 'logs' || cmd === 'restart' || cmd === 'ps') return loadProfiles().runDeploymentCommand(cmd, rest, loadRemote);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;
 }

@@ -1,5 +1,5 @@
 import type { Flavor } from './engineArgs';
-import { compareVersions } from '../core/util/versionCompare';
+import { compareVersions } from '../core/util/versions';
 
 /** What differs between engines and their releases in what clients see on the wire. */
 export interface Dialect {

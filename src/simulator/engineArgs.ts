@@ -1,4 +1,4 @@
-import { compareVersions } from '../core/util/versionCompare';
+import { compareVersions } from '../core/util/versions';
 
 /**
  * Parses the real vLLM / SGLang command lines the way their argparse does, so a launch that would fail on a real

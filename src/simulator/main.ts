@@ -10,7 +10,7 @@ import { createSimServer } from './server';
 import { simulatedModel, type ServerContext, type SimOptions } from './serverContext';
 import { StartupLog } from './startup';
 import { findModel, parseGpuSpec } from '../core/plan/catalog';
-import { compareVersions } from '../core/util/versionCompare';
+import { compareVersions } from '../core/util/versions';
 import { planMemoryFit } from '../core/plan/memoryFit';
 
 export const SIMULATE_HELP = `usage: deepseek-deploy simulate [sim options] -- ENGINE COMMAND…
@@ -37,6 +37,7 @@ Sim options:
   --disconnect-rate P    share of streams cut mid-answer
   --seed N               deterministic text and timing (default 0)
   --replies FILE         scripted answers: JSON [{"match": "text in the last user message", "reasoning": "…", "answer": "…"}]
+  --parent-pid PID       exit when process PID is gone (the VS Code window that launched it, even if it crashed)
   --expose-timing        add GET /_simulator/timing (token lateness against schedule, CPU); off so routes match the engine
 `;
 
@@ -58,8 +59,8 @@ function readReplies(file: string | undefined): CannedReply[] {
   });
 }
 
-function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string; gpus: string; nodes: number } {
-  const o = { speed: 1, startupSpeed: NaN, failRate: 0, disconnectRate: 0, seed: 0, exposeTiming: false, gpus: '8xH200-141GB', nodes: 1 } as SimOptions & { engineVersion?: string; gpus: string; nodes: number; startupSpeed: number };
+function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string; gpus: string; nodes: number; parentPid?: number } {
+  const o = { speed: 1, startupSpeed: NaN, failRate: 0, disconnectRate: 0, seed: 0, exposeTiming: false, gpus: '8xH200-141GB', nodes: 1 } as SimOptions & { engineVersion?: string; gpus: string; nodes: number; startupSpeed: number; parentPid?: number };
   const num = (flag: string, v: string | undefined, min: number, max = Infinity): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} needs a number in [${min}, ${max}], got ${v ?? 'nothing'}`);
@@ -81,6 +82,7 @@ function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string;
       case '--disconnect-rate': m.disconnectRate = num(f, v, 0, 1); i++; break;
       case '--seed': m.seed = num(f, v, 0); i++; break;
       case '--expose-timing': m.exposeTiming = true; break;
+      case '--parent-pid': m.parentPid = num(f, v, 1); i++; break;
       case '--replies': m.replies = readReplies(v); i++; break;
       default: throw new Error(`unknown simulator option ${f} (engine flags go after "--")`);
     }
@@ -118,6 +120,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   let gpus: ReturnType<typeof parseGpuSpec>;
   try {
     opts = parseSimOptions(argv.slice(0, sep));
+    watchParent(opts.parentPid);
     gpus = parseGpuSpec(opts.gpus);
   } catch (e) {
     process.stderr.write(`deepseek-deploy simulate: error: ${(e as Error).message}\n`);
@@ -233,6 +236,21 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
   });
+}
+
+/** Stops this simulator (as SIGTERM would) once the launching window's process is gone: nothing outlives it. */
+function watchParent(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') return;
+      clearInterval(timer);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 1000);
+  timer.unref();
 }
 
 if (require.main === module) {

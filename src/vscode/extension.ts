@@ -8,15 +8,18 @@ import { CustomEndpoints } from './chat/customEndpoints';
 import { sendPromptsFileCommand } from './commands/sendPromptsFile';
 import { BenchResultsPanel } from './bench/benchResultsPanel';
 import { engineBenchmarkCommand } from './commands/engineBenchmark';
-import { LaunchedServers } from './launchedServers';
 import { launchServerCommand } from './commands/launchServer';
 import { benchmarkEndpointCommand } from './commands/benchmarkEndpoint';
-import { stopServerCommand } from './commands/stopServer';
+import { serverCommands } from './commands/serverCommands';
+import { ManagedServers } from './launch/managedServers';
+import { ServerRecords } from '../core/launch/serverRecords';
+import type { PipelineDeps } from '../core/launch/launchPipeline';
 import { refreshHostsCommand } from './commands/refreshHosts';
 import { hostCommands } from './commands/hostCommands';
 import { forgetHostKeyCommand } from './commands/forgetHostKey';
 import { RemoteAccess } from './remote/remoteAccess';
-import { HF_TOKEN_SECRET, launchProfileCommand } from './commands/launchProfile';
+import { HF_TOKEN_SECRET, launchProfileCommand, type LaunchContext } from './commands/launchProfile';
+import type { HostEntry } from '../core/hosts/hostModel';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
@@ -28,7 +31,14 @@ export interface DeepSeekApi {
   /** The results panel's render reports (what its webview drew). */
   readonly benchResults: Pick<typeof BenchResultsPanel, 'onDidRender'> & { lastRendered(): { runs: number; charts: number } | undefined };
   readonly activationMs: number;
+  /** Servers we manage (launched here or found running after activation). */
+  readonly managed: ManagedServers;
+  /** Settles when the re-discovery that runs after activation has finished. */
+  readonly rediscovered: Promise<unknown>;
 }
+
+/** A Hosts-view entry as the host spec the launch pipeline resolves ("local", an ssh-config alias, user@host:port). */
+const hostSpecOf = (h: HostEntry): string => (h.kind === 'local' ? 'local' : h.sshConfigHost ?? `${h.user ? `${h.user}@` : ''}${h.hostName ?? h.label}${h.port && h.port !== 22 ? `:${h.port}` : ''}`);
 
 export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   const t0 = performance.now();
@@ -38,7 +48,25 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   const hosts = new HostsTreeProvider(remote);
   const hostsView = vscode.window.createTreeView('deepseek.hosts', { treeDataProvider: hosts, showCollapseAll: true });
   hosts.setVisible(hostsView.visible);
-  const servers = new LaunchedServers(context.extensionUri, endpoints);
+  const records = new ServerRecords();
+  const dist = (name: string): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'dist', name);
+  const deps = (quiet: boolean): PipelineDeps => ({
+    sshConfigFile: remote.sshConfigPath(),
+    // Re-discovery must never prompt (host key, password): it uses SSH access that answers "no" instead of asking.
+    remote: () => (quiet ? remote.quietHosts : remote.hosts),
+    // Our own CLI under VS Code's Node; ELECTRON_RUN_AS_NODE makes desktop VS Code's binary behave as plain Node.
+    localSimulator: { command: [process.execPath, dist('cli.js').fsPath], env: { ELECTRON_RUN_AS_NODE: '1' } },
+    simulatorFiles: () => Promise.all(['cli.js', 'simulator.js'].map(async (name) => ({ name, content: Buffer.from(await vscode.workspace.fs.readFile(dist(name))).toString('utf8') }))),
+    records,
+    launchedBy: 'vscode',
+  });
+  const hostSpec = (hostId: string): string => {
+    const h = hosts.hosts.find((x) => x.id === hostId);
+    return h ? hostSpecOf(h) : hostId.replace(/^ssh:/, '');
+  };
+  const hostLabel = (spec: string): string => hosts.hosts.find((h) => hostSpecOf(h) === spec)?.label ?? (spec === 'local' ? 'This machine' : spec);
+  const managed = new ManagedServers(endpoints, () => deps(true), hostLabel);
+  const launchCtx: LaunchContext = { managed, endpoints, secrets: context.secrets, get deps() { return deps(false); }, hostSpec, hostLabel };
   const custom = new CustomEndpoints(context, endpoints);
   const chatSession = new ChatSession(context, endpoints, custom);
   const chat = new ChatViewProvider(context.extensionUri, chatSession);
@@ -58,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
       return doc;
     }),
     vscode.commands.registerCommand('deepseek.sendPromptsFile', sendPromptsFileCommand(endpoints, custom, () => chatSession.selectedEndpointId)),
-    servers,
+    managed,
     benchOut,
     sshLog,
     remote,
@@ -67,14 +95,17 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     hostsView.onDidChangeVisibility((e) => hosts.setVisible(e.visible)),
     vscode.window.createTreeView('deepseek.endpoints', { treeDataProvider: new EndpointsTreeProvider(endpoints) }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: false } }),
-    vscode.commands.registerCommand('deepseek.launchServer', launchServerCommand(hosts, servers)),
+    vscode.commands.registerCommand('deepseek.launchServer', launchServerCommand(hosts, launchCtx)),
     vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut, custom, context.extensionUri)),
-    vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
-    vscode.commands.registerCommand('deepseek.runEngineBenchmark', engineBenchmarkCommand(endpoints, servers, benchOut, context.extensionUri)),
+    ...Object.entries(serverCommands(launchCtx, async (id) => {
+      await chatSession.selectEndpoint(id);
+      await vscode.commands.executeCommand('deepseek.chat.focus');
+    })).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
+    vscode.commands.registerCommand('deepseek.runEngineBenchmark', engineBenchmarkCommand(endpoints, managed, benchOut, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
     vscode.commands.registerCommand('deepseek.forgetHostKey', forgetHostKeyCommand(remote)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
-    vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets, context.extensionUri)),
+    vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, launchCtx, context.secrets)),
     vscode.commands.registerCommand('deepseek.setHfToken', async (token?: string) => {
       const value = token ?? (await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'Stored in VS Code\'s secret storage; written only to the host\'s ~/.cache/huggingface/token (0600) at launch', password: true, ignoreFocusOut: true }));
       if (value === undefined) return;
@@ -82,9 +113,12 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
       else await context.secrets.store(HF_TOKEN_SECRET, value);
     }),
   );
-  return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, activationMs: performance.now() - t0 };
+  // Servers recorded on earlier runs (this window's, other windows', the CLI's) are looked for after activate returns:
+  // contacting hosts never delays activation.
+  const rediscovered = new Promise<unknown>((resolve) => setTimeout(resolve, 0)).then(() => managed.rediscover()).catch((e: Error) => sshLog.appendLine(`re-discovery: ${e.message}`));
+  return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, activationMs: performance.now() - t0, managed, rediscovered };
 }
 
 export function deactivate(): void {
-  // Subscriptions (including LaunchedServers) are disposed by VS Code; nothing else holds resources.
+  // Subscriptions are disposed by VS Code: ManagedServers stops this window's local simulators and detaches the rest.
 }

@@ -27,7 +27,8 @@ async function main() {
       if (!NOISE.test(s)) (type === 'error' ? console.error : console.log)(s);
     });
     await page.exposeFunction('codeAutomationExit', (c) => finish(c));
-    await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
+    // A loaded machine (CI on 2 cores) can take longer than the default 30 s to serve the workbench.
+    await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`, { timeout: 180_000 });
     const timeoutS = Number(process.env.TEST_TIMEOUT_S || 300);
     code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), timeoutS * 1000))]);
     if (code !== 0) {

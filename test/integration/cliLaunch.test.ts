@@ -32,9 +32,15 @@ const profile = (name: string, model: string, port: number): string => {
   return f;
 };
 
-test('launch checks the fit against the host\'s GPUs, shows progress, prints the URL when ready; stop removes it', async () => {
+test('pre-flight refuses busy GPUs (GPU 0 of the test host is 97% used) with the remedy; --force launches anyway, checks the fit, shows progress, prints the URL when ready; stop removes it', async () => {
   const f = profile('cli-awq', 'cognitivecomputations/DeepSeek-R1-AWQ', 18631);
-  const r = await cli(['launch', f, '--detach'], { HF_TOKEN: 'hf_cliSecret123' });
+  const refused = await cli(['launch', f, '--detach']);
+  assert.equal(refused.code, 1, refused.stderr);
+  assert.match(refused.stderr, /gpus-busy: Only 7 of the 8 GPUs the profile needs are free: GPU 0 is in use by another process\./);
+  assert.match(refused.stderr, /remedy: Stop what runs there .* \(--force launches anyway\)/);
+  assert.match(refused.stderr, /note: busy GPUs: GPU 0 \(39\/80 GB used, 97%\)/);
+  assert.equal(docker('ps', '-aq', '--filter', 'name=^dsd-cli-awq$').trim(), '', 'nothing started');
+  const r = await cli(['launch', f, '--detach', '--force'], { HF_TOKEN: 'hf_cliSecret123' });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^http:\/\/127\.0\.0\.1:\d+\n$/);
   assert.match(r.stderr, /memory fit: fits on 8× H100-80GB/);
@@ -50,7 +56,7 @@ test('launch checks the fit against the host\'s GPUs, shows progress, prints the
 test('launch refuses a certain misfit (R1 FP8 on the host\'s 8×H100) before starting anything', async () => {
   const r = await cli(['launch', profile('cli-fp8', 'deepseek-ai/DeepSeek-R1', 18632), '--detach']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /does not fit on 8× H100-80GB: the weights do not fit/);
+  assert.match(r.stderr, /misfit: refused by the memory planner: does not fit on 8× H100-80GB: the weights do not fit/);
   assert.equal(docker('ps', '-aq', '--filter', 'name=^dsd-cli-fp8$').trim(), '');
 });
 

@@ -20,7 +20,7 @@ async function main() {
   let failed = false;
   console.log('ui tier: workbench in code-server + headless Chromium');
   try {
-    await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}`);
+    await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}`, { timeout: 180_000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
 
     await step('the DeepSeek activity-bar container shows Hosts, Endpoints and Chat', async () => {
@@ -102,15 +102,39 @@ async function main() {
       await dialog.locator('.monaco-button', { hasText: 'Launch' }).first().click();
       await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1-0528 @ This machine' }).filter({ hasText: 'ready' }).first().waitFor({ timeout: 90_000 });
       await page.screenshot({ path: path.join(OUT, 'ui-wizard-ready.png') });
-      // A profile-launched local server outlives the window by design; stop it from the Endpoints context menu.
-      await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1-0528 @ This machine' }).first().click({ button: 'right' });
-      const stopItem = page.locator('.context-view .action-label', { hasText: 'Stop Server' }).first();
-      await stopItem.waitFor({ timeout: 10_000 });
-      await stopItem.hover();
-      await stopItem.click();
-      // The menu sometimes keeps focus on the item after a click that lands while it animates in: confirm with Enter.
-      if (await stopItem.isVisible().catch(() => false)) await page.keyboard.press('Enter');
-      await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1-0528 @ This machine' }).filter({ hasText: 'stopped' }).first().waitFor({ timeout: 30_000 });
+    });
+
+    // Right-click a row and pick a menu item (a click that lands while the menu animates in may leave it open: Enter).
+    const menu = async (row, item) => {
+      await page.locator('.sidebar .monaco-list-row', { hasText: row }).first().click({ button: 'right' });
+      const entry = page.locator('.context-view .action-label', { hasText: item }).first();
+      await entry.waitFor({ timeout: 10_000 });
+      await entry.hover();
+      await entry.click();
+      if (await entry.isVisible().catch(() => false)) await page.keyboard.press('Enter');
+    };
+    const row = 'DeepSeek-R1-0528 @ This machine';
+
+    await step('Endpoints menu → Restart: the same profile runs again through the pipeline (confirmation with the command), ready again', async () => {
+      await menu(row, 'Restart');
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 20_000 });
+      assert.match(await dialog.innerText(), /simulate .* -- vllm serve deepseek-ai\/DeepSeek-R1-0528/);
+      await dialog.locator('.monaco-button', { hasText: 'Launch' }).first().click();
+      await page.locator('.sidebar .monaco-list-row', { hasText: row }).filter({ hasText: 'ready' }).first().waitFor({ timeout: 90_000 });
+      await page.screenshot({ path: path.join(OUT, 'ui-endpoint-restarted.png') });
+    });
+
+    await step('Endpoints menu → Stop Server, then Remove: the row goes away', async () => {
+      await menu(row, 'Stop Server');
+      await page.locator('.sidebar .monaco-list-row', { hasText: row }).filter({ hasText: 'stopped' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.sidebar .monaco-list-row', { hasText: row }).first().click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Remove' }).first().waitFor({ timeout: 10_000 });
+      await page.screenshot({ path: path.join(OUT, 'ui-endpoint-menu-stopped.png') });
+      await page.keyboard.press('Escape');
+      await menu(row, 'Remove');
+      await page.locator('.sidebar .monaco-list-row', { hasText: row }).first().waitFor({ state: 'detached', timeout: 20_000 });
+      await page.screenshot({ path: path.join(OUT, 'ui-endpoint-removed.png') });
     });
   } catch {
     failed = true;

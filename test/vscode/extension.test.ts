@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { DeepSeekApi } from '../../src/vscode/extension';
 import type { BenchmarkOutcome } from '../../src/vscode/commands/benchmarkEndpoint';
 import { requestMessages } from '../../src/core/chat/conversation';
+import { EndpointsTreeProvider } from '../../src/vscode/views/endpointsTreeProvider';
 
 const EXT_ID = 'deepseek-deploy.deepseek-deploy';
 
@@ -111,7 +112,12 @@ suite('DeepSeek Deploy in a real extension host', () => {
       return f;
     };
     const common = ['host: dsd-gpu', 'engine: {kind: vllm, version: 0.9.0}', 'parallel: {tp: 8}', "env: {DSD_SIM_OPTS: '--startup-speed 60 --gpus 8xH100-80GB'}", 'runtime: {kind: docker, network: host}'];
-    const id = await vscode.commands.executeCommand<string>('deepseek.launchProfile', { profilePath: write('vs-awq', ['name: vs-awq', 'model: {id: cognitivecomputations/DeepSeek-R1-AWQ}', 'knobs: {port: 18641}', ...common]), timeoutMs: 120_000 });
+    // The test host's GPU 0 is busy (97%) and its disk is small: pre-flight refuses until told to go ahead.
+    const awq = write('vs-awq', ['name: vs-awq', 'model: {id: cognitivecomputations/DeepSeek-R1-AWQ}', 'knobs: {port: 18641}', ...common]);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('deepseek.launchProfile', { profilePath: awq })), /Only 7 of the 8 GPUs the profile needs are free: GPU 0 is in use/);
+    assert.equal(a.endpoints.get('dsd-gpu/vs-awq'), undefined, 'a refused launch adds no row');
+    const id = await vscode.commands.executeCommand<string>('deepseek.launchProfile', { profilePath: awq, timeoutMs: 120_000, force: true });
+    assert.equal(id, 'dsd-gpu/vs-awq', 'the profile\'s host: dsd-gpu resolved as the CLI resolves it (ssh-config alias)');
     const ep = a.endpoints.get(id)!;
     assert.equal(ep.status, 'ready', ep.detail);
     assert.match(ep.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -132,15 +138,88 @@ suite('DeepSeek Deploy in a real extension host', () => {
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('deepseek.launchProfile', { profilePath: write('vs-bad', ['name: vs-bad', 'engine: {kind: vllm}', 'model: {id: x}', 'runtime:', '  kind: docker', '  gpus: 8']) })), /vs-bad\.deepseek\.yaml:6:\d+: runtime\.gpus/);
   });
 
-  test('Launch Server starts the simulator; the endpoint becomes ready and answers /v1/models', async () => {
+  test('Launch Server → simulator, SGLang and vLLM dialects, 5 times each: ready every time; the command that runs is /proc/PID/cmdline; Stop leaves no process', async function () {
+    this.timeout(300_000);
     const a = await api();
-    endpointId = await vscode.commands.executeCommand<string>('deepseek.launchServer', { hostId: 'local', flavor: 'vllm', model: 'deepseek-ai/DeepSeek-R1' });
-    assert.ok(endpointId);
-    const ep = a.endpoints.get(endpointId)!;
-    assert.equal(ep.status, 'ready');
-    assert.equal(ep.simulated, true);
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    for (const flavor of ['sglang', 'vllm'] as const) {
+      for (let i = 0; i < 5; i++) {
+        const model = i === 0 ? 'deepseek-ai/DeepSeek-V3' : 'deepseek-ai/DeepSeek-R1';
+        const id = await vscode.commands.executeCommand<string>('deepseek.launchServer', { hostId: 'local', flavor, model });
+        const ep = a.endpoints.get(id)!;
+        assert.equal(ep.status, 'ready', `${flavor} #${i + 1}: ${ep.detail}`);
+        const models = (await (await fetch(`${ep.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
+        assert.equal(models.data[0].id, model);
+        const h = a.managed.handle(id)!;
+        const pid = fs.readFileSync(`${os.homedir()}/.deepseek-deploy/run/${h.record.profile.name}.pid`, 'utf8').trim();
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        assert.deepEqual(argv, h.plan.engineCommand, 'shown = running');
+        assert.ok(argv.includes('simulate') && argv.includes(`--port`) && argv[argv.indexOf('--port') + 1] === new URL(ep.baseUrl).port, argv.join(' '));
+        assert.equal(argv.includes('--reasoning-parser'), model !== 'deepseek-ai/DeepSeek-V3', 'DeepSeek-V3 (no reasoning) gets no parser');
+        if (flavor === 'vllm' && i === 4) {
+          endpointId = id; // kept running for the chat and benchmark tests below
+          continue;
+        }
+        assert.equal(await vscode.commands.executeCommand<boolean>('deepseek.stopServer', id), true);
+        await assert.rejects(fetch(`${ep.baseUrl}/v1/models`));
+        assert.throws(() => process.kill(Number(pid), 0), 'the engine process is gone');
+        await vscode.commands.executeCommand('deepseek.removeServer', id);
+        assert.equal(a.endpoints.get(id), undefined);
+      }
+    }
+  });
+
+  test('Endpoints menu: Benchmark only on ready rows; Stop on running managed servers; Remove on stopped/failed ones; Show Log, Copy URL, Open Chat, Restart on managed ones', async () => {
+    const a = await api();
+    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: { menus: { 'view/item/context': Array<{ command: string; when: string }> } } };
+    const offered = (contextValue: string): string[] => pkg.contributes.menus['view/item/context'].filter((m) => m.when.includes('view == deepseek.endpoints')).filter((m) => {
+      const re = /viewItem =~ \/(.*)\/$/.exec(m.when);
+      const eq = /viewItem == (\S+)/.exec(m.when);
+      return re ? new RegExp(re[1]).test(contextValue) : eq ? eq[1] === contextValue : true;
+    }).map((m) => m.command).sort();
+    const ready = a.endpoints.get(endpointId!)!;
+    const item = new EndpointsTreeProvider(a.endpoints).getTreeItem(ready);
+    assert.equal(item.contextValue, 'endpoint.managed.ready');
+    assert.match(String(item.description), /profile quick-sim-vllm-\d+/);
+    assert.deepEqual(offered('endpoint.managed.ready'), ['deepseek.benchmarkEndpoint', 'deepseek.chatWithEndpoint', 'deepseek.copyEndpointUrl', 'deepseek.restartServer', 'deepseek.runEngineBenchmark', 'deepseek.showServerLog', 'deepseek.stopServer']);
+    assert.deepEqual(offered('endpoint.managed.failed'), ['deepseek.removeServer', 'deepseek.restartServer', 'deepseek.showServerLog']);
+    assert.deepEqual(offered('endpoint.managed.stopped'), ['deepseek.removeServer', 'deepseek.restartServer', 'deepseek.showServerLog']);
+    assert.deepEqual(offered('endpoint.url.ready'), ['deepseek.benchmarkEndpoint', 'deepseek.chatWithEndpoint', 'deepseek.copyEndpointUrl', 'deepseek.removeEndpoint']);
+    assert.equal(await vscode.commands.executeCommand<string>('deepseek.copyEndpointUrl', endpointId), `${ready.baseUrl}/v1`);
+    assert.equal(await vscode.env.clipboard.readText(), `${ready.baseUrl}/v1`);
+  });
+
+  test('a server started by the CLI on an SSH host (same config dir, same host: alias) is found running after activation, shown as an endpoint, reachable through a tunnel, and stoppable; ps agrees', async function () {
+    this.timeout(180_000);
+    const a = await api();
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { execFileSync } = await import('node:child_process');
+    const infra = process.env.DSD_INFRA ?? '/tmp/dsd-infra';
+    const cli = vscode.Uri.joinPath(vscode.extensions.getExtension(EXT_ID)!.extensionUri, 'dist', 'cli.js').fsPath;
+    const ssh = ['--ssh-config', `${infra}/ssh_config`, '--known-hosts', `${infra}/known_hosts`];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-found-'));
+    const f = path.join(dir, 'vs-found.deepseek.yaml');
+    fs.writeFileSync(f, ['name: vs-found', 'host: dsd-gpu', 'engine: {kind: simulator, imitates: sglang}', 'model: {id: deepseek-ai/DeepSeek-R1}', 'knobs: {port: 18643}', 'runtime: {kind: process}', ''].join('\n'));
+    // The CLI shares this window's config dir (XDG_CONFIG_HOME), where launched servers are recorded.
+    const out = execFileSync(process.execPath, [cli, 'launch', f, '--startup-speed', '1000', '--detach', ...ssh], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+    assert.match(out, /^http:\/\/127\.0\.0\.1:\d+\n$/);
+    assert.equal(a.endpoints.get('dsd-gpu/vs-found'), undefined);
+    const found = await a.managed.rediscover();
+    assert.ok(found.some((s) => s.id === 'dsd-gpu/vs-found' && s.state === 'running'), JSON.stringify(found));
+    const ep = a.endpoints.get('dsd-gpu/vs-found')!;
+    assert.equal(ep.status, 'ready', ep.detail);
+    assert.match(ep.detail ?? '', /^found running · process on dsd-gpu/);
     const models = (await (await fetch(`${ep.baseUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
     assert.equal(models.data[0].id, 'deepseek-ai/DeepSeek-R1');
+    assert.equal(await vscode.commands.executeCommand<boolean>('deepseek.stopServer', 'dsd-gpu/vs-found'), true);
+    assert.equal(a.endpoints.get('dsd-gpu/vs-found')!.status, 'stopped');
+    const ps = JSON.parse(execFileSync(process.execPath, [cli, 'ps', '--host', 'dsd-gpu', '--json', ...ssh], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } })) as Array<{ id: string }>;
+    assert.ok(!ps.some((s) => s.id === 'dsd-gpu/vs-found'), JSON.stringify(ps));
+    await vscode.commands.executeCommand('deepseek.removeServer', 'dsd-gpu/vs-found');
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('Chat view resolves and renders the launched endpoint (ready handshake)', async () => {

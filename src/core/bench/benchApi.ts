@@ -3,3 +3,4 @@
 export { runBenchmark } from './runBenchmark';
 export { vllmPrintout, sglangPrintout, resultJson, defaultResultFilename } from './report';
 export { parseNativePrintout, runNativeBenchmark } from './nativeBench';
+export { timingsMs } from './trace';

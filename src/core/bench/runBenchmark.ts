@@ -9,6 +9,7 @@ import { newTrace, type RequestTrace } from './trace';
 import { connectionCap } from './connectError';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../openai/streamLimits';
 import { calibrateChatRequests, randomTokenRequests, type BenchRequest, type RandomWorkload } from './workload';
+import { normalizeBaseUrl } from '../openai/baseUrl';
 
 export interface BenchConfig {
   readonly baseUrl: string;
@@ -94,7 +95,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * everything that finished.
  */
 export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void } = {}): Promise<BenchRun> {
-  const base = cfg.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const base = normalizeBaseUrl(cfg.baseUrl);
   const origin = new URL(base).origin;
   const prefixPath = new URL(base).pathname.replace(/\/$/, '');
   const limits = cfg.limits ?? DEFAULT_STREAM_LIMITS;

@@ -80,3 +80,26 @@ export function timingOf(t: RequestTrace, mode: 'vllm' | 'sglang'): RequestTimin
   const outputLen = mode === 'sglang' ? (t.usageCompletionTokens ?? t.requestedOutputLen) : t.usageCompletionTokens || textChunks || 1;
   return { ttft, latency, outputLen };
 }
+
+/**
+ * The one TTFT/ITL extraction for distributions (the results panel's charts): per successful request, TTFT and the
+ * gaps between counted messages in ms, under the run's metric mode (the same `counts`/`timingOf` the tables use, so
+ * charts and tables agree in SGLang mode too). At most maxItls gaps are read (bounded memory for long runs).
+ */
+export function timingsMs(traces: readonly RequestTrace[], mode: 'vllm' | 'sglang', maxItls = 200_000): { ttftsMs: number[]; itlsMs: number[] } {
+  const ttftsMs: number[] = [];
+  const itlsMs: number[] = [];
+  for (const t of traces) {
+    if (!t.success) continue;
+    const timing = timingOf(t, mode);
+    if (!timing) continue;
+    ttftsMs.push(timing.ttft * 1000);
+    let prev = -1;
+    for (let i = 0; i < t.chunks && itlsMs.length < maxItls; i++) {
+      if (!counts(t, i, mode)) continue;
+      if (prev >= 0) itlsMs.push(t.chunkTimes[i] - prev);
+      prev = t.chunkTimes[i];
+    }
+  }
+  return { ttftsMs, itlsMs };
+}

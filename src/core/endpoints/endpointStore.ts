@@ -10,6 +10,8 @@ export interface Endpoint {
   /** True when the server is our simulator: every result derived from it must say so. */
   readonly simulated: boolean;
   readonly launched: boolean;
+  /** The profile a managed server was launched from (labels of its menu and tooltip say which). */
+  readonly profile?: string;
   status: EndpointStatus;
   detail?: string;
 }

@@ -1,5 +1,6 @@
 import type { Profile } from '../profiles/profileSchema';
 import { reasoningParserName } from '../plan/catalog';
+import { compareVersions } from '../util/versions';
 
 /** Engine releases we assume when a profile names none (the simulator imitates the same ones). */
 export const DEFAULT_ENGINE_VERSIONS = { vllm: '0.17.1', sglang: '0.5.5' } as const;
@@ -10,13 +11,6 @@ export type EngineFlavor = 'vllm' | 'sglang';
 export const flavorOf = (p: Profile): EngineFlavor => (p.engine.kind === 'simulator' ? (p.engine.imitates ?? 'vllm') : p.engine.kind);
 
 export const engineVersionOf = (p: Profile): string => (p.engine.version ?? DEFAULT_ENGINE_VERSIONS[flavorOf(p)]).replace(/^v/, '');
-
-function versionAtLeast(v: string, min: string): boolean {
-  const a = v.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const b = min.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i];
-  return true;
-}
 
 export function defaultImage(p: Profile): string {
   if (p.engine.image) return p.engine.image;
@@ -58,7 +52,7 @@ export function vllmArgv(p: Profile, form: 'serve' | 'image', multi?: MultiNodeC
   const parser = k.reasoningParser ? reasoningParserName(p.model.id, 'vllm') : undefined;
   if (parser) {
     // Before 0.9 the parser needed --enable-reasoning; 0.9 deprecated it and 0.10 rejects it.
-    if (!versionAtLeast(v, '0.9.0')) a.push('--enable-reasoning');
+    if (compareVersions(v, '0.9.0') < 0) a.push('--enable-reasoning');
     a.push('--reasoning-parser', parser);
   }
   if (multi?.mode === 'ray') a.push('--distributed-executor-backend', 'ray');

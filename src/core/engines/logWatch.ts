@@ -27,10 +27,18 @@ const FATAL: FatalPattern[] = [
   { re: /Not enough memory\. Please try to increase --mem-fraction-static/, message: () => 'SGLang: not enough memory for the KV cache pool.', remedy: 'Increase --mem-fraction-static or shard over more GPUs.' },
   { re: /\[Errno 98\].*address|address already in use/i, message: () => 'The port is already in use on the host.', remedy: 'Pick another --port or stop the server that holds it.' },
   { re: /NCCL error|ncclUnhandledCudaError|ncclSystemError|ncclInternalError|Watchdog caught collective operation timeout/, message: (m) => `NCCL failure: ${m[0]}`, remedy: 'Check NCCL_SOCKET_IFNAME / InfiniBand settings, that every node sees every GPU, and the network between nodes.' },
+  // nohup(1) / bash say so when the engine binary is not on the host's PATH (process runtime).
+  { re: /nohup: failed to run command '([^']+)': No such file or directory|^(?:\S+: )*(\S+): command not found$/, message: (m) => `The engine command \`${m[1] ?? m[2]}\` is not installed on the host (not on PATH for non-interactive logins).`, remedy: 'Install the engine in the environment your login shell sets up, or use the docker runtime.' },
   { re: /error: unrecognized arguments: (.*)/, message: (m) => `The engine rejected its arguments: ${m[1]}`, remedy: 'Remove or fix the flag; the engine version may not support it.' },
 ];
 
-export function classifyLogLine(line: string): LogEvent | undefined {
+/**
+ * One log line → the event it means, or undefined. `flavor` matters for readiness: SGLang's uvicorn prints
+ * "Application startup complete." before its warm-up request, while /health and /v1/models still answer 503 until
+ * "The server is fired up and ready to roll!" (sglang/srt/entrypoints/http_server.py, _wait_and_warmup), so for
+ * SGLang that line only means "listening"; for vLLM it is the last start-up line (uvicorn binds only when ready).
+ */
+export function classifyLogLine(line: string, flavor?: 'vllm' | 'sglang'): LogEvent | undefined {
   let m = SHARDS.exec(line);
   if (m) return { kind: 'progress', phase: 'weights', percent: Number(m[1]), done: Number(m[2]), total: Number(m[3]), eta: m[4] };
   m = GRAPHS.exec(line);
@@ -38,7 +46,8 @@ export function classifyLogLine(line: string): LogEvent | undefined {
   m = VLLM_SERVER.exec(line) ?? SGLANG_UVICORN.exec(line);
   // Bound but not yet ready: SGLang answers /health with 503 until "fired up"; vLLM finishes with uvicorn's startup line.
   if (m) return { kind: 'listening', url: m[1] };
-  if (line.includes('Application startup complete.') || line.includes('The server is fired up and ready to roll!')) return { kind: 'ready' };
+  if (line.includes('Application startup complete.')) return flavor === 'sglang' ? { kind: 'listening' } : { kind: 'ready' };
+  if (line.includes('The server is fired up and ready to roll!')) return { kind: 'ready' };
   for (const f of FATAL) {
     const fm = line.match(f.re);
     if (fm) return { kind: 'fatal', message: f.message(fm), remedy: f.remedy, suggestedMaxModelLen: f.maxLen?.(fm) };

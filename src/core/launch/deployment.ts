@@ -1,6 +1,9 @@
 import { classifyLogLine, type LogEvent } from '../engines/logWatch';
 import type { LaunchPlan, RemoteStep } from '../runtimes/launchPlan';
 import { describeJobEnd, parseJobStateOutput } from '../runtimes/slurmJobState';
+import { request } from 'undici';
+import { listModels, ModelsError } from '../openai/models';
+import { errorBodyMessage } from '../openai/errorBody';
 
 /** Runs argv on the deployment's host (over the pooled SSH connection, or locally) with the same semantics. */
 export interface CommandRunner {
@@ -25,8 +28,8 @@ export class DeploymentError extends Error {
 export interface StartOptions {
   /** Makes host:port (as seen from the SSH host) reachable from here (a tunnel, or the local port); returns the base URL. */
   readonly reach: (port: number, host: string) => Promise<string>;
-  /** Gives up if not ready by then (model loading can take 30+ min on real hardware). */
-  readonly timeoutMs?: number;
+  /** Start-up deadline (ms): gives up if not ready by then (from the model catalog: weights size and warm-ups). */
+  readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   /** Server API key, if the profile sets one. */
   readonly apiKey?: string;
@@ -55,7 +58,7 @@ export class Deployment {
     this.lines.push(line);
     if (this.lines.length > 20_000) this.lines.splice(0, 5000);
     this.events.onLog?.(line);
-    const ev = classifyLogLine(line);
+    const ev = classifyLogLine(line, this.plan.flavor);
     if (!ev) return;
     this.events.onEvent?.(ev);
     react(ev);
@@ -76,18 +79,35 @@ export class Deployment {
   }
 
   async start(o: StartOptions): Promise<string> {
+    try {
+      return await this.startAndVerify(o);
+    } finally {
+      // Ready or not, nothing of ours keeps following the log (`tail -F`, `docker logs -f`, `bash -s`) after start:
+      // aborting stops each follower's process group on the host (see remoteScript.ts).
+      this.follow.abort();
+    }
+  }
+
+  private async startAndVerify(o: StartOptions): Promise<string> {
     this.setState('starting');
     for (const s of this.plan.start) await this.step(s);
     this.setState('loading');
-    const deadline = Date.now() + (o.timeoutMs ?? 45 * 60_000);
+    const deadline = Date.now() + o.timeoutMs;
+    const minutes = Math.round(o.timeoutMs / 60_000);
+    const notReady = (): DeploymentError => new DeploymentError(`Not ready after ${minutes} min.`, 'Check the log; loading 671B weights from a slow disk can take long: raise the start-up deadline (--timeout-min).', undefined, this.lines.slice(-20));
     let fatal: LogEvent & { kind: 'fatal' } | undefined;
     let sawReady = false;
+    /** Set once the engine (process or batch job) has ended: readiness stops waiting for it. */
+    let ended: string | undefined;
     const onAbort = (): void => this.follow.abort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    const endedError = (): DeploymentError => fatal
+      ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20))
+      : new DeploymentError(`The ${this.plan.profile.runtime.kind === 'slurm' ? 'SLURM job' : 'engine'} ended (${ended ?? 'exited'}) before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20));
     // Follow the log until it says ready (or fails); the stream is re-opened where it stopped if the connection drops.
     await new Promise<void>((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(() => finish(new DeploymentError(`Not ready after ${Math.round((o.timeoutMs ?? 45 * 60_000) / 60_000)} min.`, 'Check the log; loading 671B weights from a slow disk can take long: raise the timeout.', undefined, this.lines.slice(-20))), Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(() => finish(notReady()), Math.max(0, deadline - Date.now()));
       const finish = (e?: Error): void => {
         if (settled) return;
         settled = true;
@@ -145,8 +165,8 @@ export class Deployment {
         // The stream ended. A partial last line was not counted and will come again, whole, from the resumed stream.
         dropPartialLine();
         if (settled || this.follow.signal.aborted) return;
-        if (fatal) {
-          finish(new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)));
+        if (fatal || ended) {
+          finish(endedError());
           return;
         }
         if (attempt > 30) {
@@ -157,7 +177,7 @@ export class Deployment {
         await followOnce(attempt + 1);
       };
       void followOnce(0);
-      // Batch jobs: show why the job is pending, and fail fast (within one poll) once it has ended, CG included.
+      // Batch jobs and background processes: show why a job is pending, and fail fast if it ends before it is ready.
       if (this.plan.jobState) {
         const jobArgv = this.plan.jobState;
         const isSlurm = this.plan.profile.runtime.kind === 'slurm';
@@ -175,10 +195,11 @@ export class Deployment {
               // Give the log a moment to deliver the engine's own error, which says more than the job state.
               await new Promise((res) => setTimeout(res, 1500));
               const what = !job ? 'left the queue, and neither sacct nor scontrol knows it any more' : isSlurm ? `ended: ${describeJobEnd(job)}` : `ended (${job.state.name}${job.reason ? `, ${job.reason}` : ''})`;
+              ended = what;
               finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The ${isSlurm ? `SLURM job${job?.id ? ` ${job.id}` : ''}` : 'engine'} ${what} before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20)));
               return;
             }
-            await new Promise((res) => setTimeout(res, 2000));
+            await new Promise((res) => setTimeout(res, 1000));
           }
         };
         void poll();
@@ -186,7 +207,8 @@ export class Deployment {
       this.follow.signal.addEventListener('abort', () => finish(new DeploymentError('Launch cancelled.')), { once: true });
     }).finally(() => o.signal?.removeEventListener('abort', onAbort));
     if (!sawReady) throw new DeploymentError('not ready');
-    // Ready lines can come from a server that cannot serve yet (or from an earlier run's log): verify for real.
+    // Ready lines can come from a server that cannot serve yet (SGLang warms up after binding; an earlier run's log):
+    // verify for real, through the URL the user will use.
     this.setState('verifying');
     let host = '127.0.0.1';
     if (this.plan.serverAddress) {
@@ -194,24 +216,41 @@ export class Deployment {
       if (r.code === 0 && r.stdout.trim()) host = r.stdout.trim().split('\n')[0];
     }
     const url = await o.reach(this.plan.port, host);
+    const model = await this.waitForModels(url, o.apiKey, deadline, o.signal, notReady);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
-    let model: string | undefined;
-    for (let i = 0; i < 40 && !model; i++) {
-      try {
-        const r = await fetch(`${url}/v1/models`, { headers, signal: AbortSignal.timeout(5000) });
-        if (r.ok) model = ((await r.json()) as { data: Array<{ id: string }> }).data[0]?.id;
-      } catch {
-        /* not reachable yet */
-      }
-      if (!model) await new Promise((r) => setTimeout(r, 250));
-    }
-    if (!model) throw new DeploymentError(`The engine logged ready but ${url}/v1/models does not answer.`, 'Check the port mapping / network mode and that nothing else holds the port.', undefined, this.lines.slice(-20));
-    const one = await fetch(`${url}/v1/completions`, { method: 'POST', headers, body: JSON.stringify({ model, prompt: 'ping', max_tokens: 1 }), signal: AbortSignal.timeout(60_000) });
-    if (!one.ok) throw new DeploymentError(`The 1-token test request failed: HTTP ${one.status} ${(await one.text()).slice(0, 300)}`, undefined, undefined, this.lines.slice(-20));
-    this.follow.abort(); // the caller may keep following with followLogs()
+    // undici, not fetch: fetch refuses "bad ports" (6000, 10080, …) an engine may be told to use.
+    const one = await request(`${url}/v1/completions`, { method: 'POST', headers, body: JSON.stringify({ model, prompt: 'ping', max_tokens: 1 }), signal: AbortSignal.timeout(60_000) });
+    const oneBody = (await one.body.text()).slice(0, 2000);
+    if (one.statusCode !== 200) throw new DeploymentError(`The 1-token test request failed: HTTP ${one.statusCode} ${errorBodyMessage(oneBody)}`, undefined, undefined, this.lines.slice(-20));
     this.url = url;
     this.setState('ready', url);
     return url;
+  }
+
+  /**
+   * GET /v1/models until it answers 200 with a model (SGLang answers 503 while it warms up), the engine exits
+   * (checked with the plan's jobState every few tries), or the start-up deadline passes.
+   */
+  private async waitForModels(url: string, apiKey: string | undefined, deadline: number, signal: AbortSignal | undefined, notReady: () => DeploymentError): Promise<string> {
+    let last: string;
+    for (let i = 0; ; i++) {
+      if (signal?.aborted) throw new DeploymentError('Launch cancelled.');
+      try {
+        return (await listModels(url, apiKey, 5000)).models[0];
+      } catch (e) {
+        last = (e as Error).message;
+        if (e instanceof ModelsError && (e.status === 401 || e.status === 403)) throw new DeploymentError(last, 'Set the server API key (knobs.apiKeySecret) the engine was started with.', undefined, this.lines.slice(-20));
+      }
+      if (Date.now() > deadline) throw notReady();
+      if (this.plan.jobState && i % 8 === 7) {
+        const r = await this.run.exec(this.plan.jobState, { timeoutMs: 30_000 }).catch(() => undefined);
+        const job = r ? parseJobStateOutput(r.stdout) : undefined;
+        if (job?.state.phase === 'ended') throw new DeploymentError(`The engine logged ready, then ended (${job.state.name}) while ${url}/v1/models answered: ${last}`, `See ${this.plan.logLocation}.`, undefined, this.lines.slice(-20));
+      }
+      // Short at first (a simulator is ready in milliseconds), at most 2 s apart for a real engine's warm-up.
+      await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(i, 6))));
+      if (i === 60 && !this.plan.jobState) throw new DeploymentError(`The engine logged ready but ${url}/v1/models does not answer: ${last}`, 'Check the port mapping / network mode and that nothing else holds the port.', undefined, this.lines.slice(-20));
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,3 +1,4 @@
+import { errorBodyMessage } from './errorBody';
 import type { Readable } from 'node:stream';
 
 /**
@@ -26,14 +27,7 @@ export async function readCappedBody(body: Readable, maxBytes: number): Promise<
   return { text: Buffer.concat(parts, n).toString('utf8'), truncated };
 }
 
-/** "HTTP 404: The model `x` does not exist." from a flat or nested OpenAI/vLLM/SGLang error body (first 300 chars). */
+/** "HTTP 404: The model `x` does not exist." from a flat or nested OpenAI/vLLM/SGLang error body (errorBodyMessage). */
 export function httpErrorMessage(status: number, body: string): string {
-  let msg = body.trim();
-  try {
-    const j = JSON.parse(msg) as { error?: { message?: string } | string; message?: string };
-    msg = (typeof j.error === 'object' ? j.error.message : j.error) ?? j.message ?? msg;
-  } catch {
-    /* not JSON (or cut at the cap): keep the text */
-  }
-  return `HTTP ${status}: ${String(msg).slice(0, 300)}`;
+  return `HTTP ${status}: ${errorBodyMessage(body)}`;
 }

@@ -1,4 +1,5 @@
 import { request, type Dispatcher } from 'undici';
+import { normalizeBaseUrl } from './baseUrl';
 import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
 import { findModel } from '../plan/catalog';
@@ -98,7 +99,7 @@ async function streamChatBody(
 ): Promise<StreamResult> {
   const split = new ReasoningSplitter(opts.reasoningModel ?? splitModeFor(findModel(opts.model), opts.thinking));
   const partial = (): { reasoning: string; content: string } => ({ reasoning: split.reasoning, content: split.content });
-  const res = await request(`${opts.baseUrl.replace(/\/$/, '')}/v1/chat/completions`, {
+  const res = await request(`${normalizeBaseUrl(opts.baseUrl)}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
     body: JSON.stringify({

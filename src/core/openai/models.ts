@@ -1,5 +1,14 @@
 import { request } from 'undici';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
+import { normalizeBaseUrl } from './baseUrl';
+
+/** Why GET /v1/models did not give a model list; `status` is the HTTP status when the server answered at all. */
+export class ModelsError extends Error {
+  constructor(message: string, readonly status?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelsError';
+  }
+}
 
 /** Largest /v1/models answer read: 8 MiB (a list of models is a few KiB; a hostile server may send gigabytes). */
 export const MAX_MODELS_BYTES = 8 * 1024 * 1024;
@@ -17,11 +26,12 @@ export interface ModelsAnswer {
 }
 
 /**
- * GET {baseUrl}/v1/models — the one client for it (chat endpoint discovery, benchmark probe). Bounded: at most
+ * GET {baseUrl}/v1/models — the one client for it (launch readiness, chat endpoint discovery, benchmark probe); undici's
+ * request, not fetch: WHATWG fetch refuses "bad ports" (6000, 10080, …) on which a user's server may listen. Bounded: at most
  * `MAX_MODELS_BYTES` read, `timeoutMs` in all (default 10 s), and `signal` cancels it at once. Errors say what to do.
  */
 export async function fetchModels(baseUrl: string, opts: { apiKey?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ModelsAnswer> {
-  const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
+  const url = `${normalizeBaseUrl(baseUrl)}/v1/models`;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
@@ -48,17 +58,26 @@ export async function fetchModels(baseUrl: string, opts: { apiKey?: string; sign
     const j = JSON.parse(text) as { data?: { id?: unknown; root?: unknown }[] };
     listed = (Array.isArray(j.data) ? j.data : []).filter((m) => typeof m?.id === 'string').map((m) => ({ id: m.id as string, root: typeof m.root === 'string' ? m.root : (m.id as string) }));
   } catch (e) {
-    throw new Error(`${url} did not answer with JSON; is this an OpenAI-compatible server?`, { cause: e });
+    throw new ModelsError(`${url} did not answer with JSON; is this an OpenAI-compatible server?`, status, { cause: e });
   }
   return { status, models: listed.map((m) => m.id), roots: listed.map((m) => m.root), simulated };
 }
 
-/** GET /v1/models: the served model names (and whether our simulator serves them), or an error a user can act on. */
+/**
+ * GET /v1/models: the served model names, their roots and whether our simulator serves them. Throws ModelsError:
+ * unreachable (no status), 401/403 (the key), any other non-200 (status set, the body's message), or an empty list.
+ */
 export async function listModels(baseUrl: string, apiKey?: string, timeoutMs = 10_000, signal?: AbortSignal): Promise<{ models: string[]; roots: string[]; simulated: boolean }> {
-  const url = `${baseUrl.replace(/\/+$/, '')}/v1/models`;
-  const r = await fetchModels(baseUrl, { apiKey, timeoutMs, signal });
-  if (r.status === 401 || r.status === 403) throw new Error(`${url} refused the API key (HTTP ${r.status})`);
-  if (r.status !== 200) throw new Error(`${url} answered ${r.error ?? `HTTP ${r.status}`}`);
-  if (r.models.length === 0) throw new Error(`${url} lists no models`);
+  const url = `${normalizeBaseUrl(baseUrl)}/v1/models`;
+  let r: ModelsAnswer;
+  try {
+    r = await fetchModels(baseUrl, { apiKey, timeoutMs, signal });
+  } catch (e) {
+    throw new ModelsError((e as Error).message, undefined, { cause: e });
+  }
+  if (r.status === 401 || r.status === 403) throw new ModelsError(`${url} refused the API key (HTTP ${r.status})`, r.status);
+  if (r.status !== 200) throw new ModelsError(`${url} answered ${r.error ?? `HTTP ${r.status}`}`, r.status);
+  if (r.models.length === 0) throw new ModelsError(`${url} lists no models`, r.status);
   return { models: r.models, roots: r.roots ?? r.models, simulated: r.simulated };
 }
+

@@ -1,6 +1,6 @@
 import type { Profile } from '../profiles/profileSchema';
 import { findModel } from './catalog';
-import { compareVersions } from '../util/versionCompare';
+import { compareVersions } from '../util/versions';
 
 export interface VersionVerdict {
   /** The launch must not go ahead: the engine release cannot serve the model. */

@@ -127,3 +127,9 @@ function agentOf(r: ResolvedSshConfig): string | undefined {
   if (a.startsWith('$')) return r.local.env[a.slice(1)] || 'none';
   return a;
 }
+
+/** `local`: this machine, no SSH (what resolveTarget returns for the spec "local"). */
+export interface LocalTarget { readonly kind: 'local' }
+
+/** Whether resolveTarget's answer is this machine. */
+export const isLocalTarget = (t: SshTarget | LocalTarget): t is LocalTarget => 'kind' in t && t.kind === 'local';

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { EndpointStore } from '../../core/endpoints/endpointStore';
 import { loadOpenAIClient } from '../lazyModules';
+import { normalizeBaseUrl } from '../../core/openai/baseUrl';
 
 interface SavedEndpoint { id: string; label: string; baseUrl: string; model: string; simulated: boolean }
 
@@ -30,15 +31,21 @@ export class CustomEndpoints {
       ignoreFocusOut: true,
       validateInput: (v) => {
         try {
-          const u = new URL(v.trim());
-          return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : 'Use an http:// or https:// URL';
-        } catch {
-          return 'Not a URL';
+          normalizeBaseUrl(v);
+          return undefined;
+        } catch (e) {
+          return (e as Error).message;
         }
       },
     }));
     if (!raw) return undefined;
-    const baseUrl = raw.trim().replace(/\/+$/, '').replace(/\/v1$/, '');
+    let baseUrl: string;
+    try {
+      baseUrl = normalizeBaseUrl(raw);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`DeepSeek: ${(e as Error).message}`);
+      return undefined;
+    }
     const key = args ? args.apiKey : await vscode.window.showInputBox({ title: 'Add Endpoint (2/2): API key (optional)', prompt: 'Kept in VS Code\'s secret storage, sent only as the Authorization header. Leave empty for none.', password: true, ignoreFocusOut: true });
     if (key === undefined && !args) return undefined;
     let found: { models: string[]; simulated: boolean };

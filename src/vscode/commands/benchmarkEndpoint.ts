@@ -110,10 +110,9 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
           file = saveResultFile(resolveResultPath(dir.fsPath, undefined, name), result, [apiKey], name, true);
           files.push(file);
         }
-        const ok = run.traces.filter((t) => t.success && t.chunks > 0);
-        const itls: number[] = [];
-        for (const t of ok) for (let i = 1; i < t.chunks && itls.length < 200_000; i++) itls.push(t.chunkTimes[i] - t.chunkTimes[i - 1]);
-        views.push({ id: `${Date.now()}-${k}`, name: spec.name, file, result, ttftsMs: sample(ok.map((t) => t.chunkTimes[0] - t.startMs), 2000), itlsMs: sample(itls, 4000) });
+        // The charts use the run's metric mode, as its tables do.
+        const { ttftsMs, itlsMs } = bench.timingsMs(run.traces, cfg.mode ?? 'vllm');
+        views.push({ id: `${Date.now()}-${k}`, name: spec.name, file, result, ttftsMs: sample(ttftsMs, 2000), itlsMs: sample(itlsMs, 4000) });
         BenchResultsPanel.show(extensionUri, [...views], `${ep.label}${ep.simulated && !/simulator/i.test(ep.label) ? ' (simulated)' : ''} · ${presetLabel}`);
       }
     });

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Endpoint, EndpointStore } from '../../core/endpoints/endpointStore';
-import type { LaunchedServers } from '../launchedServers';
+import type { ManagedServers } from '../launch/managedServers';
 import { loadBenchModule } from '../lazyModules';
 import { BenchResultsPanel } from '../bench/benchResultsPanel';
 import type { NativeResult } from '../../core/bench/nativeBench';
@@ -23,11 +23,11 @@ export function nativeArgv(tool: Tool, model: string, port: number, a: Required<
  * engine runs (docker exec into its container, or on its host), over the same SSH runner that launched it; the printout
  * streams to the output channel and is parsed into the results panel beside our own runs.
  */
-export function engineBenchmarkCommand(store: EndpointStore, servers: LaunchedServers, output: vscode.OutputChannel, extensionUri: vscode.Uri) {
+export function engineBenchmarkCommand(store: EndpointStore, servers: ManagedServers, output: vscode.OutputChannel, extensionUri: vscode.Uri) {
   return async (target?: Endpoint | string, args?: EngineBenchArgs): Promise<NativeResult | undefined> => {
     const id = typeof target === 'string' ? target : target?.id;
     const ep = id ? store.get(id) : undefined;
-    const site = id ? servers.engines.get(id) : undefined;
+    const site = id ? servers.engineSite(id) : undefined;
     if (!ep || !site) {
       void vscode.window.showWarningMessage('DeepSeek: engine benchmarks run next to an engine launched from a profile (Launch from Profile).');
       return undefined;

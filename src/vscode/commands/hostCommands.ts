@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { HostEntry, HostSetting } from '../../core/hosts/hostModel';
 import { resolveTarget } from '../../core/ssh/resolveTarget';
 import { parseDestination } from '../../core/ssh/sshDestination';
+import { HostsList } from '../../core/hosts/hostsList';
 import type { RemoteAccess } from '../remote/remoteAccess';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
 
@@ -12,6 +13,9 @@ type HostArg = { host?: HostEntry; hostId?: string } | string | undefined;
 const settings = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('deepseek');
 const storedHosts = (): HostSetting[] => settings().get<HostSetting[]>('hosts') ?? [];
 const saveHosts = (list: HostSetting[]): Thenable<void> => settings().update('hosts', list, vscode.ConfigurationTarget.Global);
+/** The hosts list shared with the CLI (`deepseek-deploy ps` visits every host in it). */
+const shared = new HostsList();
+const specOf = (s: HostSetting): string => s.sshConfigHost ?? `${s.user ? `${s.user}@` : ''}${s.host ?? ''}${s.port && s.port !== 22 ? `:${s.port}` : ''}`;
 
 async function pickHost(hosts: HostsTreeProvider, arg: HostArg, placeHolder: string, sshOnly = true): Promise<HostEntry | undefined> {
   const id = typeof arg === 'string' ? arg : arg?.host?.id ?? arg?.hostId;
@@ -54,6 +58,7 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
       const port = u.port ?? 22;
       const entry: HostSetting = { host: u.host, ...(u.user ? { user: u.user } : {}), port, ...(args?.identityFile ? { identityFile: args.identityFile } : {}), ...(args?.name ? { name: args.name } : {}) };
       await saveHosts([...storedHosts().filter((h) => !(h.host === u.host && h.user === u.user && (h.port ?? 22) === port)), entry]);
+      shared.add({ spec: specOf(entry), name: args?.name });
       await hosts.refresh();
       return entry;
     },
@@ -77,16 +82,20 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
       if (!aliases?.length) return undefined;
       const kept = storedHosts().filter((h) => !h.sshConfigHost || !aliases.includes(h.sshConfigHost));
       await saveHosts([...kept, ...aliases.map((a) => ({ sshConfigHost: a }))]);
+      for (const a of aliases) shared.add({ spec: a });
       await hosts.refresh();
       return aliases;
     },
     'deepseek.removeHost': async (arg?: HostArg) => {
       const h = await pickHost(hosts, arg, 'Host to remove from the Hosts view');
       if (!h) return;
-      await saveHosts(storedHosts().filter((s) => {
+      const all = storedHosts();
+      const keep = all.filter((s) => {
         if (h.sshConfigHost) return s.sshConfigHost !== h.sshConfigHost;
         return !(s.host === h.hostName && s.user === h.user && (s.port ?? 22) === (h.port ?? 22));
-      }));
+      });
+      await saveHosts(keep);
+      for (const s of all) if (!keep.includes(s)) shared.remove(specOf(s));
       try {
         await remote.hosts.pool.disconnect(remote.target(h));
       } catch {

@@ -1,15 +1,11 @@
 import * as vscode from 'vscode';
 import type { EndpointStore } from '../../core/endpoints/endpointStore';
-import type { HostEntry, HostProbe } from '../../core/hosts/hostModel';
 import type { Profile } from '../../core/profiles/profileSchema';
-import type { SshTarget } from '../../core/ssh/sshTarget';
-import { parseUserHost } from '../../core/ssh/sshTarget';
+import type { PipelineDeps } from '../../core/launch/launchPipeline';
 import { loadLaunchModule } from '../lazyModules';
-import type { LaunchedServers } from '../launchedServers';
-import type { RemoteAccess } from '../remote/remoteAccess';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
-import { redactText } from '../../core/security/redact';
-import { apiKeySecret } from '../chat/customEndpoints';
+import type { ManagedServers } from '../launch/managedServers';
+import { launchWithUi, windowBound } from '../launch/launchFlow';
 
 /** Arguments for running without prompts (automation and tests). */
 export interface LaunchProfileArgs {
@@ -17,8 +13,8 @@ export interface LaunchProfileArgs {
   readonly preset?: string;
   /** Overrides the profile's host: a Hosts-view id ("local", "ssh:alias", …). */
   readonly hostId?: string;
-  /** Launch even if the planner says it cannot fit. */
-  readonly allowMisfit?: boolean;
+  /** Launch despite overridable pre-flight problems (a misfit, busy GPUs, disk space). */
+  readonly force?: boolean;
   readonly timeoutMs?: number;
   /** Ask and show the script as for a user (when another command hands over a chosen profile). */
   readonly interactive?: boolean;
@@ -26,21 +22,21 @@ export interface LaunchProfileArgs {
 
 export const HF_TOKEN_SECRET = 'deepseek.hfToken';
 
-/** Finds the Hosts-view entry a profile's `host` names: "local", an imported alias, a label, or user@host[:port]. */
-function resolveHost(hosts: HostsTreeProvider, name: string): HostEntry | undefined {
-  const all = hosts.hosts;
-  return all.find((h) => h.id === name || h.label === name || h.sshConfigHost === name || (name === 'local' && h.kind === 'local'))
-    ?? (() => {
-      try {
-        const u = parseUserHost(name, '');
-        return all.find((h) => h.hostName === u.host && (h.port ?? 22) === u.port && (!u.user || h.user === u.user));
-      } catch {
-        return undefined;
-      }
-    })();
+/** What every launch command shares: the pipeline's dependencies, the managed servers, the endpoints. */
+export interface LaunchContext {
+  readonly managed: ManagedServers;
+  readonly endpoints: EndpointStore;
+  readonly deps: PipelineDeps;
+  /** Where server API keys (knobs.apiKeySecret) are read and a launched endpoint's key is kept for chat and benchmarks. */
+  readonly secrets: vscode.SecretStorage;
+  /** A Hosts-view id ("local", "ssh:alias", "ssh:user@host:port") as the host spec resolveTarget takes. */
+  hostSpec(hostId: string): string;
+  /** The Hosts-view label of a host spec ("This machine", the alias, user@host). */
+  hostLabel(spec: string): string;
 }
 
-export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAccess, servers: LaunchedServers, endpoints: EndpointStore, secrets: vscode.SecretStorage, extensionUri: vscode.Uri) {
+/** "Launch from Profile": a *.deepseek.yaml or a preset, through the one launch pipeline. */
+export function launchProfileCommand(hosts: HostsTreeProvider, ctx: LaunchContext, secrets: vscode.SecretStorage) {
   return async (args?: LaunchProfileArgs): Promise<string | undefined> => {
     const interactive = args === undefined || args.interactive === true;
     const api = loadLaunchModule();
@@ -72,119 +68,22 @@ export function launchProfileCommand(hosts: HostsTreeProvider, remote: RemoteAcc
       return undefined;
     }
     profile = profile!;
-    // 2. The host: the profile's, or the one given.
-    const host = args?.hostId ? hosts.hosts.find((h) => h.id === args.hostId) : resolveHost(hosts, profile.host);
-    if (!host) {
-      const msg = `DeepSeek: the profile's host "${profile.host}" is not in the Hosts view. Add it (DeepSeek: Add Host / Import Hosts from SSH Config) first.`;
-      void vscode.window.showErrorMessage(msg);
-      if (!interactive) throw new Error(msg);
-      return undefined;
-    }
-    let target: SshTarget | undefined;
-    let probe: HostProbe | undefined;
-    try {
-      target = host.kind === 'ssh' ? remote.target(host) : undefined;
-      const known = hosts.probeResult(host.id);
-      probe = known instanceof Error || !known ? (host.kind === 'ssh' ? await remote.probe(host) : undefined) : known;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`DeepSeek: cannot reach ${host.label}: ${(e as Error).message}`);
-      if (!interactive) throw e;
-      return undefined;
-    }
-    const token = await secrets.get(HF_TOKEN_SECRET);
-    // The simulator engine: here, our own CLI under VS Code's Node; on an SSH host, our files installed by the launch.
-    const cliPath = vscode.Uri.joinPath(extensionUri, 'dist', 'cli.js').fsPath;
-    const simulator = profile.engine.kind !== 'simulator' ? {}
-      : target
-        ? { simulatorFiles: await Promise.all(['cli.js', 'simulator.js'].map(async (name) => ({ name, content: Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, 'dist', name))).toString('utf8') }))) }
-        : { simulatorCommand: ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, cliPath] };
+    // The host: the profile's (resolved by resolveTarget, as the CLI does), or the Hosts-view entry given.
+    const hostSpec = args?.hostId ? ctx.hostSpec(args.hostId) : profile.host;
+    const hostLabel = ctx.hostLabel(hostSpec);
+    const known = hosts.hosts.find((h) => ctx.hostSpec(h.id) === hostSpec);
+    const probe = known ? hosts.probeResult(known.id) : undefined;
     const startupSpeed = vscode.workspace.getConfiguration('deepseek.simulator').get<number>('startupSpeed', 30);
-    // The server's API key: the SecretStorage entry knobs.apiKeySecret names, or a random one where the port is
-    // reachable from other machines (SLURM, a wider knobs.host). Stored under the endpoint id for chat and benchmarks.
-    let apiKey: string | undefined;
-    if (profile.knobs.apiKeySecret) {
-      apiKey = await secrets.get(profile.knobs.apiKeySecret);
-      if (!apiKey) {
-        const msg = `DeepSeek: knobs.apiKeySecret names "${profile.knobs.apiKeySecret}", which is not in secret storage. Store it first (DeepSeek: Set Secret) or remove the knob.`;
-        void vscode.window.showErrorMessage(msg);
-        if (!interactive) throw new Error(msg);
-        return undefined;
-      }
-    } else apiKey = api.generatedServerKey(profile);
-    const prepared = api.prepareLaunch(profile, probe, { hfToken: token, apiKey, simulatorOptions: ['--startup-speed', String(startupSpeed)], ...simulator });
-    // 3. Show what will run; refuse a certain misfit unless the user overrides it.
-    if (prepared.fit?.refuse && !args?.allowMisfit) {
-      if (!interactive) throw new Error(`refused by the memory planner: ${prepared.fit.summary}`);
-      const go = await vscode.window.showWarningMessage(`${profile.name} will not fit`, { modal: true, detail: prepared.fit.summary }, 'Launch Anyway');
-      if (go !== 'Launch Anyway') return undefined;
-    }
-    if (interactive) {
-      const choice = await vscode.window.showInformationMessage(`Launch ${profile.name} on ${host.label}?`, { modal: true, detail: `${prepared.fit ? `Memory: ${prepared.fit.summary}\n\n` : ''}${prepared.script}` }, 'Launch', 'Open Script', 'Copy Script');
-      if (choice === 'Copy Script') await vscode.env.clipboard.writeText(prepared.script);
-      if (choice === 'Open Script') await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: prepared.script, language: 'shellscript' }));
-      if (choice !== 'Launch') return undefined;
-    }
-    // 4. Run it: output channel for the log, a notification for progress, an endpoint when ready.
-    const id = `deploy:${host.id}:${profile.name}`;
-    const out = vscode.window.createOutputChannel(`DeepSeek: ${profile.name} @ ${host.label}`);
-    out.appendLine(prepared.script);
-    const redact = (l: string): string => redactText(l, [token, apiKey]);
-    const endpointKeyId = `deploy:${host.id}:${profile.name}`;
-    if (apiKey) await secrets.store(apiKeySecret(endpointKeyId), apiKey);
-    else await secrets.delete(apiKeySecret(endpointKeyId));
-    endpoints.upsert({ id, label: `${profile.model.id.split('/').pop() ?? profile.model.id} @ ${host.label}`, baseUrl: '', model: profile.model.servedModelName ?? profile.model.id, engine: prepared.plan.flavor, simulated: profile.engine.kind === 'simulator', launched: true, status: 'starting', detail: profile.runtime.kind });
-    let tunnelId: string | undefined;
-    let report: (message: string, percent?: number) => void = () => undefined;
-    const runner = api.runnerFor(target ? { pool: remote.hosts.pool, target } : undefined);
-    servers.engines.set(id, { runner, container: profile.runtime.kind === 'docker' ? (profile.runtime.containerName ?? `dsd-${profile.name}`) : undefined, flavor: prepared.plan.flavor, port: prepared.plan.port, model: profile.model.servedModelName ?? profile.model.id, runtime: profile.runtime.kind });
-    const dep = api.createDeployment(prepared.plan, runner, {
-      onLog: (l) => out.appendLine(redact(l)),
-      onState: (s) => report(s === 'listening' ? 'listening, warming up' : s === 'verifying' ? 'checking /v1/models and a 1-token request' : s, undefined),
-      onEvent: (ev) => {
-        if (ev.kind === 'progress') report(ev.phase === 'weights' ? `loading weights ${ev.done}/${ev.total}${ev.eta ? ` · eta ${ev.eta}` : ''}` : 'capturing CUDA graphs', ev.percent);
-      },
-    });
-    const closeTunnel = (): void => {
-      if (tunnelId) remote.hosts.tunnels.close(tunnelId);
-      tunnelId = undefined;
-      hosts.redraw();
-    };
-    servers.track(id, { stop: async () => { await dep.stop(); closeTunnel(); }, detach: closeTunnel });
-    try {
-      const url = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Starting ${profile.name} on ${host.label}`, cancellable: true }, (progress, cancel) => {
-        const ac = new AbortController();
-        cancel.onCancellationRequested(() => ac.abort());
-        let last = 0;
-        report = (message, percent) => {
-          const increment = percent !== undefined && percent >= last ? percent - last : 0;
-          if (percent !== undefined) last = percent;
-          progress.report({ message: percent !== undefined ? `${message} (${percent}%)` : message, increment });
-        };
-        return dep.start({
-          apiKey,
-          signal: ac.signal,
-          timeoutMs: args?.timeoutMs,
-          reach: async (port, addr) => {
-            if (!target) return `http://${addr}:${port}`;
-            const t = await remote.hosts.tunnels.openTunnel(target, addr, port);
-            tunnelId = t.id;
-            hosts.redraw();
-            return `http://127.0.0.1:${t.localPort}`;
-          },
-        });
-      });
-      endpoints.upsert({ ...endpoints.get(id)!, baseUrl: url, status: 'ready', detail: `${profile.runtime.kind} on ${host.label}` });
-      void vscode.window.showInformationMessage(`DeepSeek: ${profile.name} is ready at ${url}${profile.engine.kind === 'simulator' ? ' (simulated)' : ''}.`);
-      return id;
-    } catch (e) {
-      const d = e as Error & { remedy?: string; suggestedMaxModelLen?: number };
-      const msg = redact(`${d.message}${d.remedy ? ` — ${d.remedy}` : ''}${d.suggestedMaxModelLen ? ` (suggested knobs.maxModelLen: ${d.suggestedMaxModelLen})` : ''}`);
-      endpoints.update(id, { status: 'failed', detail: msg });
-      closeTunnel();
-      out.appendLine(`FAILED: ${msg}`);
-      void vscode.window.showErrorMessage(`DeepSeek: ${profile.name} failed: ${msg}`, 'Show Log').then((c) => c && out.show());
-      if (!interactive) throw e;
-      return undefined;
-    }
+    const stopWithWindow = profile.engine.kind === 'simulator' && hostSpec === 'local';
+    return launchWithUi({
+      profile,
+      host: hostSpec,
+      hfToken: await secrets.get(HF_TOKEN_SECRET),
+      simulatorOptions: ['--startup-speed', String(startupSpeed), ...windowBound(stopWithWindow)],
+      probe: probe instanceof Error ? undefined : probe,
+    }, {
+      interactive, hostLabel, endpointLabel: `${profile.model.id.split('/').pop() ?? profile.model.id} @ ${hostLabel}`, showScript: true,
+      force: args?.force, timeoutMs: args?.timeoutMs, stopWithWindow,
+    }, ctx);
   };
 }

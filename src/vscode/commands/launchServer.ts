@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
-import { engineCommand, type LaunchedServers, type SimulatorLaunch } from '../launchedServers';
 import { newProfileWizard } from './newProfileWizard';
+import { freePort } from '../../core/util/freePort';
+import { loadLaunchModule } from '../lazyModules';
+import { launchWithUi, windowBound } from '../launch/launchFlow';
+import type { LaunchContext } from './launchProfile';
 
 /** Arguments for running the command without prompts (automation and tests). */
 export interface LaunchServerArgs {
@@ -18,7 +21,11 @@ async function pick<T>(title: string, step: number, items: Pick<T>[]): Promise<T
   return chosen?.value;
 }
 
-export function launchServerCommand(hosts: HostsTreeProvider, servers: LaunchedServers) {
+/**
+ * "DeepSeek: Launch Server": the quick simulator (a built-in profile: engine simulator, runtime process, host local,
+ * through the one launch pipeline), or the wizard / a profile (Launch from Profile).
+ */
+export function launchServerCommand(hosts: HostsTreeProvider, ctx: LaunchContext) {
   return async (args?: LaunchServerArgs): Promise<string | undefined> => {
     const interactive = args === undefined;
     if (interactive) {
@@ -48,35 +55,15 @@ export function launchServerCommand(hosts: HostsTreeProvider, servers: LaunchedS
     ]));
     if (!model) return undefined;
     const cfg = vscode.workspace.getConfiguration('deepseek.simulator');
-    const launch: SimulatorLaunch = { flavor, model, port: args?.port, startupSpeed: cfg.get<number>('startupSpeed', 30), decodeSpeed: cfg.get<number>('decodeSpeed', 1) };
-    if (interactive) {
-      // Show exactly what will run before anything starts.
-      const shown = engineCommand(launch, launch.port ?? 8000).join(' ');
-      const choice = await vscode.window.showInformationMessage(`Launch on This machine (simulated 8×H200, no GPU used)?\n\n${shown}`, { modal: true }, 'Launch', 'Copy Command');
-      if (choice === 'Copy Command') {
-        await vscode.env.clipboard.writeText(shown);
-        return undefined;
-      }
-      if (choice !== 'Launch') return undefined;
-    }
-    try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Starting ${model.split('/').pop() ?? model}`, cancellable: false },
-        async (progress) => {
-          let last = 0;
-          const id = await servers.launchSimulator(launch, (message, percent) => {
-            const inc = percent !== undefined && percent >= last ? percent - last : 0;
-            if (percent !== undefined) last = percent;
-            progress.report({ message: percent !== undefined ? `${message} (${percent}%)` : message, increment: inc });
-          });
-          void vscode.window.showInformationMessage(`DeepSeek: ${model} is ready (simulated).`);
-          return id;
-        },
-      );
-    } catch (e) {
-      void vscode.window.showErrorMessage(`DeepSeek: launch failed: ${(e as Error).message}`);
-      if (!interactive) throw e;
-      return undefined;
-    }
+    // A free port now, so the command shown is the one that runs (byte for byte).
+    const port = args?.port ?? (await freePort());
+    const profile = loadLaunchModule().quickSimulatorProfile({ flavor, model, port });
+    const local = hostId === 'local';
+    const simulatorOptions = ['--startup-speed', String(cfg.get<number>('startupSpeed', 30)), '--speed', String(cfg.get<number>('decodeSpeed', 1)), ...windowBound(local)];
+    const label = `${model.split('/').pop() ?? model} (${flavor === 'vllm' ? 'vLLM' : 'SGLang'} simulator)`;
+    return launchWithUi({ profile, host: local ? 'local' : ctx.hostSpec(hostId), simulatorOptions }, {
+      interactive, hostLabel: hosts.hosts.find((h) => h.id === hostId)?.label ?? hostId, endpointLabel: label, showScript: false,
+      stopWithWindow: local, note: '(simulated 8×H200, no GPU used)',
+    }, ctx);
   };
 }

@@ -16,6 +16,7 @@ const expandHome = (p: string): string => p.replace(/^~(?=$|\/)/, os.homedir());
  */
 export class RemoteAccess implements vscode.Disposable {
   private remote: RemoteHosts | undefined;
+  private quiet: RemoteHosts | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.OutputChannel) {}
 
@@ -89,6 +90,24 @@ export class RemoteAccess implements vscode.Disposable {
   }
 
   /**
+   * SSH access that never asks: unknown host keys are refused and no password or passphrase is requested. For work
+   * nobody asked for right now (re-discovery of managed servers after activation).
+   */
+  get quietHosts(): RemoteHosts {
+    if (!this.quiet) {
+      const known = this.config().get<string[]>('knownHostsFiles');
+      this.quiet = loadRemoteModule().createRemoteHosts({
+        knownHostsFiles: known?.length ? known.map(expandHome) : undefined,
+        trustStorePath: defaultTrustStorePath(),
+        log: (l) => this.log.appendLine(l),
+        confirmHostKey: () => Promise.resolve(false),
+        prompts: { passphrase: () => Promise.resolve(undefined) },
+      });
+    }
+    return this.quiet;
+  }
+
+  /**
    * Resolves a Hosts-view entry to a connection target with the product's one resolver (resolveTarget), re-reading
    * the ssh config each time: an imported alias exactly as `ssh ALIAS`; an explicit entry as
    * `ssh [-i identityFile] [-J proxyJump] user@host:port` (the config's settings for that host still apply).
@@ -118,5 +137,6 @@ export class RemoteAccess implements vscode.Disposable {
 
   dispose(): void {
     this.remote?.dispose();
+    this.quiet?.dispose();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Orders engine release strings ("0.9.0", "v0.25.0", "0.5.15.post1", "0.26.1rc1"): numeric fields compared left to
- * right, missing fields read as 0, a leading "v" ignored. Returns < 0, 0 or > 0 like a sort comparator.
+ * The one version comparator (engine releases such as "0.9.0", "v0.10.1rc1", "0.5.5.post2"): numeric fields split
+ * on . + -, a leading "v" ignored, missing fields 0. Returns < 0, 0 or > 0 like a sort comparator. Pre-release tags
+ * compare by their numeric part only ("0.10.1rc1" = "0.10.1"), which is what flag-spelling decisions need.
  */
 export function compareVersions(a: string, b: string): number {
   const pa = a.replace(/^v/, '').split(/[.+-]/).map((x) => Number.parseInt(x, 10) || 0);

@@ -108,7 +108,9 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   if (chat && !cfg.requests) {
     hooks.log?.('Calibrating chat prompts to exact token lengths with the server\'s /tokenize…');
     const post = async (path: string, body: unknown): Promise<unknown> => {
-      const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal });
+      const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
+        throw hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : e;
+      });
       const j = await r.body.json();
       if (r.statusCode !== 200) throw new Error(`${path} answered HTTP ${r.statusCode}: ${JSON.stringify(j).slice(0, 200)}`);
       return j;

@@ -124,8 +124,9 @@ const out = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
 })();
 `;
 
-/** Preloaded into every child: its peak RSS (KiB) is written where the parent reads it, however the child exits. */
-const PEAK_SOURCE = `process.on('exit', () => require('fs').writeFileSync(process.env.DSD_PEAK_FILE, String(process.resourceUsage().maxRSS) + ' ' + (/VmPeak:\\s*(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8')) || [])[1]));`;
+/** Preloaded into every child: its peak RSS and address space (KiB) are written where the parent reads them. */
+// VmHWM (this process's own peak RSS), not getrusage's maxrss, which can carry the parent's peak across fork and exec.
+const PEAK_SOURCE = `process.on('exit', () => { const st = require('fs').readFileSync('/proc/self/status', 'utf8'); require('fs').writeFileSync(process.env.DSD_PEAK_FILE, /VmHWM:\\s*(\\d+)/.exec(st)[1] + ' ' + /VmPeak:\\s*(\\d+)/.exec(st)[1]); });`;
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-hostile-http-'));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: production bundles, then timings: extension activation in the real extension host, and the
 # simulator's token timing under 512/1024 concurrent streams against a naive baseline measured in the same run, and
-# our benchmark client's accuracy and CPU against a load server's real write times (naive undici control), the chat
+# our benchmark client's accuracy and CPU against a load server's real write times (naive undici control), the SSE
+# reader's linearity and memory on 1/10/100 MB single events (every client), the chat
 # webview rendering a 20,000-token stream in Chromium (against a naive re-render-everything peer), and
 # 100 sequential SSH commands over our pooled connection against OpenSSH (new connection; ControlMaster).
 set -euo pipefail
@@ -15,6 +16,7 @@ node test/infra/bench-launch.js
 node test/infra/bench-simulator.js
 node test/infra/bench-chat-render.js
 node test/infra/bench-client.js
+node test/infra/bench-sse.js
 bash test/infra/ssh-up.sh
 node test/infra/bench-ssh.js
 bash test/infra/ssh-down.sh

@@ -92,6 +92,10 @@ for (const stream of [process.stdout, process.stderr]) {
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+  // chat and bench are done when they return: undici's kept-alive sockets (probe, /v1/models) must not hold the
+  // process for seconds after a Ctrl-C or a finished run. Exit once what was written has been flushed.
+  const cmd = process.argv[2];
+  if (cmd === 'chat' || cmd === 'bench') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }, (e: unknown) => {
   process.stderr.write(`deepseek-deploy: ${(e as Error).message}\n`);
   process.exitCode = 1;

@@ -11,16 +11,18 @@ const offset = () => Number(process.hrtime.bigint()) / 1e6 - performance.now();
 
 async function ours() {
   const { runBenchmark } = require(path.resolve(__dirname, '../../dist/bench.js'));
-  const cpu0 = process.cpuUsage();
+  // CPU of the run phase only (from the first request to the last response, before metrics), the same window as the
+  // naive control's (which also leaves its set-up and warm-up out); probe, warm-up and connecting are not per chunk.
+  let cpu0 = process.cpuUsage();
+  let c;
   const run = await runBenchmark({
     baseUrl: url, endpoint: firehose ? `/v1/completions?firehose=${firehose}` : undefined, backend: 'openai', model: 'm',
     random: { numPrompts: N, inputLen: 16, outputLen: 24, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: Infinity, burstiness: 1,
     maxConcurrency: C, numWarmups: 1, ignoreEos: true, percentileMetrics: ['ttft', 'tpot', 'itl'], metricPercentiles: [99], mode: 'vllm', label: 'r',
-  });
-  const c = process.cpuUsage(cpu0);
+  }, { onPhase: (p) => { if (p === 'run') cpu0 = process.cpuUsage(); else if (p === 'done') c = process.cpuUsage(cpu0); } });
   const off = offset();
   return {
-    cpuMs: (c.user + c.system) / 1000, wallS: run.durationS, failed: run.metrics.failed, heapMB: process.memoryUsage().heapUsed / 1048576, rssMB: process.memoryUsage().rss / 1048576,
+    cpuMs: (c.user + c.system) / 1000, userMs: c.user / 1000, sysMs: c.system / 1000, wallS: run.durationS, failed: run.metrics.failed, heapMB: process.memoryUsage().heapUsed / 1048576, rssMB: process.memoryUsage().rss / 1048576,
     traces: run.traces.map((t) => ({ id: `r-${t.index}`, start: t.startMs + off, times: Array.from(t.chunkTimes.subarray(0, t.chunks), (x) => x + off) })),
   };
 }
@@ -57,7 +59,7 @@ async function naive() {
   const c = process.cpuUsage(cpu0);
   const off = offset();
   await pool.close();
-  return { cpuMs: (c.user + c.system) / 1000, wallS: (performance.now() - t0) / 1000, failed: 0, heapMB: process.memoryUsage().heapUsed / 1048576, rssMB: process.memoryUsage().rss / 1048576, traces: out.map((t) => ({ id: t.id, start: t.start + off, times: t.times.map((x) => x + off) })) };
+  return { cpuMs: (c.user + c.system) / 1000, userMs: c.user / 1000, sysMs: c.system / 1000, wallS: (performance.now() - t0) / 1000, failed: 0, heapMB: process.memoryUsage().heapUsed / 1048576, rssMB: process.memoryUsage().rss / 1048576, traces: out.map((t) => ({ id: t.id, start: t.start + off, times: t.times.map((x) => x + off) })) };
 }
 
 (client === 'ours' ? ours() : naive()).then((r) => { process.stdout.write(JSON.stringify(r), () => process.exit(0)); }, (e) => { console.error(e); process.exit(1); });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyLogLine, LineSplitter } from '../../src/core/engines/logWatch';
+import { classifyLogLine, LineSplitter, MAX_LOG_TAIL } from '../../src/core/engines/logWatch';
 
 test('shard loading progress with ETA (vLLM tqdm line)', () => {
   assert.deepEqual(classifyLogLine('Loading safetensors checkpoint shards:  22% Completed | 11/49 [04:29<18:47, 29.67s/it]'), { kind: 'progress', phase: 'weights', percent: 22, done: 11, total: 49, eta: '18:47' });
@@ -24,4 +24,15 @@ test('tqdm carriage returns split into separate lines; partial tails wait', () =
   assert.deepEqual(s.push('a 10%\ra 20%\rb'), ['a 10%', 'a 20%']);
   assert.deepEqual(s.push('c\n'), ['bc']);
   assert.deepEqual(s.flush(), []);
+});
+
+test('kind 6 (issue 3/8): a log line that never ends keeps a bounded tail and costs linear time', () => {
+  const s = new LineSplitter();
+  const piece = 'x'.repeat(65_536);
+  const t0 = performance.now();
+  for (let i = 0; i < 1600; i++) assert.deepEqual(s.push(piece), []); // 100 MiB without a newline
+  assert.ok(performance.now() - t0 < 20_000, 'linear, not quadratic');
+  const [line] = s.push('END\n');
+  assert.equal(line.length, MAX_LOG_TAIL + 3, 'only the last 64 KiB of the endless line is kept');
+  assert.ok(line.endsWith('xEND'));
 });

@@ -2,8 +2,16 @@ import type MarkdownIt from 'markdown-it';
 import { BlockSplitter } from './blockSplitter';
 
 /**
+ * Largest block rendered as markdown (64 KiB of text). Past it, the unfinished tail is shown as plain text and only
+ * the characters that arrived since the last frame are appended, so a hostile or runaway stream (50 MB of reasoning
+ * without a blank line, an unclosed code fence) costs each frame what it added, never a re-render of megabytes.
+ */
+export const MAX_MARKDOWN_BLOCK = 64 * 1024;
+
+/**
  * Markdown that grows while it streams: completed blocks are rendered once and appended; only the unfinished last
- * block is re-rendered on each frame. A new token therefore never re-renders the transcript, or even the message.
+ * block is re-rendered on each frame, and only while it is at most `MAX_MARKDOWN_BLOCK` long. A new token therefore
+ * never re-renders the transcript, or even the message, and a frame's work is bounded whatever the server sends.
  */
 export class StreamingMarkdown {
   readonly el: HTMLDivElement;
@@ -12,6 +20,8 @@ export class StreamingMarkdown {
   private readonly split = new BlockSplitter();
   private incoming = '';
   private length = 0;
+  /** While the tail is too long for markdown: the text node new text is appended to. */
+  private plain: Text | undefined;
 
   constructor(private readonly md: MarkdownIt, className: string) {
     this.el = document.createElement('div');
@@ -33,11 +43,36 @@ export class StreamingMarkdown {
   /** Renders what arrived since the last call. */
   flush(): void {
     if (!this.incoming) return;
-    const done = this.split.push(this.incoming);
+    const text = this.incoming;
+    const done = this.split.push(text);
     this.incoming = '';
     // markdown-it runs with html off: its output is escaped text and our own tags only.
-    if (done.trim()) this.frozen.insertAdjacentHTML('beforeend', this.md.render(done));
-    const tail = this.split.tail;
-    this.tail.innerHTML = tail ? this.md.render(tail) : '';
+    if (done.trim()) {
+      if (done.length <= MAX_MARKDOWN_BLOCK) this.frozen.insertAdjacentHTML('beforeend', this.md.render(done));
+      else this.frozen.append(plainBlock(done));
+    }
+    if (this.split.tailLength <= MAX_MARKDOWN_BLOCK) {
+      this.plain = undefined;
+      const tail = this.split.tail;
+      this.tail.innerHTML = tail ? this.md.render(tail) : '';
+      return;
+    }
+    if (this.plain && !done) {
+      // Still the same oversized block: it grew by exactly this text.
+      this.plain.appendData(text);
+      return;
+    }
+    const block = plainBlock(this.split.tail);
+    this.plain = block.firstChild as Text;
+    this.tail.replaceChildren(block);
   }
+}
+
+/** A block too long for markdown, as plain text (a text node: nothing in it is parsed as HTML). */
+function plainBlock(text: string): HTMLDivElement {
+  const div = document.createElement('div');
+  div.className = 'md-plain';
+  div.style.whiteSpace = 'pre-wrap';
+  div.append(document.createTextNode(text));
+  return div;
 }

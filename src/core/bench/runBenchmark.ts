@@ -54,6 +54,9 @@ export interface BenchRun {
   readonly serverMetrics: MetricsSample[];
 }
 
+/** The phases of a run, in order, as `hooks.onPhase` reports them ('done': the last request ended, before metrics). */
+export type BenchPhase = 'probe' | 'calibrate' | 'warmup' | 'connect' | 'run' | 'done';
+
 class Semaphore {
   private waiters: (() => void)[] = [];
   constructor(private free: number) {}
@@ -94,12 +97,13 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * Failed requests are counted with their errors; cancelling stops sending, aborts what is in flight and still returns
  * everything that finished.
  */
-export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void } = {}): Promise<BenchRun> {
+export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void; onPhase?: (phase: BenchPhase) => void } = {}): Promise<BenchRun> {
   const base = normalizeBaseUrl(cfg.baseUrl);
   const origin = new URL(base).origin;
   const prefixPath = new URL(base).pathname.replace(/\/$/, '');
   const limits = cfg.limits ?? DEFAULT_STREAM_LIMITS;
   // Every phase (probe, calibration, connecting, warm-ups, run) stops within a tick of cancel.
+  hooks.onPhase?.('probe');
   const server = await probeServer(base, cfg.apiKey, hooks.signal);
   const model = cfg.model ?? server.models[0];
   if (!model) throw new Error(`${base}/v1/models lists no model`);
@@ -107,9 +111,12 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   const chat = cfg.backend === 'openai-chat';
   let reqs: readonly BenchRequest[] = cfg.requests ?? randomTokenRequests(cfg.random);
   if (chat && !cfg.requests) {
+    hooks.onPhase?.('calibrate');
     hooks.log?.('Calibrating chat prompts to exact token lengths with the server\'s /tokenize…');
     const post = async (path: string, body: unknown): Promise<unknown> => {
-      const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal });
+      const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
+        throw hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : e;
+      });
       const j = await r.body.json();
       if (r.statusCode !== 200) throw new Error(`${path} answered HTTP ${r.statusCode}: ${JSON.stringify(j).slice(0, 200)}`);
       return j;
@@ -158,6 +165,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     }
   };
   try {
+    if (cfg.numWarmups > 0) hooks.onPhase?.('warmup');
     for (let w = 0; w < cfg.numWarmups && !abort.signal.aborted; w++) {
       const t = newTrace(-1, reqs[0].promptLen, reqs[0].outputLen);
       await send(0, t, `warmup-${w}`);
@@ -166,6 +174,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     }
     // Open the pool's connections before the clock starts (cheap GETs), so no request's TTFT contains a TCP
     // handshake. vLLM's client opens them inside the first wave's TTFTs (peer-bench: +196 ms median at C=512).
+    hooks.onPhase?.('connect');
     const conns = cap.connections;
     if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers, abort.signal);
     else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers, signal: abort.signal }).then((r) => r.body.dump({ limit: 65536 }), () => undefined)));
@@ -173,6 +182,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     const arrivals = arrivalTimes(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed);
     const traces = reqs.map((r, i) => newTrace(i, r.promptLen, r.outputLen));
     const samples: MetricsSample[] = [];
+    hooks.onPhase?.('run');
     const t0 = performance.now();
     const startedAt = new Date();
     let sent = 0;
@@ -216,6 +226,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       );
     }
     await Promise.all(tasks);
+    hooks.onPhase?.('done');
     const durationS = (performance.now() - t0) / 1000;
     clearInterval(ticker);
     if (sampler) clearInterval(sampler);

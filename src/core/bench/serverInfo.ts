@@ -30,7 +30,7 @@ export async function probeServer(baseUrl: string, apiKey?: string, signal?: Abo
   if (models.status !== 200) throw new Error(`${baseUrl}/v1/models answered ${models.error ?? `HTTP ${models.status}`}`);
   const si = await getJson(`${baseUrl}/server_info`, h, signal).catch(() => undefined);
   const ver = await getJson(`${baseUrl}/version`, h, signal).catch(() => undefined);
-  signal?.throwIfAborted();
+  if (signal?.aborted) throw new Error('Benchmark cancelled while probing the server.');
   const version = (ver?.json as { version?: string } | undefined)?.version ?? (si?.json as { version?: string } | undefined)?.version;
   const simulated = models.simulated || typeof (ver?.json as { simulator?: string } | undefined)?.simulator === 'string';
   return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: models.models };

@@ -56,6 +56,9 @@ export function classifyLogLine(line: string, flavor?: 'vllm' | 'sglang'): LogEv
 }
 
 /** Splits a byte stream into lines on \n and on tqdm's bare \r, keeping an incomplete tail for the next chunk. */
+/** Longest unfinished log line kept (64 KiB): a line that never ends keeps its last 64 KiB, so memory and re-scan stay bounded. */
+export const MAX_LOG_TAIL = 64 * 1024;
+
 export class LineSplitter {
   private tail = '';
 
@@ -63,6 +66,7 @@ export class LineSplitter {
     const text = this.tail + chunk;
     const parts = text.split(/\r\n|\r|\n/);
     this.tail = parts.pop() ?? '';
+    if (this.tail.length > MAX_LOG_TAIL) this.tail = this.tail.slice(-MAX_LOG_TAIL);
     return parts.filter((p) => p.length > 0);
   }
 

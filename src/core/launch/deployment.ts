@@ -35,6 +35,9 @@ export interface StartOptions {
   readonly apiKey?: string;
 }
 
+
+/** Longest log line kept (64 KiB of text): memory for following a log stays bounded whatever the engine prints. */
+const MAX_LOG_LINE = 64 * 1024;
 /**
  * One launched server: runs the plan's start steps, follows the log (resuming after a dropped connection without
  * losing or repeating lines), turns log lines into progress and diagnoses, and calls it ready only after the ready
@@ -55,7 +58,7 @@ export class Deployment {
   }
 
   private onLine(line: string, react: (ev: LogEvent) => void): void {
-    this.lines.push(line);
+    this.lines.push(line.length > MAX_LOG_LINE ? `${line.slice(0, MAX_LOG_LINE)} […]` : line);
     if (this.lines.length > 20_000) this.lines.splice(0, 5000);
     this.events.onLog?.(line);
     const ev = classifyLogLine(line, this.plan.flavor);
@@ -148,6 +151,9 @@ export class Deployment {
           }
         }
         tail = all.slice(consumed);
+        // A log line that never ends (a broken or hostile engine) keeps only its last 64 KiB: the buffer stays
+        // bounded and each chunk re-scans at most that much, so following stays linear in what arrives.
+        if (tail.length > MAX_LOG_LINE) tail = tail.slice(-MAX_LOG_LINE);
       };
       const dropPartialLine = (): void => {
         if (pendingSegments) this.lines.splice(this.lines.length - pendingSegments, pendingSegments);

@@ -3,3 +3,4 @@
 export { streamChat, OpenAIError } from './chatStream';
 export { listModels } from './models';
 export { fetchImageDataUrl } from './imageFetch';
+export { SseByteReader, SseParser } from './sseParser';

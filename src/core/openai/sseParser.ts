@@ -73,6 +73,8 @@ export class SseByteReader {
   private line: Buffer = Buffer.alloc(0);
   private lineLen = 0;
   private data: Buffer = Buffer.alloc(0);
+  /** The event's data is data[dataOff, dataLen) (dataOff > 0 when a long line's buffer became the data buffer). */
+  private dataOff = 0;
   private dataLen = 0;
   private dataLines = 0;
   /** A single data line still lying in the caller's buffer (the zero-copy case). */
@@ -93,7 +95,7 @@ export class SseByteReader {
     this.retryMs = undefined;
     this.events = 0;
     this.lineLen = 0;
-    this.dataLen = 0;
+    this.dataOff = this.dataLen = 0;
     this.dataLines = 0;
     this.inBuf = undefined;
     this.type = '';
@@ -103,14 +105,14 @@ export class SseByteReader {
 
   /** Bytes of an unfinished line or event held right now (what `end()` would discard). */
   get pendingBytes(): number {
-    return this.lineLen + (this.dataLines > 0 ? (this.inBuf ? this.inE - this.inS : this.dataLen) + 1 : 0);
+    return this.lineLen + (this.dataLines > 0 ? (this.inBuf ? this.inE - this.inS : this.dataLen - this.dataOff) + 1 : 0);
   }
 
   /** End of stream: the unfinished event, if any, is discarded (see the module comment). Returns the bytes dropped. */
   end(): number {
     const dropped = this.pendingBytes;
     this.lineLen = 0;
-    this.dataLen = 0;
+    this.dataOff = this.dataLen = 0;
     this.dataLines = 0;
     this.inBuf = undefined;
     this.type = '';
@@ -185,7 +187,7 @@ export class SseByteReader {
   private fail(): false {
     this.error = eventTooLargeMessage(this.maxEventBytes);
     this.lineLen = 0;
-    this.dataLen = 0;
+    this.dataOff = this.dataLen = 0;
     this.dataLines = 0;
     this.inBuf = undefined;
     return false;
@@ -193,8 +195,10 @@ export class SseByteReader {
 
   private grow(b: Buffer, used: number, need: number): Buffer {
     if (b.length >= need) return b;
-    let cap = Math.max(256, b.length * 2);
-    while (cap < need) cap *= 2;
+    // ×4 steps: the outgrown buffers (garbage until the next GC) add up to a third of the new one, not all of it, so
+    // a line growing to the cap peaks near 1.33× the cap rather than 2×.
+    let cap = Math.max(1024, b.length * 4);
+    while (cap < need) cap *= 4;
     cap = Math.min(cap, this.maxEventBytes + LINE_SLACK);
     const nb = Buffer.allocUnsafe(cap);
     b.copy(nb, 0, 0, used);
@@ -212,7 +216,7 @@ export class SseByteReader {
 
   private appendData(src: Uint8Array, s: number, e: number, sep: boolean): boolean {
     const need = this.dataLen + (sep ? 1 : 0) + (e - s);
-    if (need > this.maxEventBytes) return this.fail();
+    if (need - this.dataOff > this.maxEventBytes) return this.fail();
     this.data = this.grow(this.data, this.dataLen, need);
     if (sep) this.data[this.dataLen++] = LF;
     this.data.set(src.subarray(s, e), this.dataLen);
@@ -223,6 +227,7 @@ export class SseByteReader {
   private ownInPlace(): void {
     const b = this.inBuf!;
     this.inBuf = undefined;
+    this.dataOff = 0;
     this.dataLen = 0;
     this.appendData(b, this.inS, this.inE, false);
   }
@@ -265,7 +270,18 @@ export class SseByteReader {
       return;
     }
     if (this.inBuf !== undefined) this.ownInPlace();
-    if (this.dataLines === 0) this.dataLen = 0;
+    if (this.dataLines === 0 && b === this.line) {
+      // The first data line of the event came from the line buffer (it was cut across reads, possibly megabytes):
+      // the line buffer becomes the data buffer instead of being copied, so a huge event is held once, not twice.
+      if (e - v > this.maxEventBytes) return void this.fail();
+      this.line = this.data;
+      this.data = b;
+      this.dataOff = v;
+      this.dataLen = e;
+      this.dataLines = 1;
+      return;
+    }
+    if (this.dataLines === 0) this.dataOff = this.dataLen = 0;
     if (!this.appendData(b, v, e, this.dataLines > 0)) return;
     this.dataLines++;
   }
@@ -281,11 +297,12 @@ export class SseByteReader {
       this.inBuf = undefined;
       this.sink.onSseEvent(b, this.inS, this.inE, type);
     } else {
-      const n = this.dataLen;
-      this.dataLen = 0;
+      const off = this.dataOff;
+      const n = this.dataLen - off;
+      this.dataOff = this.dataLen = 0;
       // A view of exactly the event (an allocation only on this slow path): sinks may search past `e` natively, and
       // the grown buffer's tail holds older bytes.
-      this.sink.onSseEvent(this.data.subarray(0, n), 0, n, type);
+      this.sink.onSseEvent(this.data.subarray(off, off + n), 0, n, type);
     }
   }
 }

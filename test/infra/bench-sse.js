@@ -1,0 +1,127 @@
+// `npm run bench`: the SSE reader stays linear and bounded (issue 3/8, performance). One SSE event of 1, 10 and 100 MB
+// (a chat chunk whose text is that long) read by each client: the byte reader alone, the chat (streamChat), the
+// benchmark's raw HTTP client and its undici client. Each measurement runs in its own process (peak RSS is that
+// process's alone) against a server in this process. Targets: time ratio ≤ 12× per 10× size; with the cap raised above
+// the event, peak RSS growth ≤ 2× the event per client that keeps only bytes (reader, benchmark clients), and the chat
+// (which also holds the text as strings) is reported; with the default 16 MiB cap, a 100 MB event is refused with RSS
+// growth ≤ 2× the cap.
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const http = require('node:http');
+const { execFileSync } = require('node:child_process');
+const ROOT = path.resolve(__dirname, '../..');
+
+const MB = 1000 * 1000;
+const MIB = 1024 * 1024;
+const SIZES = [1, 10, 100];
+const CLIENTS = ['reader', 'chat', 'bench-raw', 'bench-undici'];
+const RAISED_CAP = 128 * MIB;
+
+/** The child: one client, one event of `bytes`, prints {ms, rssGrowthMB, error}. */
+const CHILD = `
+const MIB = 1024 * 1024;
+const [dist, client, url, bytes, cap] = process.argv.slice(2);
+const n = Number(bytes);
+const limits = { maxEventBytes: Number(cap), firstTokenTimeoutMs: 600000, idleTimeoutMs: 120000 };
+const out = (o) => process.stdout.write(JSON.stringify(o));
+(async () => {
+  // The growth is measured from after loading the bundles: what the event costs, not the code.
+  require(dist + '/openaiClient.js');
+  require(dist + '/bench.js');
+  const base = process.memoryUsage().rss;
+  let error;
+  let t0 = performance.now();
+  let c0 = process.cpuUsage();
+  if (client === 'reader') {
+    const { SseByteReader } = require(dist + '/openaiClient.js');
+    let got = 0;
+    const r = new SseByteReader({ onSseEvent: (b, s, e) => { got = e - s; } }, limits.maxEventBytes);
+    const piece = Buffer.alloc(65536, 0x78);
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    r.push(Buffer.from('data: '), 0, 6);
+    for (let left = n; left > 0 && r.error === undefined; left -= piece.length) r.push(piece, 0, Math.min(piece.length, left));
+    r.push(Buffer.from('\\n\\n'), 0, 2);
+    error = r.error ?? (got === n ? undefined : 'event lost');
+  } else if (client === 'chat') {
+    const { streamChat } = require(dist + '/openaiClient.js');
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    try { const res = await streamChat({ baseUrl: url, model: 'm', prompt: 'x', maxTokens: 1, reasoningModel: false, limits }); if (res.content.length < n - 100) error = 'short'; } catch (e) { error = e.message; }
+  } else {
+    const { runBenchmark } = require(dist + '/bench.js');
+    t0 = performance.now();
+    c0 = process.cpuUsage();
+    const run = await runBenchmark({ baseUrl: url, backend: 'openai', model: 'm', transport: client === 'bench-undici' ? 'undici' : 'raw', random: { numPrompts: 1, inputLen: 1, outputLen: 1, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: Infinity, burstiness: 1, numWarmups: 0, ignoreEos: true, percentileMetrics: ['ttft'], metricPercentiles: [99], mode: 'vllm', limits });
+    error = run.metrics.completed === 1 ? undefined : Object.keys(run.metrics.errors).join();
+  }
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  // VmHWM: this process's own peak (getrusage's maxrss can carry the parent's peak across fork and exec).
+  const hwm = Number(/VmHWM:\\s*(\\d+)/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+  out({ ms, cpuMs: (c.user + c.system) / 1000, rssGrowthMB: (hwm - base) / MIB, error });
+})();
+`;
+
+/** One SSE event of `bytes` data bytes (a chat chunk, or a completions chunk), then [DONE]. */
+function eventOf(bytes, chat) {
+  const head = Buffer.from(chat ? 'data: {"id":"c","choices":[{"index":0,"delta":{"content":"' : 'data: {"id":"c","choices":[{"index":0,"text":"');
+  const tail = Buffer.from(chat ? '"},"finish_reason":null}]}\n\n' : '","finish_reason":null}]}\n\n');
+  const text = Buffer.alloc(bytes - (head.length - 6) - (tail.length - 2), 0x78);
+  return Buffer.concat([head, text, tail, Buffer.from('data: [DONE]\n\n')]);
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'dsd-bench-sse-'));
+  const child = path.join(tmp, 'child.js');
+  fs.writeFileSync(child, CHILD);
+  let bodies = { chat: Buffer.alloc(0), completions: Buffer.alloc(0) };
+  const setSize = (bytes) => (bodies = { chat: eventOf(bytes, true), completions: eventOf(bytes, false) });
+  const srv = http.createServer((req, res) => {
+    req.resume();
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('{"object":"list","data":[{"id":"m"}]}');
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(req.url.includes('chat') ? bodies.chat : bodies.completions);
+  });
+  await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${srv.address().port}`;
+  const run = (client, bytes, cap) => JSON.parse(execFileSync(process.execPath, [child, path.join(ROOT, 'dist'), client, url, String(bytes), String(cap)], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+  const rows = [];
+  try {
+    for (const client of CLIENTS) {
+      const times = [];
+      for (const mb of SIZES) {
+        setSize(mb * MB);
+        // Median of 3 runs per size (each in a fresh process).
+        // CPU time is the figure (the client's own work; wall time on a shared machine includes waiting for a core).
+        const rs = [0, 1, 2].map(() => run(client, mb * MB, RAISED_CAP)).sort((a, b) => a.cpuMs - b.cpuMs);
+        const r = rs[1];
+        times.push(r.cpuMs);
+        const row = { client, sizeMB: mb, cap: 'raised (128 MiB)', cpuMs: +r.cpuMs.toFixed(1), wallMs: +r.ms.toFixed(1), rssGrowthMB: +r.rssGrowthMB.toFixed(1), error: r.error };
+        rows.push(row);
+        console.log(`sse ${client.padEnd(12)} ${String(mb).padStart(3)} MB event (cap 128 MiB): ${row.cpuMs} ms CPU (${row.wallMs} ms wall) · peak RSS +${row.rssGrowthMB} MB (target ≤ ${2 * mb} for byte-only clients)${r.error ? ` · ERROR ${r.error}` : ''}`);
+      }
+      const ratios = times.slice(1).map((t, i) => +(t / times[i]).toFixed(2));
+      rows.push({ client, ratios });
+      console.log(`sse ${client.padEnd(12)} CPU time ratio per 10× size: ${ratios.join(', ')} (target ≤ 12)`);
+      setSize(100 * MB);
+      const refused = run(client, 100 * MB, 16 * MIB);
+      rows.push({ client, sizeMB: 100, cap: 'default (16 MiB)', cpuMs: +refused.cpuMs.toFixed(1), wallMs: +refused.ms.toFixed(1), rssGrowthMB: +refused.rssGrowthMB.toFixed(1), error: refused.error });
+      console.log(`sse ${client.padEnd(12)} 100 MB event (default cap 16 MiB): refused in ${refused.cpuMs.toFixed(0)} ms CPU · peak RSS +${refused.rssGrowthMB.toFixed(1)} MB (target ≤ 32) · ${refused.error ? refused.error.slice(0, 60) : 'NOT REFUSED'}`);
+    }
+  } finally {
+    srv.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const result = { date: new Date().toISOString(), rows };
+  fs.mkdirSync(path.join(ROOT, 'bench-results'), { recursive: true });
+  const file = path.join(ROOT, 'bench-results', `bench-sse-${result.date.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(result, null, 2));
+  console.log(`wrote ${path.relative(ROOT, file)}`);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -31,12 +31,13 @@ export function currentRequestRate(ramp: RampUp | undefined, i: number, n: numbe
  * numpy (LegacyRandomState), so the same `--seed` sends the same traffic as `vllm bench serve`.
  * Errors: a non-positive rate or burstiness (vLLM's asserts).
  */
-export function arrivalSchedule(n: number, rate: number, burstiness: number, seed: number, ramp?: RampUp): Schedule {
+export function arrivalSchedule(n: number, rate: number, burstiness: number, seed: number, ramp?: RampUp, state?: LegacyRandomState): Schedule {
   if (!(burstiness > 0)) throw new Error(`A positive burstiness factor is expected, but given ${burstiness}.`);
   const delays = new Float64Array(n);
   const rates = new Float64Array(n);
   if (n === 0) return { delays, rates };
-  const rs = new LegacyRandomState(seed);
+  // A dataset that drew from np.random first (prefix_repetition) hands over its state: vLLM's gaps continue from it.
+  const rs = state ?? new LegacyRandomState(seed);
   for (let i = 0; i < n; i++) {
     const r = currentRequestRate(ramp, i, n, rate);
     if (!(r > 0)) throw new Error(`Obtained non-positive request rate ${r}.`);

@@ -160,6 +160,47 @@ export class LegacyRandomState {
     }
   }
 
+  /**
+   * `np.random.randint(low, high, size)` (int64, high exclusive) for ranges below 2³²: masked rejection on 32-bit
+   * draws (random_bounded_uint64_fill with use_masked, as RandomState passes).
+   */
+  randint(low: number, high: number, size: number): number[] {
+    const rng = high - 1 - low;
+    if (rng < 0) throw new Error(`randint: low >= high (${low}, ${high})`);
+    if (rng > 0xffffffff) throw new Error('randint: ranges of 2**32 or more are not implemented');
+    const out = new Array<number>(size);
+    if (rng === 0) return out.fill(low);
+    let mask = rng;
+    mask |= mask >>> 1;
+    mask |= mask >>> 2;
+    mask |= mask >>> 4;
+    mask |= mask >>> 8;
+    mask |= mask >>> 16;
+    for (let i = 0; i < size; i++) {
+      let v: number;
+      while ((v = (this.next32() & mask) >>> 0) > rng);
+      out[i] = low + v;
+    }
+    return out;
+  }
+
+  /** `np.random.permutation(n)`: arange(n) shuffled with random_interval (legacy _shuffle_raw). */
+  permutation(n: number): number[] {
+    const a = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      let mask = i;
+      mask |= mask >>> 1;
+      mask |= mask >>> 2;
+      mask |= mask >>> 4;
+      mask |= mask >>> 8;
+      mask |= mask >>> 16;
+      let j: number;
+      while ((j = (this.next32() & mask) >>> 0) > i);
+      [a[i], a[j]] = [a[j], a[i]];
+    }
+    return a;
+  }
+
   /** `np.random.gamma(shape, scale)` (legacy_gamma = scale · legacy_standard_gamma). */
   gamma(shape: number, scale: number): number {
     return scale * this.standardGamma(shape);

@@ -64,26 +64,23 @@ function pyJsonString(s: string): string {
 }
 
 /**
- * json.dump(obj) as Python writes it: `{"a": 1, "b": [1.0, 2.5]}`; PyFloat values as floats (Infinity/NaN as Python's
- * `Infinity`/`NaN`), plain numbers as ints when integral. `undefined` members are left out (like JSON.stringify).
+ * json.dump(obj) as Python writes it: `{"a": 1, "b": [1.0, 2.5]}`. Numbers under a key for which `isFloatKey` says
+ * yes (in arrays too) and PyFloat values are written as floats (`20.0`; Infinity/NaN as Python's `Infinity`/`NaN`),
+ * other integral numbers as ints. `undefined` members are left out (like JSON.stringify).
  */
-export function pyJson(v: unknown): string {
+export function pyJson(v: unknown, isFloatKey: (key: string) => boolean = () => false, asFloat = false): string {
   if (v === null || v === undefined) return 'null';
-  if (v instanceof PyFloat) {
-    if (Number.isNaN(v.value)) return 'NaN';
-    if (!Number.isFinite(v.value)) return v.value > 0 ? 'Infinity' : '-Infinity';
-    return pyFloatRepr(v.value);
-  }
+  if (v instanceof PyFloat) return pyJson(v.value, isFloatKey, true);
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-    return Number.isInteger(v) ? String(v) : pyFloatRepr(v);
+    return Number.isInteger(v) && !asFloat ? String(v) : pyFloatRepr(v);
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'string') return pyJsonString(v);
-  if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
+  if (Array.isArray(v) || ArrayBuffer.isView(v)) return `[${Array.from(v as ArrayLike<unknown>, (x) => pyJson(x, isFloatKey, asFloat)).join(', ')}]`;
   if (typeof v === 'object') {
     const parts: string[] = [];
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${pyJsonString(k)}: ${pyJson(x)}`);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) parts.push(`${pyJsonString(k)}: ${pyJson(x, isFloatKey, isFloatKey(k))}`);
     return `{${parts.join(', ')}}`;
   }
   return 'null';

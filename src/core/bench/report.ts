@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import type { BenchRun } from './runBenchmark';
 import { timingOf } from './trace';
 import { METRIC_NAMES, type MetricName } from './metrics';
-import { pyFixed2, pyFloat, pyFloatRepr } from './pyFormat';
+import { pyFixed2, pyFloatRepr, pyJson } from './pyFormat';
 import type { Summary } from './stats';
 
 const center = (s: string, c: string, n = 50): string => {
@@ -121,10 +121,10 @@ export interface ResultArgs {
 }
 
 const summaryKeys = (r: Record<string, unknown>, name: string, s: Summary): void => {
-  r[`mean_${name}_ms`] = pyFloat(s.mean);
-  r[`median_${name}_ms`] = pyFloat(s.median);
-  r[`std_${name}_ms`] = pyFloat(s.std);
-  for (const [p, v] of s.percentiles) r[`p${pWord(p)}_${name}_ms`] = pyFloat(v);
+  r[`mean_${name}_ms`] = s.mean;
+  r[`median_${name}_ms`] = s.median;
+  r[`std_${name}_ms`] = s.std;
+  for (const [p, v] of s.percentiles) r[`p${pWord(p)}_${name}_ms`] = v;
 };
 
 /**
@@ -147,8 +147,8 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, args: Resul
     num_prompts: a.numPrompts ?? run.traces.length,
   };
   for (const [k, v] of a.metadata ?? []) r[k] = v;
-  r.request_rate = Number.isFinite(c.requestRate) ? pyFloat(c.requestRate) : 'inf';
-  r.burstiness = pyFloat(c.burstiness);
+  r.request_rate = Number.isFinite(c.requestRate) ? c.requestRate : 'inf';
+  r.burstiness = c.burstiness;
   r.max_concurrency = c.maxConcurrency ?? null;
   if (c.rampUp) {
     r.ramp_up_strategy = c.rampUp.strategy;
@@ -157,33 +157,33 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, args: Resul
   }
   const timing = run.traces.map((t) => (t.chunks ? timingOf(t, 'vllm') : undefined));
   Object.assign(r, {
-    duration: pyFloat(run.durationS),
+    duration: run.durationS,
     completed: m.completed,
     failed: m.failed,
     total_input_tokens: m.totalInput,
     total_output_tokens: m.totalOutput,
-    request_throughput: pyFloat(m.requestThroughput),
-    request_goodput: m.requestGoodput === null ? null : pyFloat(m.requestGoodput),
-    output_throughput: pyFloat(m.outputThroughput),
-    total_token_throughput: pyFloat(m.totalTokenThroughput),
+    request_throughput: m.requestThroughput,
+    request_goodput: m.requestGoodput === null ? null : m.requestGoodput,
+    output_throughput: m.outputThroughput,
+    total_token_throughput: m.totalTokenThroughput,
   });
   if (a.detailed) {
     r.input_lens = run.traces.map((t) => t.usagePromptTokens ?? t.promptLen);
     r.output_lens = m.outputLens;
-    r.ttfts = timing.map((x) => pyFloat(x?.ttft ?? 0));
-    r.itls = run.traces.map((t) => pyFloat(Array.from({ length: Math.max(0, t.chunks - 1) }, (_, i) => (t.chunkTimes[i + 1] - t.chunkTimes[i]) / 1000)));
+    r.ttfts = timing.map((x) => x?.ttft ?? 0);
+    r.itls = run.traces.map((t) => Array.from({ length: Math.max(0, t.chunks - 1) }, (_, i) => (t.chunkTimes[i + 1] - t.chunkTimes[i]) / 1000));
   }
-  r.latencies = run.traces.map((t, i) => pyFloat(t.success ? (timing[i]?.latency ?? 0) : 0));
-  if (a.detailed) r.start_times = run.traces.map((t) => pyFloat(t.startMs / 1000));
-  r.queue_times = run.traces.map((t) => pyFloat(t.queueMs / 1000));
+  r.latencies = run.traces.map((t, i) => (t.success ? (timing[i]?.latency ?? 0) : 0));
+  if (a.detailed) r.start_times = run.traces.map((t) => t.startMs / 1000);
+  r.queue_times = run.traces.map((t) => (t.queueMs / 1000));
   if (a.detailed) {
     r.generated_texts = run.traces.map((t) => t.text?.answer ?? '');
     r.errors = run.traces.map((t) => (t.success ? '' : (t.error ?? '')));
   }
-  r.max_output_tokens_per_s = pyFloat(m.maxOutputTokensPerS);
+  r.max_output_tokens_per_s = m.maxOutputTokensPerS;
   r.max_concurrent_requests = m.maxConcurrentRequests;
-  r.rtfx = pyFloat(0);
-  if (run.probe) for (const [k, v] of Object.entries(run.probe)) r[k] = k.endsWith('_ms') ? pyFloat(v) : v;
+  r.rtfx = 0;
+  if (run.probe) Object.assign(r, run.probe);
   if (run.rpsChangeEvents?.length) r.rps_change_events = run.rpsChangeEvents;
   for (const k of METRIC_NAMES) {
     const s = m.summaries[k];
@@ -211,7 +211,7 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, args: Resul
     cancelled: run.cancelled,
     errors: m.errors,
     output_len_estimated_requests: m.outputLenEstimated,
-    dataset: c.requests ? { name: 'file' } : { name: 'random', random_input_len: c.random.inputLen, random_output_len: c.random.outputLen, random_range_ratio: c.random.rangeRatio, random_prefix_len: c.random.prefixLen, seed: c.random.seed },
+    dataset: c.requests || c.buildRequests ? { name: c.datasetName ?? 'file' } : { name: 'random', random_input_len: c.random.inputLen, random_output_len: c.random.outputLen, random_range_ratio: c.random.rangeRatio, random_prefix_len: c.random.prefixLen, seed: c.random.seed },
     ignore_eos: c.ignoreEos,
     recorded_options: a.recorded ?? {},
     reasoning_per_request: rm?.perRequest,
@@ -236,3 +236,15 @@ export function defaultResultFilename(run: BenchRun, backend?: string): string {
 }
 
 
+
+const FLOAT_KEYS = new Set(['request_rate', 'burstiness', 'duration', 'request_throughput', 'request_goodput', 'output_throughput', 'total_token_throughput', 'ttfts', 'itls', 'latencies', 'start_times', 'queue_times', 'max_output_tokens_per_s', 'rtfx', 'spec_decode_acceptance_rate', 'spec_decode_acceptance_length']);
+
+/** Which result keys vLLM writes as floats (serve.py: durations, rates, per-request times, every statistic). */
+export function isResultFloatKey(key: string): boolean {
+  return FLOAT_KEYS.has(key) || /^(mean|median|std|p[\d.]+)_\w+_ms$/.test(key) || /^probe_.*_ms$/.test(key);
+}
+
+/** The result file's text, as vLLM's `json.dump(result_json, outfile)` writes it. */
+export function resultFileText(result: Record<string, unknown>): string {
+  return pyJson(result, isResultFloatKey);
+}

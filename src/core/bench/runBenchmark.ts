@@ -1,9 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { request } from 'undici';
 import { arrivalSchedule, type RampUp } from './arrivals';
-import { PythonRandom } from './numpyRandom';
+import { PythonRandom, type LegacyRandomState } from './numpyRandom';
+import type { ServerTokenizer } from './fileDatasets';
 import { reasoningMetrics, type ReasoningCount, type ReasoningMetrics } from './reasoningMetrics';
 import { median, percentile } from './stats';
+import { pyFloatRepr } from './pyFormat';
 import { calculateMetrics, type BenchmarkMetrics, type Goodput, type MetricName } from './metrics';
 import { parseServerMetrics, probeServer, type MetricsSample, type ServerInfo } from './serverInfo';
 import { newPool, sendStreaming } from './streamClient';
@@ -65,6 +67,12 @@ export interface BenchConfig {
   readonly keepText?: boolean;
   /** Skip TLS certificate checks (vLLM --insecure). */
   readonly insecure?: boolean;
+  /** A dataset built once the model is known, with the server's tokenizer (file datasets); replaces `random`. */
+  readonly buildRequests?: (ctx: { model: string; tokenizer: ServerTokenizer }) => Promise<readonly BenchRequest[]>;
+  /** Dataset name for the result's deepseek_deploy block. */
+  readonly datasetName?: string;
+  /** numpy's global RandomState as the dataset left it (prefix_repetition draws from it before the arrivals). */
+  readonly arrivalRandom?: LegacyRandomState;
 }
 
 export interface Progress { elapsedS: number; sent: number; completed: number; failed: number; total: number; reqPerS: number; outTokPerS: number; inflight: number }
@@ -130,14 +138,16 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * Failed requests are counted with their errors; cancelling stops sending, aborts what is in flight and still returns
  * everything that finished.
  */
-export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void } = {}): Promise<BenchRun> {
+/** `log` gets the lines `vllm bench serve` prints (same words, same order); `note` gets ours. */
+export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void; note?: (line: string) => void } = {}): Promise<BenchRun> {
   const base = cfg.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
   const origin = new URL(base).origin;
   const prefixPath = new URL(base).pathname.replace(/\/$/, '');
   const counting = cfg.counting ?? 'truth';
   const server = await probeServer(base, cfg.apiKey);
   const model = cfg.model ?? server.models[0];
-  if (!model) throw new Error(`${base}/v1/models lists no model`);
+  if (!model) throw new Error(`No models found on the server at ${base}. Make sure the server is running and has models loaded.`);
+  if (!cfg.model) hooks.log?.(`First model name: ${model}, first model id: ${server.roots?.[0] ?? model}`);
   const modelName = cfg.servedModelName ?? model;
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}), ...(cfg.headers ?? {}) };
   const chat = cfg.backend === 'openai-chat';
@@ -147,9 +157,13 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     if (r.statusCode !== 200) throw new Error(`${path} answered HTTP ${r.statusCode}: ${text.slice(0, 200)}`);
     return JSON.parse(text) as unknown;
   };
-  let reqs: readonly BenchRequest[] = cfg.requests ?? randomTokenRequests(cfg.random);
-  if (chat && !cfg.requests) {
-    hooks.log?.('Calibrating chat prompts to exact token lengths with the server\'s /tokenize…');
+  const tokenizer: ServerTokenizer = {
+    tokenize: async (text, add) => ((await post('/tokenize', { model, prompt: text, add_special_tokens: add })) as { tokens: number[] }).tokens,
+    tokenizeChat: async (content) => ((await post('/tokenize', { model, messages: [{ role: 'user', content }], add_generation_prompt: true })) as { tokens: number[] }).tokens,
+  };
+  let reqs: readonly BenchRequest[] = cfg.requests ?? (cfg.buildRequests ? await cfg.buildRequests({ model, tokenizer }) : randomTokenRequests(cfg.random));
+  if (chat && !cfg.requests && !cfg.buildRequests) {
+    hooks.note?.('Calibrating chat prompts to exact token lengths with the server\'s /tokenize…');
     // The same draws, without the BOS id: the chat template adds its own.
     const draws = randomDraws(cfg.random).map((d) => ({ prompt: d.ids, promptLen: d.ids.length, outputLen: d.outputLen }));
     reqs = await calibrateChatRequests(draws, {
@@ -208,8 +222,8 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   };
   const send = (i: number, trace: RequestTrace, id: string): Promise<void> => sendBody(bodies[i], raw ? bodyBufs[i] : undefined, trace, id, true);
   try {
+    hooks.log?.('Starting initial single prompt test run...');
     if ((cfg.readyCheckTimeoutSec ?? 0) > 0) {
-      hooks.log?.('Starting initial single prompt test run...');
       const until = performance.now() + cfg.readyCheckTimeoutSec! * 1000;
       let t = traceFor(-1, reqs[0]);
       for (;;) {
@@ -220,14 +234,25 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       }
       if (!t.success) throw new Error(`Initial test run failed - Please make sure benchmark arguments are correctly specified. Error: ${t.error}`);
       hooks.log?.('Initial test run completed.');
-    }
+    } else hooks.log?.('Skipping endpoint ready check.');
     if (cfg.numWarmups > 0 && !abort.signal.aborted) {
       // serve.py: num_warmups copies of request 0 at once, under the same concurrency limit; their results are dropped.
       hooks.log?.(`Warming up with ${cfg.numWarmups} requests...`);
       await Promise.all(Array.from({ length: cfg.numWarmups }, (_, w) => send(0, traceFor(-1, reqs[0]), `warmup-${w}`)));
       hooks.log?.('Warmup run completed.');
     }
-    if (cfg.profile) await post('/start_profile', {}).catch(() => undefined);
+    hooks.log?.('Starting main benchmark run...');
+    if (cfg.profile) {
+      hooks.log?.('Starting profiler...');
+      if (await post('/start_profile', {}).then(() => true, () => false)) hooks.log?.('Profiler started');
+    }
+    if (cfg.rampUp) {
+      hooks.log?.(`Traffic ramp-up strategy: ${cfg.rampUp.strategy}.`);
+      hooks.log?.(`Will increase RPS from ${cfg.rampUp.startRps} to ${cfg.rampUp.endRps} RPS over the duration of the benchmark.`);
+    } else hooks.log?.(`Traffic request rate: ${pyFloatRepr(cfg.requestRate)}`);
+    hooks.log?.(`Burstiness factor: ${pyFloatRepr(cfg.burstiness)} (${cfg.burstiness === 1 ? 'Poisson process' : 'Gamma distribution'})`);
+    hooks.log?.(`Maximum request concurrency: ${cfg.maxConcurrency ?? 'None'}`);
+    if ((cfg.probeRequestRate ?? 0) > 0) hooks.log?.(`Probe request rate: ${pyFloatRepr(cfg.probeRequestRate!)} req/s`);
     // Truth: open the pool's connections before the clock starts (cheap GETs), so no request's TTFT contains a TCP
     // handshake. vLLM's client opens them inside the first wave's TTFTs (peer-bench: +196 ms median at C=512).
     if (counting === 'truth') {
@@ -235,7 +260,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers);
       else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers }).then((r) => r.body.dump(), () => undefined)));
     }
-    const schedule = arrivalSchedule(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed, cfg.rampUp);
+    const schedule = arrivalSchedule(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed, cfg.rampUp, cfg.arrivalRandom);
     const traces = reqs.map((r, i) => traceFor(i, r));
     const samples: MetricsSample[] = [];
     const rpsChangeEvents: { rps: number; timestamp: string }[] = [];
@@ -310,7 +335,10 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     clearInterval(ticker);
     if (sampler) clearInterval(sampler);
     progress();
-    if (cfg.profile) await post('/stop_profile', {}).catch(() => undefined);
+    if (cfg.profile) {
+      hooks.log?.('Stopping profiler...');
+      if (await post('/stop_profile', {}).then(() => true, () => false)) hooks.log?.('Profiler stopped');
+    }
     const countTokens = async (text: string): Promise<number> => ((await post('/tokenize', { model, prompt: text, add_special_tokens: false })) as { count: number }).count;
     // --compat vllm: a stream that reported an error after some tokens is a success to vLLM's client.
     const overrides = new Map<number, number>();

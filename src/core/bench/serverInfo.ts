@@ -1,6 +1,6 @@
 import { request } from 'undici';
 
-export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: string; simulated: boolean; models: string[] }
+export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: string; simulated: boolean; models: string[]; /** Each model's `root` (the weights it serves), where listed. */ roots?: string[] }
 
 async function getJson(url: string, headers: Record<string, string>): Promise<{ status: number; json?: unknown; simulated: boolean }> {
   try {
@@ -23,12 +23,14 @@ export async function probeServer(baseUrl: string, apiKey?: string): Promise<Ser
   const h: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const models = await getJson(`${baseUrl}/v1/models`, h);
   if (models.status !== 200) throw new Error(`${baseUrl}/v1/models answered HTTP ${models.status}`);
-  const ids = ((models.json as { data?: { id?: string }[] })?.data ?? []).map((m) => m.id).filter((x): x is string => typeof x === 'string');
+  const data = (models.json as { data?: { id?: string; root?: string }[] })?.data ?? [];
+  const ids = data.map((m) => m.id).filter((x): x is string => typeof x === 'string');
+  const roots = data.map((m) => (typeof m.root === 'string' ? m.root : (m.id ?? '')));
   const si = await getJson(`${baseUrl}/server_info`, h).catch(() => undefined);
   const ver = await getJson(`${baseUrl}/version`, h).catch(() => undefined);
   const version = (ver?.json as { version?: string } | undefined)?.version ?? (si?.json as { version?: string } | undefined)?.version;
   const simulated = models.simulated || typeof (ver?.json as { simulator?: string } | undefined)?.simulator === 'string';
-  return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: ids };
+  return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: ids, roots };
 }
 
 export interface MetricsSample { t: number; running?: number; waiting?: number; kvUsage?: number }

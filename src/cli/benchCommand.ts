@@ -137,6 +137,8 @@ export function buildBenchConfig(argv: readonly string[]): Built | { help: true 
   if (v('output_len') !== null) for (const k of ['random_output_len', 'sharegpt_output_len', 'custom_output_len', 'hf_output_len', 'spec_bench_output_len', 'prefix_repetition_output_len']) ns.set(k, v('output_len'));
   // PR #28227: random datasets ignore EOS so generation runs to the requested length.
   if (datasetName === 'random') ns.set('ignore_eos', true);
+  const ratio = num(v('random_range_ratio'))!;
+  if (datasetName === 'random' && !(ratio >= 0 && ratio < 1)) throw new Error(`--random-range-ratio must be in [0, 1) (got ${pyRepr(v('random_range_ratio'))})`);
   const goodput = parseGoodput(v<string[] | null>('goodput') ?? []);
   const sampling: Record<string, unknown> = {};
   for (const k of ['top_p', 'top_k', 'min_p', 'temperature', 'frequency_penalty', 'presence_penalty', 'repetition_penalty']) {

@@ -63,7 +63,7 @@ const hrNow = (): number => Number(process.hrtime.bigint()) / 1e6;
 const hrOffset = hrNow() - performance.now();
 
 export function createSimServer(ctx: ServerContext): http.Server {
-  const writeLogs = new Map<string, { arrivedMs: number; writes: number[] }>();
+  const writeLogs = new Map<string, { arrivedMs: number; writes: number[]; channels: string[] }>();
   const tok = new SimTokenizer();
   const counters = new ServerCounters();
   const rnd = mulberry32(ctx.sim.seed ^ 0x5bd1e995);
@@ -300,7 +300,8 @@ export function createSimServer(ctx: ServerContext): http.Server {
     res.on('close', () => cancels.forEach((c) => c()));
     // With --expose-timing, the real write time of every token chunk (CLOCK_MONOTONIC, like perf_counter) is kept per
     // x-request-id, so benchmark clients can be checked against what the server actually did.
-    const wlog = ctx.sim.exposeTiming && typeof req.headers['x-request-id'] === 'string' ? { arrivedMs: arrivedAt + hrOffset, writes: [] as number[] } : undefined;
+    // `channels[i]` says what write i carried: role, reasoning, content, none (<think>/</think>/EOS) — for TTFO checks.
+    const wlog = ctx.sim.exposeTiming && typeof req.headers['x-request-id'] === 'string' ? { arrivedMs: arrivedAt + hrOffset, writes: [] as number[], channels: [] as string[] } : undefined;
     if (wlog) {
       if (writeLogs.size >= 100_000) writeLogs.clear();
       writeLogs.set(req.headers['x-request-id'] as string, wlog);
@@ -332,12 +333,16 @@ export function createSimServer(ctx: ServerContext): http.Server {
             const roleDelta = ctx.dialect.flavor === 'vllm' ? { role: 'assistant', content: '' } : { role: 'assistant', content: '', reasoning_content: null, tool_calls: null };
             write({ id, object, created: ts, model, choices: [ctx.dialect.flavor === 'vllm' ? { index: idx, delta: roleDelta, logprobs: null, finish_reason: null } : { index: idx, delta: roleDelta, logprobs: null, finish_reason: null, matched_stop: null }] });
             wlog?.writes.push(hrNow());
+            wlog?.channels.push('role');
           }
           // A parser swallows <think>/</think>; an EOS token has no text. Neither makes a chunk unless it ends the answer.
           const silent = (useParser && t.parsed === 'none') || (t.text === '' && !last);
           if (last) write({ id, object, created: ts, model, choices: [choiceFor(idx, silent || t.text === '' ? undefined : t, plan.finishReason, plan.stopReason)] });
           else if (!silent) writeToken(idx, t);
-          if (wlog && (last || !silent)) wlog.writes.push(hrNow());
+          if (wlog && (last || !silent)) {
+            wlog.writes.push(hrNow());
+            wlog.channels.push(silent || t.text === '' ? 'none' : t.parsed);
+          }
           return true;
         }, () => {
           remaining--;

@@ -107,7 +107,7 @@ export function parseVllmArgs(argv: readonly string[], specs: readonly OptSpec[]
       const spec = byFlag.get(flag)!;
       if (spec.kind !== 'json') throw new ArgError(`argument ${flag}: dotted keys only apply to JSON options`);
       let path = arg.slice(dot + 1);
-      let raw = inline ?? argv[++i];
+      const raw = inline ?? argv[++i];
       if (raw === undefined) throw new ArgError(`argument ${arg}: expected one argument`);
       let value: unknown;
       if (path.endsWith('+')) {
@@ -128,10 +128,10 @@ export function parseVllmArgs(argv: readonly string[], specs: readonly OptSpec[]
         node = node[k] as Record<string, unknown>;
       }
       const last = keys[keys.length - 1];
-      node[last] = Array.isArray(value) && Array.isArray(node[last]) ? [...(node[last] as unknown[]), ...value] : value;
+      const prev = node[last];
+      node[last] = Array.isArray(value) && Array.isArray(prev) ? [...(prev as unknown[]), ...(value as unknown[])] : value;
       dotted.set(spec.dest, root);
       given.add(spec.dest);
-      raw = '';
       continue;
     }
     const flag = resolve(name);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { arrivalSchedule } from '../../src/core/bench/arrivals';
 import { LegacyRandomState, Pcg64Generator, PythonRandom } from '../../src/core/bench/numpyRandom';
@@ -193,7 +194,7 @@ test('vLLM\'s own refusals, before any request: ramp-up with a rate, random with
   assert.match(e(['--backend', 'vllm-pooling', '--endpoint', '/pooling']), /only generation backends are benchmarked here/);
   assert.match(e(['--self-timed']), /only supported with --dataset-name=timed_trace/);
   // --dataset-path never switches the backend or endpoint (it used to turn completions into chat bodies).
-  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'dsd-ds-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-ds-'));
   fs.writeFileSync(path.join(dir, 'd.jsonl'), '{"prompt": "hi"}\n');
   const b = buildBenchConfig(['--backend', 'vllm', '--dataset-name', 'custom', '--dataset-path', path.join(dir, 'd.jsonl')]);
   assert.ok(!('help' in b));

@@ -125,7 +125,11 @@ export function buildBenchConfig(argv: readonly string[]): Built | { help: true 
   const datasetName = v<string>('dataset_name');
   const datasetPath = v<string | null>('dataset_path');
   if (['random', 'random-mm', 'random-rerank', 'prefix_repetition'].includes(datasetName) && datasetPath !== null) throw new Error(`Cannot use '${datasetName}' dataset with --dataset-path. Please specify the appropriate --dataset-name (e.g., 'sharegpt', 'custom', 'hf') for your dataset file: ${datasetPath}`);
-  if (['hf', 'spec_bench', 'txt-slices', 'random-mm', 'random-rerank'].includes(datasetName) || (datasetPath !== null && !fs.existsSync(datasetPath) && /^[\w.-]+\/[\w.-]+$/.test(datasetPath))) {
+  if (datasetName === 'random-mm') throw new Unsupported('--dataset-name random-mm: this dataset needs images (synthetic pixels for a vision model), which this client does not build; use --dataset-name random for the text part');
+  if (datasetName === 'random-rerank') throw new Unsupported('--dataset-name random-rerank: reranking is a pooling workload, which this client does not benchmark');
+  if (datasetName === 'spec_bench') throw new Unsupported('--dataset-name spec_bench: not built here; turn question.jsonl into {"prompt": turns[0]} lines and use --dataset-name custom --custom-output-len 256');
+  if (datasetName === 'txt-slices') throw new Unsupported('--dataset-name txt-slices: not built here; use --dataset-name custom with one {"prompt": …} line per slice');
+  if (datasetName === 'hf' || (datasetPath !== null && !fs.existsSync(datasetPath) && /^[\w.-]+\/[\w.-]+$/.test(datasetPath))) {
     throw new Unsupported(`--dataset-name ${datasetName}${datasetPath ? ` --dataset-path ${datasetPath}` : ''}: this dataset comes from the Hugging Face Hub (or needs images), which is not reachable from here. Download it where there is network and pass the file: --dataset-name sharegpt|custom|sonnet|burstgpt --dataset-path FILE, or use --dataset-name random`);
   }
   if (datasetName === 'timed_trace') throw new Unsupported('--dataset-name timed_trace: trace replay is not implemented here; use --dataset-name burstgpt --dataset-path FILE.csv (its request/response sizes) with --request-rate, or --dataset-name custom');
@@ -296,6 +300,7 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
   }
   const skipTok = v<boolean>('skip_tokenizer_init');
   const metadata = kv(v<string[] | null>('metadata') ?? [], 'metadata');
+  if (v<boolean>('plot_dataset_stats')) process.stderr.write('note: --plot-dataset-stats draws a matplotlib PNG in vLLM; not drawn here (the lengths are in the result file with --save-detailed)\n');
   const recorded: Record<string, unknown> = {};
   for (const s of VLLM_BENCH_OPTIONS) if (s.use === 'recorded' && JSON.stringify(ns.get(s.dest)) !== JSON.stringify(s.def)) recorded[s.dest] = ns.get(s.dest) instanceof PyFloat ? (ns.get(s.dest) as PyFloat).value : ns.get(s.dest);
   recorded.thinking = v('thinking');
@@ -320,6 +325,7 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
     }
     if (save) {
       const append = v<boolean>('append_result');
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       const nonEmpty = append && fs.existsSync(file) && fs.statSync(file).size > 0;
       fs.writeFileSync(file, `${nonEmpty ? '\n' : ''}${bench.resultFileText(result)}`, { flag: append ? 'a' : 'w' });
       process.stderr.write(`saved ${file}\n`);

@@ -56,6 +56,8 @@ export function addDeltaText(x: TraceText, reasoning: string, answer: string): 0
   let flag: 0 | 1 | 2 = 0;
   if (reasoning) {
     x.reasoning += reasoning;
+    // A reasoning parser is on: answer text never carries </think>, so stop looking for it.
+    x.thinkClosed = true;
     flag = 2;
   }
   if (!answer) return flag;

@@ -1,0 +1,107 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSimulator, stopSimulators } from '../helpers/simulatorProcess';
+import { runBenchmark, type BenchConfig } from '../../src/core/bench/runBenchmark';
+import { vllmPrintout, resultJson } from '../../src/core/bench/report';
+
+// Counting modes and reasoning metrics, checked against what the simulator says it wrote (--expose-timing keeps, per
+// x-request-id, the time and the channel of every chunk it wrote: role, reasoning, content, none).
+after(stopSimulators);
+
+type Log = Record<string, { writes: number[]; channels: string[] }>;
+const takeLog = async (url: string): Promise<Log> => ((await (await fetch(`${url}/_simulator/timing?requests=1`)).json()) as { requests: Log }).requests;
+
+const cfg = (url: string, over: Partial<BenchConfig>): BenchConfig => ({
+  baseUrl: url,
+  backend: 'openai',
+  random: { numPrompts: 40, inputLen: 64, outputLen: 30, rangeRatio: 0, prefixLen: 0, seed: 0 },
+  requestRate: Infinity,
+  burstiness: 1,
+  maxConcurrency: 8,
+  numWarmups: 0,
+  ignoreEos: true,
+  percentileMetrics: ['ttft', 'tpot', 'itl', 'e2el'],
+  metricPercentiles: [99],
+  mode: 'vllm',
+  ...over,
+});
+
+test('counting modes against --fail-rate: truth fails every stream that carried an error; --compat vllm counts partial answers as vLLM does', async () => {
+  const url = await startSimulator(18961, ['--startup-speed', '1000', '--exact-ttft-ms', '5', '--exact-itl-ms', '1', '--fail-rate', '0.3', '--seed', '5', '--expose-timing'], ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8']);
+  for (const counting of ['truth', 'vllm'] as const) {
+    const prefix = `${counting}-`;
+    const run = await runBenchmark(cfg(url, { counting, requestIdPrefix: prefix }));
+    const log = await takeLog(url);
+    const writes = run.traces.map((t) => log[`${prefix}${t.index}`]?.writes.length ?? 0);
+    const full = writes.filter((w) => w === 30).length;
+    const partial = writes.filter((w) => w > 0 && w < 30);
+    assert.ok(full < 40 && partial.length > 0, `the simulator failed some streams mid-answer (${full} full, ${partial.length} partial)`);
+    if (counting === 'truth') {
+      assert.equal(run.metrics.completed, full);
+      assert.equal(run.metrics.failed, 40 - full);
+      assert.equal(run.metrics.totalOutput, 30 * full);
+      assert.ok(Object.keys(run.metrics.errors).some((e) => e.startsWith('mid-stream error: ')));
+    } else {
+      // vLLM's client: any stream with a token chunk succeeded; without usage its length is the re-tokenized text.
+      assert.equal(run.metrics.completed, full + partial.length);
+      assert.equal(run.metrics.failed, 40 - full - partial.length);
+      assert.equal(run.metrics.totalOutput, 30 * full + partial.reduce((a, b) => a + b, 0));
+    }
+    assert.match(vllmPrintout(run), new RegExp(`Counting mode: {27}${counting === 'truth' ? 'truth' : 'vllm \\(compat\\)'}`));
+    assert.equal((resultJson(run).deepseek_deploy as { counting: string }).counting, counting);
+  }
+});
+
+/** Per request: thinking time as the server wrote it (first answer write − first write) and its channel counts. */
+function serverView(log: Log, id: string): { thinkMs: number | undefined; reasoning: number; content: number } {
+  const w = log[id];
+  const firstContent = w.channels.indexOf('content');
+  return { thinkMs: firstContent >= 0 ? w.writes[firstContent] - w.writes[0] : undefined, reasoning: w.channels.filter((c) => c === 'reasoning').length, content: w.channels.filter((c) => c === 'content').length };
+}
+
+test('reasoning metrics against the simulator\'s write log: R1 with a reasoning parser, R1 without one (</think> in content), V3 without reasoning', async () => {
+  const sim = ['--startup-speed', '1000', '--exact-ttft-ms', '20', '--exact-itl-ms', '3', '--expose-timing'];
+  const cases = [
+    { name: 'R1 + deepseek_r1 parser', port: 18962, engine: ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8', '--reasoning-parser', 'deepseek_r1'], reasoning: true },
+    { name: 'R1, no parser', port: 18963, engine: ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8'], reasoning: true },
+    { name: 'V3', port: 18964, engine: ['vllm', 'serve', 'deepseek-ai/DeepSeek-V3', '--tensor-parallel-size', '8'], reasoning: false },
+  ];
+  for (const c of cases) {
+    const url = await startSimulator(c.port, sim, c.engine);
+    const run = await runBenchmark(cfg(url, { backend: 'openai-chat', requestIdPrefix: 'r-', maxConcurrency: 4, random: { numPrompts: 12, inputLen: 48, outputLen: 160, rangeRatio: 0, prefixLen: 0, seed: 3 } }));
+    const log = await takeLog(url);
+    const r = run.reasoning;
+    assert.ok(r, c.name);
+    assert.equal(run.metrics.completed, 12, c.name);
+    let sumR = 0;
+    let sumA = 0;
+    for (const p of r.perRequest) {
+      const s = serverView(log, `r-${p.index}`);
+      assert.equal(p.reasoningTokens, s.reasoning, `${c.name} #${p.index}: reasoning tokens`);
+      assert.equal(p.answerTokens, s.content, `${c.name} #${p.index}: answer tokens`);
+      sumR += s.reasoning;
+      sumA += s.content;
+      if (s.thinkMs !== undefined) assert.ok(Math.abs(p.thinkingMs - s.thinkMs) < 25, `${c.name} #${p.index}: thinking ${p.thinkingMs.toFixed(1)} ms, server ${s.thinkMs.toFixed(1)} ms`);
+    }
+    assert.equal(r.totalReasoningTokens, sumR);
+    assert.equal(r.totalAnswerTokens, sumA);
+    assert.equal(r.tokensEstimated, true, 'counted by the server\'s /tokenize (no usage details): marked estimated');
+    const file = resultJson(run);
+    assert.equal(file.total_reasoning_tokens, sumR);
+    assert.equal(typeof file.mean_ttfo_ms, 'number');
+    assert.equal(typeof file.p99_thinking_time_ms, 'number');
+    if (c.reasoning) {
+      assert.equal(r.requestsWithReasoning, 12, c.name);
+      assert.ok(sumR > 0 && r.thinkingTime.mean > 3 * 10, `${c.name}: thinking takes time (${r.thinkingTime.mean} ms)`);
+      // TTFO comes after TTFT by the thinking time.
+      assert.ok(r.ttfo.mean > run.metrics.summaries.ttft.mean + r.thinkingTime.mean * 0.9, c.name);
+    } else {
+      assert.equal(r.requestsWithReasoning, 0);
+      assert.equal(sumR, 0);
+      // The first choices chunk is the role chunk (TTFT); the answer's first text follows in the same engine step.
+      assert.ok(Math.abs(r.ttfo.mean - run.metrics.summaries.ttft.mean) < 5, `no reasoning: TTFO ${r.ttfo.mean} ≈ TTFT ${run.metrics.summaries.ttft.mean}`);
+      assert.ok(r.perRequest.every((p) => p.thinkingMs === 0));
+    }
+    assert.match(vllmPrintout(run), /-+Reasoning-+\nRequests with reasoning: +\d+ *\nTotal reasoning tokens: +\d+ \(est\.\)/);
+  }
+});

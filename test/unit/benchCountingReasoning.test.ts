@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startSimulator, stopSimulators } from '../helpers/simulatorProcess';
 import { runBenchmark, type BenchConfig } from '../../src/core/bench/runBenchmark';
 import { vllmPrintout, resultJson } from '../../src/core/bench/report';
+import { percentileTable, summaryTable } from '../../src/core/bench/resultTables';
 
 // Counting modes and reasoning metrics, checked against what the simulator says it wrote (--expose-timing keeps, per
 // x-request-id, the time and the channel of every chunk it wrote: role, reasoning, content, none).
@@ -111,5 +112,11 @@ test('reasoning metrics against the simulator\'s write log: R1 with a reasoning 
       assert.ok(r.perRequest.every((p) => p.thinkingMs === 0));
     }
     assert.match(vllmPrintout(run), /-+Reasoning-+\nRequests with reasoning: +\d+ *\nTotal reasoning tokens: +\d+ \(est\.\)/);
+    // The results panel's tables: which counting mode made the run, reasoning totals, TTFO and thinking-time rows.
+    const rows = summaryTable([file]);
+    assert.deepEqual(rows.find((x) => x[0] === 'Counting mode'), ['Counting mode', 'truth']);
+    assert.deepEqual(rows.find((x) => x[0] === 'Total reasoning tokens'), ['Total reasoning tokens', String(sumR)]);
+    assert.deepEqual(percentileTable([file], 'ttfo').map((x) => x[0]), ['mean TTFO (ms)', 'median TTFO (ms)', 'std TTFO (ms)', 'p99 TTFO (ms)']);
+    assert.equal(percentileTable([file], 'thinking_time').length, 4);
   }
 });

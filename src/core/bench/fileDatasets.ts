@@ -1,5 +1,6 @@
 import { LegacyRandomState, PythonRandom } from './numpyRandom';
 import type { BenchRequest } from './workload';
+import { mapLimit } from '../util/mapLimit';
 
 /**
  * The server's tokenizer, reached over HTTP (vLLM and SGLang `POST /tokenize`): we load no tokenizer, so lengths and
@@ -35,13 +36,6 @@ function oversample(reqs: BenchRequest[], o: FileDatasetOptions): BenchRequest[]
   return reqs.concat(extra);
 }
 
-/** Sends a text prompt: token ids of the server's own encoding on /v1/completions, the text itself on chat. */
-async function textRequest(text: string, outputLen: number, o: FileDatasetOptions, tok: ServerTokenizer, ids?: number[]): Promise<BenchRequest> {
-  if (o.chat) return { prompt: text, promptLen: (ids ?? (await tok.tokenize(text, true))).length, outputLen };
-  const t = ids ?? (await tok.tokenize(text, true));
-  return { prompt: t, promptLen: t.length, outputLen };
-}
-
 /**
  * ShareGPT JSON (vllm/benchmarks/datasets/sharegpt.py): entries with ≥ 2 conversation turns, `random.seed(seed)` +
  * shuffle (unless --disable-shuffle), first turn = prompt, second = the reference answer whose token count is the
@@ -59,14 +53,20 @@ export async function sharegptRequests(json: string, o: FileDatasetOptions, tok:
   const entries = data.filter((e): e is { conversations: { value: string }[] } => Array.isArray((e as { conversations?: unknown })?.conversations) && (e as { conversations: unknown[] }).conversations.length >= 2);
   if (!o.disableShuffle) new PythonRandom(o.seed).shuffle(entries);
   const out: BenchRequest[] = [];
-  for (const e of entries) {
-    if (out.length >= o.numPrompts) break;
-    const prompt = String(e.conversations[0].value ?? '');
-    const ids = await tok.tokenize(prompt, true);
-    const outLen = o.sharegptOutputLen ?? (await tok.tokenize(String(e.conversations[1].value ?? ''), true)).length;
-    const fixed = o.sharegptOutputLen !== undefined;
-    if (ids.length < 4 || (!fixed && outLen < 4) || ids.length > 1024 || ids.length + outLen > 2048) continue;
-    out.push(await textRequest(prompt, outLen, o, tok, ids));
+  const fixed = o.sharegptOutputLen !== undefined;
+  // Tokenized 64 entries at a time (the server answers them in parallel), then taken in order as vLLM does.
+  for (let b = 0; b < entries.length && out.length < o.numPrompts; b += 64) {
+    const batch = await mapLimit(entries.slice(b, b + 64), 16, async (e) => {
+      const prompt = String(e.conversations[0].value ?? '');
+      const ids = await tok.tokenize(prompt, true);
+      const outLen = o.sharegptOutputLen ?? (await tok.tokenize(String(e.conversations[1].value ?? ''), true)).length;
+      return { prompt, ids, outLen };
+    });
+    for (const { prompt, ids, outLen } of batch) {
+      if (out.length >= o.numPrompts) break;
+      if (ids.length < 4 || (!fixed && outLen < 4) || ids.length > 1024 || ids.length + outLen > 2048) continue;
+      out.push(o.chat ? { prompt, promptLen: ids.length, outputLen: outLen } : { prompt: ids, promptLen: ids.length, outputLen: outLen });
+    }
   }
   return oversample(out, o);
 }
@@ -92,14 +92,13 @@ export async function customRequests(text: string, o: FileDatasetOptions, tok: S
     return { prompt: r.prompt, outputLen: typeof r.output_len === 'number' ? r.output_len : o.customOutputLen };
   });
   if (!o.disableShuffle) new PythonRandom(o.seed).shuffle(rows);
-  const out: BenchRequest[] = [];
-  for (const r of rows.slice(0, o.numPrompts)) {
-    if (o.chat) out.push({ prompt: r.prompt, promptLen: (await tok.tokenize(r.prompt, true)).length, outputLen: r.outputLen });
-    else {
-      const ids = o.skipChatTemplate ? await tok.tokenize(r.prompt, true) : await tok.tokenizeChat(r.prompt);
-      out.push({ prompt: ids, promptLen: ids.length, outputLen: r.outputLen });
-    }
-  }
+  // vLLM: --num-prompts ≤ 0 takes every row.
+  const take = o.numPrompts > 0 ? rows.slice(0, o.numPrompts) : rows;
+  const out = await mapLimit(take, 16, async (r): Promise<BenchRequest> => {
+    if (o.chat) return { prompt: r.prompt, promptLen: (await tok.tokenize(r.prompt, true)).length, outputLen: r.outputLen };
+    const ids = o.skipChatTemplate ? await tok.tokenize(r.prompt, true) : await tok.tokenizeChat(r.prompt);
+    return { prompt: ids, promptLen: ids.length, outputLen: r.outputLen };
+  });
   return oversample(out, o);
 }
 

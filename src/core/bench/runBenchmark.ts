@@ -6,6 +6,7 @@ import type { ServerTokenizer } from './fileDatasets';
 import { reasoningMetrics, type ReasoningCount, type ReasoningMetrics } from './reasoningMetrics';
 import { median, percentile } from './stats';
 import { pyFloatRepr } from './pyFormat';
+import { mapLimit } from '../util/mapLimit';
 import { calculateMetrics, type BenchmarkMetrics, type Goodput, type MetricName } from './metrics';
 import { parseServerMetrics, probeServer, type MetricsSample, type ServerInfo } from './serverInfo';
 import { newPool, sendStreaming } from './streamClient';
@@ -389,11 +390,4 @@ function isoNow(): string {
   const d = new Date();
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }

@@ -1,5 +1,6 @@
 import { mulberry32 } from '../util/seededRandom';
 import { Pcg64Generator } from './numpyRandom';
+import { mapLimit } from '../util/mapLimit';
 
 export interface BenchRequest {
   /** Token ids (completions) or text (chat). */
@@ -131,36 +132,16 @@ export interface TokenizerApi {
  * The chat template's own tokens come on top; usage.prompt_tokens reports the total.
  */
 export async function calibrateChatRequests(reqs: readonly BenchRequest[], tok: TokenizerApi, parallel = 16): Promise<BenchRequest[]> {
-  const out = new Array<BenchRequest>(reqs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < reqs.length) {
-      const i = next++;
-      const r = reqs[i];
-      let ids = Array.isArray(r.prompt) ? r.prompt.slice() : [];
-      let text = await tok.detokenize(ids);
-      let len = await tok.tokenize(text);
-      for (let tries = 0; tries < 10 && len !== r.promptLen; tries++) {
-        if (len > r.promptLen) ids = ids.slice(0, Math.max(1, ids.length - (len - r.promptLen)));
-        else ids = ids.concat(ids.slice(0, r.promptLen - len));
-        text = await tok.detokenize(ids);
-        len = await tok.tokenize(text);
-      }
-      out[i] = { prompt: text, promptLen: len, outputLen: r.outputLen };
+  return mapLimit(reqs, parallel, async (r) => {
+    let ids = Array.isArray(r.prompt) ? r.prompt.slice() : [];
+    let text = await tok.detokenize(ids);
+    let len = await tok.tokenize(text);
+    for (let tries = 0; tries < 10 && len !== r.promptLen; tries++) {
+      if (len > r.promptLen) ids = ids.slice(0, Math.max(1, ids.length - (len - r.promptLen)));
+      else ids = ids.concat(ids.slice(0, r.promptLen - len));
+      text = await tok.detokenize(ids);
+      len = await tok.tokenize(text);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, reqs.length) }, worker));
-  return out;
-}
-
-/** A JSON/JSONL prompt file: strings or {prompt, output_len?}; lengths are counted by the server's /tokenize. */
-export function promptsFromFile(text: string, defaultOutputLen: number): { prompt: string; outputLen: number }[] {
-  const t = text.trim();
-  const items: unknown[] = t.startsWith('[') ? (JSON.parse(t) as unknown[]) : t.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
-  return items.map((x, i) => {
-    if (typeof x === 'string') return { prompt: x, outputLen: defaultOutputLen };
-    const o = x as { prompt?: unknown; output_len?: unknown };
-    if (typeof o?.prompt !== 'string') throw new Error(`prompt file item ${i}: needs "prompt"`);
-    return { prompt: o.prompt, outputLen: typeof o.output_len === 'number' ? o.output_len : defaultOutputLen };
+    return { prompt: text, promptLen: len, outputLen: r.outputLen };
   });
 }

@@ -4,6 +4,10 @@ import { startSimulator, stopSimulators } from '../helpers/simulatorProcess';
 import { runBenchmark, type BenchConfig } from '../../src/core/bench/runBenchmark';
 import { vllmPrintout, resultJson } from '../../src/core/bench/report';
 import { percentileTable, summaryTable } from '../../src/core/bench/resultTables';
+import { sonnetRequests } from '../../src/core/bench/fileDatasets';
+import { execFileSync } from 'node:child_process';
+
+const py = (code: string): unknown => JSON.parse(execFileSync('python3', ['-c', `import json, random\n${code}`], { encoding: 'utf8' }));
 
 // Counting modes and reasoning metrics, checked against what the simulator says it wrote (--expose-timing keeps, per
 // x-request-id, the time and the channel of every chunk it wrote: role, reasoning, content, none).
@@ -119,4 +123,31 @@ test('reasoning metrics against the simulator\'s write log: R1 with a reasoning 
     assert.deepEqual(percentileTable([file], 'ttfo').map((x) => x[0]), ['mean TTFO (ms)', 'median TTFO (ms)', 'std TTFO (ms)', 'p99 TTFO (ms)']);
     assert.equal(percentileTable([file], 'thinking_time').length, 4);
   }
+});
+
+test('sonnet dataset: vLLM\'s prompt (instruction, shared first lines, lines drawn by Python random.choices), sized with the server\'s tokenizer', async () => {
+  const url = await startSimulator(18965, ['--startup-speed', '1000'], ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8']);
+  const post = async (body: object): Promise<number[]> => ((await (await fetch(`${url}/tokenize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'deepseek-ai/DeepSeek-R1', ...body }) })).json()) as { tokens: number[] }).tokens;
+  const tok = { tokenize: (prompt: string, add: boolean) => post({ prompt, add_special_tokens: add }), tokenizeChat: (content: string) => post({ messages: [{ role: 'user', content }], add_generation_prompt: true }) };
+  const lines = Array.from({ length: 40 }, (_, i) => `Line ${i} of the sonnet, where summer's lease hath all too short a date ${i % 5}\n`);
+  const opts = { numPrompts: 6, seed: 7, chat: true, disableShuffle: false, noOversample: false, skipChatTemplate: false, customOutputLen: 256, sonnet: { inputLen: 550, outputLen: 150, prefixLen: 200 } };
+  const reqs = await sonnetRequests(lines.join(''), opts, tok);
+  const base = 'Pick as many lines as you can from these poem lines:\n';
+  const bodies = reqs.map((r) => (r.prompt as string).slice(base.length).split(/(?<=\n)/));
+  const m = bodies[0].length;
+  // The shared prefix: the lines every prompt starts with (random draws rarely repeat them all six times).
+  const lead = (b: string[]): number => {
+    let i = 0;
+    while (b[i] === lines[i]) i++;
+    return i;
+  };
+  const prefix = Math.min(...bodies.map(lead));
+  assert.ok(prefix > 0 && m > prefix, `${prefix} shared lines of ${m}`);
+  for (const b of bodies) assert.deepEqual(b.slice(0, prefix), lines.slice(0, prefix), 'every prompt starts with the same first lines');
+  for (const r of reqs) assert.ok(r.promptLen <= 550 && r.outputLen === 150);
+  const drawn = py(`random.seed(7); L = ${JSON.stringify(lines)}; print(json.dumps([random.choices(L, k=${m - prefix}) for _ in range(6)]))`) as string[][];
+  assert.deepEqual(bodies.map((b) => b.slice(prefix)), drawn, 'the other lines are random.choices(lines) after random.seed(--seed)');
+  const completions = await sonnetRequests(lines.join(''), { ...opts, chat: false }, tok);
+  assert.ok(Array.isArray(completions[0].prompt), '/v1/completions gets the templated prompt as the server\'s token ids');
+  assert.deepEqual(completions.map((r) => r.promptLen), reqs.map((r) => r.promptLen));
 });

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { arrivalSchedule } from '../../src/core/bench/arrivals';
 import { LegacyRandomState, Pcg64Generator, PythonRandom } from '../../src/core/bench/numpyRandom';
 import { randomDraws } from '../../src/core/bench/workload';
+import { burstgptRequests } from '../../src/core/bench/fileDatasets';
 import { pyFixed2, pyFloatRepr, pyJson } from '../../src/core/bench/pyFormat';
 import { isResultFloatKey } from '../../src/core/bench/report';
 import { ArgError, parseVllmArgs } from '../../src/cli/vllmArgParse';
@@ -200,4 +201,18 @@ test('vLLM\'s own refusals, before any request: ramp-up with a rate, random with
   assert.ok(!('help' in b));
   assert.equal(b.cfg.backend, 'openai');
   assert.equal(b.cfg.endpoint, '/v1/completions');
+});
+
+test('BurstGPT CSV: GPT-4 rows with responses, sampled like pandas DataFrame.sample(n, random_state=seed) (numpy RandomState choice)', () => {
+  const rows = Array.from({ length: 60 }, (_, i) => `${i * 1.5},${i % 3 === 0 ? 'ChatGPT' : 'GPT-4'},${100 + ((i * 37) % 400)},${i % 7 === 0 ? 0 : 20 + ((i * 11) % 90)},0,Conversation log`);
+  const csv = ['Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type', ...rows].join('\n');
+  const kept = rows.map((r) => r.split(',')).filter((c) => c[1] === 'GPT-4' && Number(c[3]) > 0);
+  for (const [seed, n] of [[0, 10], [3, 35], [9, 80]]) {
+    // pandas: RandomState(seed).choice(len, size=n, replace=n > len) = permutation(len)[:n], or randint(0, len, n).
+    const idx = py(`rs = np.random.RandomState(${seed}); print(json.dumps(rs.permutation(${kept.length})[:${n}].tolist() if ${n} <= ${kept.length} else rs.randint(0, ${kept.length}, size=${n}).tolist()))`) as number[];
+    const reqs = burstgptRequests(csv, { numPrompts: n, seed, vocabSize: 128000 });
+    assert.deepEqual(reqs.map((r) => [r.promptLen, r.outputLen]), idx.map((k) => [Number(kept[k][2]), Number(kept[k][3])]), `seed ${seed}`);
+    reqs.forEach((r, i) => assert.deepEqual((r.prompt as number[]).slice(0, 3), [i, i + 1, i + 2]));
+  }
+  assert.throws(() => burstgptRequests('a,b\n1,2', { numPrompts: 1, seed: 0, vocabSize: 10 }), /needs a "Model" column/);
 });

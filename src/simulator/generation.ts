@@ -31,7 +31,7 @@ export interface GenerationDeps {
   readonly counters: ServerCounters;
   readonly rnd: () => number;
   readonly admission: Admission;
-  readonly writeLogs: Map<string, { arrivedMs: number; writes: number[] }>;
+  readonly writeLogs: Map<string, { arrivedMs: number; writes: number[]; channels: string[] }>;
   readonly readBody: (req: http.IncomingMessage) => Promise<Json>;
   readonly checkModel: (body: Json) => string;
   readonly sendJson: (res: http.ServerResponse, status: number, body: unknown) => void;
@@ -243,7 +243,8 @@ export function createGenerationHandler(ctx: ServerContext, deps: GenerationDeps
     res.on('close', () => cancels.forEach((c) => c()));
     // With --expose-timing, the real write time of every token chunk (CLOCK_MONOTONIC, like perf_counter) is kept per
     // x-request-id, so benchmark clients can be checked against what the server actually did.
-    const wlog = ctx.sim.exposeTiming && typeof req.headers['x-request-id'] === 'string' ? { arrivedMs: arrivedAt + hrOffset, writes: [] as number[] } : undefined;
+    // `channels[i]` says what write i carried: role, reasoning, content, none (<think>/</think>/EOS) — for TTFO checks.
+    const wlog = ctx.sim.exposeTiming && typeof req.headers['x-request-id'] === 'string' ? { arrivedMs: arrivedAt + hrOffset, writes: [] as number[], channels: [] as string[] } : undefined;
     if (wlog) {
       if (writeLogs.size >= 100_000) writeLogs.clear();
       writeLogs.set(req.headers['x-request-id'] as string, wlog);
@@ -274,13 +275,17 @@ export function createGenerationHandler(ctx: ServerContext, deps: GenerationDeps
             roleSent = true;
             write({ id, object, created: ts, model, choices: [roleChoice(ctx, idx)] });
             wlog?.writes.push(hrNow());
+            wlog?.channels.push('role');
           }
           // Parsers swallow <think>/</think> and tool-call markup; an EOS token has no text. Neither makes a chunk
           // unless it ends the answer.
           const silent = (chat && tokenDelta(ctx, t, parsers) === undefined) || (t.text === '' && !last);
           if (last) write({ id, object, created: ts, model, choices: [choiceFor(idx, silent || t.text === '' ? undefined : t, plan.finishReason, plan.stopReason)] });
           else if (!silent) writeToken(idx, t);
-          if (wlog && (last || !silent)) wlog.writes.push(hrNow());
+          if (wlog && (last || !silent)) {
+            wlog.writes.push(hrNow());
+            wlog.channels.push(silent || t.text === '' ? 'none' : t.parsed);
+          }
           return true;
         }, () => {
           remaining--;

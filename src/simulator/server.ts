@@ -16,7 +16,7 @@ const created = (): number => Math.floor(Date.now() / 1000);
  * /tokenize, /detokenize, the generation endpoints (generation.ts) and SGLang's /server_info.
  */
 export function createSimServer(ctx: ServerContext): http.Server {
-  const writeLogs = new Map<string, { arrivedMs: number; writes: number[] }>();
+  const writeLogs = new Map<string, { arrivedMs: number; writes: number[]; channels: string[] }>();
   const tok = new SimTokenizer();
   const counters = new ServerCounters();
   const rnd = mulberry32(ctx.sim.seed ^ 0x5bd1e995);

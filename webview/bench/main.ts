@@ -109,6 +109,14 @@ function render(runs: RunView[], title: string): void {
   if (ttft) { app.append(ttft); charts++; }
   const itl = cdf(runs, (r) => r.itlsMs, 'ITL distribution (CDF)');
   if (itl) { app.append(itl); charts++; }
+  // Reasoning runs: how long each request thought before answering, and how long the answer took.
+  const withReasoning = [...runs].reverse().find((r) => (r.result.deepseek_deploy as { reasoning_per_request?: unknown[] } | undefined)?.reasoning_per_request?.length);
+  const per = (withReasoning?.result.deepseek_deploy as { reasoning_per_request?: { thinkingMs: number; answerMs: number }[] } | undefined)?.reasoning_per_request;
+  if (withReasoning && per && per.some((p) => p.thinkingMs > 0)) {
+    const byThinking = [...per].sort((a, b) => a.thinkingMs - b.thinkingMs);
+    app.append(chart(`Thinking time vs answer time per request ("${withReasoning.name}")`, [byThinking.map((_, i) => i + 1), byThinking.map((p) => p.thinkingMs), byThinking.map((p) => p.answerMs)], [{ label: 'thinking (ms)' }, { label: 'answer (ms)' }], { x: 'request (by thinking time)', y: 'ms' }));
+    charts++;
+  }
   const last = runs[runs.length - 1];
   const samples = ((last?.result.deepseek_deploy as { server_metrics?: { t: number; running?: number; waiting?: number; kvUsage?: number }[] } | undefined)?.server_metrics) ?? [];
   if (samples.length >= 2) {

@@ -1,46 +1,60 @@
-import { mulberry32 } from '../util/seededRandom';
+import { LegacyRandomState } from './numpyRandom';
 
-function normal(u: () => number): number {
-  // Box–Muller; 1 − u keeps the log finite.
-  return Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+/** vLLM's `--ramp-up-strategy linear|exponential` with `--ramp-up-start-rps` / `--ramp-up-end-rps` (integers ≥ 0). */
+export interface RampUp {
+  readonly strategy: 'linear' | 'exponential';
+  readonly startRps: number;
+  readonly endRps: number;
 }
 
-/** Gamma(shape, scale) by Marsaglia–Tsang (shape < 1 boosted with U^(1/shape)). */
-export function gamma(u: () => number, shape: number, scale: number): number {
-  if (shape < 1) return gamma(u, shape + 1, scale) * Math.pow(1 - u(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = normal(u);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const w = 1 - u();
-    if (w < 1 - 0.0331 * x ** 4 || Math.log(w) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v * scale;
-  }
+/** When each request is sent (seconds from the first dispatch) and the request rate in force when it was sent. */
+export interface Schedule {
+  readonly delays: Float64Array;
+  readonly rates: Float64Array;
 }
 
 /**
- * When each request is sent, in seconds from the start (vLLM serve.py get_request): inter-arrival gaps from
- * Gamma(burstiness, 1/(rate·burstiness)) — burstiness 1 = Poisson, < 1 burstier, > 1 more even, Infinity = constant —
- * cumulated and rescaled so the last arrival lands exactly at N/rate. Rate Infinity sends everything at t = 0.
+ * serve.py `_get_current_request_rate`: progress = i / max(n − 1, 1); linear start + (end − start)·progress, exponential
+ * start·(end/start)^progress; without a ramp the configured rate.
  */
-export function arrivalTimes(n: number, rate: number, burstiness: number, seed: number): Float64Array {
-  const out = new Float64Array(n);
-  if (!Number.isFinite(rate) || n === 0) return out;
-  if (!(rate > 0)) throw new Error(`request rate must be > 0 (got ${rate})`);
-  if (!(burstiness > 0)) throw new Error(`burstiness must be > 0 (got ${burstiness})`);
-  const u = mulberry32(seed);
-  let acc = 0;
+export function currentRequestRate(ramp: RampUp | undefined, i: number, n: number, rate: number): number {
+  if (!ramp) return rate;
+  const progress = i / Math.max(n - 1, 1);
+  if (ramp.strategy === 'linear') return ramp.startRps + (ramp.endRps - ramp.startRps) * progress;
+  return ramp.startRps * Math.pow(ramp.endRps / ramp.startRps, progress);
+}
+
+/**
+ * vLLM's arrival schedule (serve.py `get_request`, seeded by `np.random.seed(--seed)` in main_async): per request a gap
+ * of `np.random.gamma(burstiness, 1/(rate·burstiness))` (rate Infinity: 0; burstiness Infinity: 1/rate), cumulated;
+ * without a ramp-up and with a non-zero total, rescaled so the last arrival lands exactly at n / rate. Same draws as
+ * numpy (LegacyRandomState), so the same `--seed` sends the same traffic as `vllm bench serve`.
+ * Errors: a non-positive rate or burstiness (vLLM's asserts).
+ */
+export function arrivalSchedule(n: number, rate: number, burstiness: number, seed: number, ramp?: RampUp, state?: LegacyRandomState): Schedule {
+  if (!(burstiness > 0)) throw new Error(`A positive burstiness factor is expected, but given ${burstiness}.`);
+  const delays = new Float64Array(n);
+  const rates = new Float64Array(n);
+  if (n === 0) return { delays, rates };
+  // A dataset that drew from np.random first (prefix_repetition) hands over its state: vLLM's gaps continue from it.
+  const rs = state ?? new LegacyRandomState(seed);
   for (let i = 0; i < n; i++) {
-    acc += Number.isFinite(burstiness) ? gamma(u, burstiness, 1 / (rate * burstiness)) : 1 / rate;
-    out[i] = acc;
+    const r = currentRequestRate(ramp, i, n, rate);
+    if (!(r > 0)) throw new Error(`Obtained non-positive request rate ${r}.`);
+    rates[i] = r;
+    if (r === Infinity) delays[i] = 0;
+    else if (burstiness === Infinity) delays[i] = 1 / r;
+    else delays[i] = rs.gamma(burstiness, 1 / (r * burstiness));
   }
-  const target = n / rate;
-  const k = acc > 0 ? target / acc : 1;
-  for (let i = 0; i < n; i++) out[i] *= k;
-  return out;
+  for (let i = 1; i < n; i++) delays[i] += delays[i - 1];
+  if (!ramp && delays[n - 1] !== 0) {
+    const factor = n / rate / delays[n - 1];
+    for (let i = 0; i < n; i++) delays[i] *= factor;
+  }
+  return { delays, rates };
+}
+
+/** The delays only (seconds from the start), for a constant rate. */
+export function arrivalTimes(n: number, rate: number, burstiness: number, seed: number): Float64Array {
+  return arrivalSchedule(n, rate, burstiness, seed).delays;
 }

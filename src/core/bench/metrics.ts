@@ -1,7 +1,9 @@
 import { summarize, type Summary } from './stats';
 import { counts, timingOf, type RequestTrace } from './trace';
 
-export type MetricName = 'ttft' | 'tpot' | 'itl' | 'e2el';
+/** vLLM's --percentile-metrics names, in the order serve.py prints and saves them. */
+export const METRIC_NAMES = ['ttft', 'tpot', 'itl', 'e2el', 'client_queue_time', 'e2el_including_client_queue'] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
 export type Goodput = Partial<Record<'ttft' | 'tpot' | 'e2el', number>>;
 
 export interface BenchmarkMetrics {
@@ -21,8 +23,11 @@ export interface BenchmarkMetrics {
   concurrency: number;
   /** Requests without usage.completion_tokens (vLLM mode counted their text chunks instead). */
   outputLenEstimated: number;
-  summaries: Record<MetricName, Summary>;
+  /** client_queue_time / e2el_including_client_queue only where vLLM computes them (see calculateMetrics). */
+  summaries: Partial<Record<MetricName, Summary>> & Record<'ttft' | 'tpot' | 'itl' | 'e2el', Summary>;
   errors: Record<string, number>;
+  /** Per request, in order (vLLM's actual_output_lens: 0 for a failed request). */
+  outputLens: number[];
 }
 
 /**
@@ -30,7 +35,7 @@ export interface BenchmarkMetrics {
  * requests enter TTFT/TPOT/ITL/E2EL and token totals; TPOT needs output_len > 1 (and counts as 0 for goodput
  * otherwise); ITL samples from all requests are flattened; throughputs divide by the whole benchmark duration.
  */
-export function calculateMetrics(traces: readonly RequestTrace[], durationS: number, opts: { percentiles: readonly number[]; goodput?: Goodput; mode?: 'vllm' | 'sglang' }): BenchmarkMetrics {
+export function calculateMetrics(traces: readonly RequestTrace[], durationS: number, opts: { percentiles: readonly number[]; goodput?: Goodput; mode?: 'vllm' | 'sglang'; maxConcurrency?: number; requestRate?: number; outputLenOverride?: ReadonlyMap<number, number> }): BenchmarkMetrics {
   const mode = opts.mode ?? 'vllm';
   const ttfts: number[] = [];
   const tpots: number[] = [];
@@ -50,6 +55,9 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
   let totalInput = 0;
   let totalOutput = 0;
   let estimated = 0;
+  const outputLens: number[] = [];
+  const queueTimes: number[] = [];
+  const e2elsInclQueue: number[] = [];
   for (const t of traces) {
     const timing = t.success ? timingOf(t, mode) : undefined;
     if (!timing && t.cancelled) {
@@ -59,10 +67,16 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
     if (!timing) {
       const e = t.error ?? 'Never received a valid chunk to calculate TTFT.';
       errors[e] = (errors[e] ?? 0) + 1;
+      outputLens.push(0);
       continue;
     }
     completed++;
-    if (mode === 'vllm' && !t.usageCompletionTokens) estimated++;
+    const override = opts.outputLenOverride?.get(t.index);
+    if (override !== undefined) timing.outputLen = override;
+    else if (mode === 'vllm' && !t.usageCompletionTokens) estimated++;
+    outputLens.push(timing.outputLen);
+    queueTimes.push(t.queueMs / 1000);
+    e2elsInclQueue.push(timing.latency + t.queueMs / 1000);
     totalOutput += timing.outputLen;
     totalInput += t.usagePromptTokens ?? t.promptLen;
     let tpot = 0;
@@ -111,8 +125,17 @@ export function calculateMetrics(traces: readonly RequestTrace[], durationS: num
     maxConcurrentRequests: peakConcurrency(spans),
     concurrency: e2els.reduce((a, b) => a + b, 0) / durationS,
     outputLenEstimated: estimated,
-    summaries: { ttft: ms(ttfts), tpot: ms(tpots), itl: ms(itls.subarray(0, nItl)), e2el: ms(e2els) },
+    summaries: {
+      ttft: ms(ttfts),
+      tpot: ms(tpots),
+      itl: ms(itls.subarray(0, nItl)),
+      e2el: ms(e2els),
+      // serve.py: queue times only under --max-concurrency, the queue-inclusive E2EL only with a finite rate too.
+      ...(opts.maxConcurrency !== undefined ? { client_queue_time: ms(queueTimes) } : {}),
+      ...(opts.maxConcurrency !== undefined && Number.isFinite(opts.requestRate ?? Infinity) ? { e2el_including_client_queue: ms(e2elsInclQueue) } : {}),
+    },
     errors,
+    outputLens,
   };
 }
 

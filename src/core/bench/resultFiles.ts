@@ -42,23 +42,46 @@ export function resolveResultPath(dir: string, requested: string | undefined, de
   return out === root ? path.join(root, safeFileName(defaultName)) : out;
 }
 
+/** How saveResultFile writes: `format` turns the redacted result into the file's text (default JSON.stringify + LF). */
+export interface SaveResultOptions {
+  readonly format?: (result: unknown) => string;
+  /** Indented JSON (default format only). */
+  readonly pretty?: boolean;
+  /** vLLM's --append-result: after the file's existing content, separated by a newline when it is not empty. */
+  readonly append?: boolean;
+}
+
 /**
  * Saves a result JSON: secrets redacted (known keys, URL userinfo, bearer tokens), written without following a
- * planted symlink (writeFileNoFollow). If the chosen name cannot be written (too long for the file system, a
- * directory in the way), the result goes to `fallbackName` in the same directory instead of being lost.
- * Returns the path written.
+ * planted symlink (writeFileNoFollow; an appended-to file that is a symlink is refused). If the chosen name cannot be
+ * written (too long for the file system, a directory in the way), the result goes to `fallbackName` in the same
+ * directory instead of being lost. Returns the path written.
  */
-export function saveResultFile(file: string, result: unknown, secrets: ReadonlyArray<string | undefined>, fallbackName: string, pretty = false): string {
-  const text = `${JSON.stringify(redactDeep(result, secrets), null, pretty ? 2 : undefined)}\n`;
+export function saveResultFile(file: string, result: unknown, secrets: ReadonlyArray<string | undefined>, fallbackName: string, opts: SaveResultOptions | boolean = {}): string {
+  const o: SaveResultOptions = typeof opts === 'boolean' ? { pretty: opts } : opts;
+  const redacted = redactDeep(result, secrets);
+  const own = o.format ? o.format(redacted) : `${JSON.stringify(redacted, null, o.pretty ? 2 : undefined)}\n`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  const textFor = (f: string): string => {
+    if (!o.append) return own;
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(f);
+    } catch {
+      return own;
+    }
+    if (st.isSymbolicLink()) throw new Error(`${f} is a symbolic link; not appending a result through it`);
+    const before = fs.readFileSync(f, 'utf8');
+    return before.length ? `${before}\n${own}` : own;
+  };
   try {
-    writeFileNoFollow(file, text);
+    writeFileNoFollow(file, textFor(file));
     return file;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENAMETOOLONG' && code !== 'EISDIR' && code !== 'ENOTDIR' && code !== 'EINVAL') throw e;
     const alt = path.join(path.dirname(file), safeFileName(fallbackName));
-    writeFileNoFollow(alt, text);
+    writeFileNoFollow(alt, textFor(alt));
     return alt;
   }
 }

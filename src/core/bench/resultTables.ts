@@ -16,9 +16,20 @@ export const SUMMARY_ROWS: [string, string][] = [
   ['Peak output token throughput (tok/s)', 'max_output_tokens_per_s'],
   ['Peak concurrent requests', 'max_concurrent_requests'],
   ['Total token throughput (tok/s)', 'total_token_throughput'],
+  ['Total reasoning tokens', 'total_reasoning_tokens'],
+  ['Total answer tokens', 'total_answer_tokens'],
+  ['Counting mode', 'deepseek_deploy.counting'],
 ];
 
-const METRICS: [string, string][] = [['TTFT', 'ttft'], ['TPOT', 'tpot'], ['ITL', 'itl'], ['E2EL', 'e2el']];
+const METRICS: [string, string][] = [['TTFT', 'ttft'], ['TPOT', 'tpot'], ['ITL', 'itl'], ['E2EL', 'e2el'], ['Client queue time', 'client_queue_time'], ['TTFO', 'ttfo'], ['Thinking time', 'thinking_time']];
+
+/** r[key], or a nested value for a dotted key (`deepseek_deploy.counting`; runs saved before it existed say "truth"). */
+function pick(r: Result, key: string): unknown {
+  if (!key.includes('.')) return r[key];
+  const [a, b] = key.split('.');
+  const v = (r[a] as Record<string, unknown> | undefined)?.[b];
+  return v ?? (key === 'deepseek_deploy.counting' && r[a] ? 'truth' : undefined);
+}
 
 function fmt(v: unknown): string {
   if (v === null || v === undefined) return '—';
@@ -26,15 +37,16 @@ function fmt(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** Rows of [label, value per run] for the summary. */
+/** Rows of [label, value per run] for the summary; the reasoning rows only when some run has them. */
 export function summaryTable(results: readonly Result[]): string[][] {
-  return SUMMARY_ROWS.map(([label, key]) => [label, ...results.map((r) => fmt(r[key]))]);
+  return SUMMARY_ROWS.filter(([, key]) => !(key === 'total_reasoning_tokens' || key === 'total_answer_tokens') || results.some((r) => key in r)).map(([label, key]) => [label, ...results.map((r) => fmt(pick(r, key)))]);
 }
 
 /** Rows for one metric's statistics present in any result: mean, median, std, then every pNN. */
 export function percentileTable(results: readonly Result[], metric: string): string[][] {
   const keys = new Set<string>();
-  for (const r of results) for (const k of Object.keys(r)) if (k.endsWith(`_${metric}_ms`)) keys.add(k);
+  const stat = new RegExp(`^(mean|median|std|p[\\d.]+)_${metric}_ms$`);
+  for (const r of results) for (const k of Object.keys(r)) if (stat.test(k)) keys.add(k);
   const order = (k: string): number => (k.startsWith('mean') ? 0 : k.startsWith('median') ? 1 : k.startsWith('std') ? 2 : 3 + Number(k.slice(1, k.indexOf('_'))));
   return [...keys].sort((a, b) => order(a) - order(b)).map((k) => [`${k.slice(0, k.indexOf('_'))} ${METRICS.find(([, m]) => m === metric)?.[0] ?? metric} (ms)`, ...results.map((r) => fmt(r[k]))]);
 }

@@ -1,14 +1,21 @@
 import { setMaxListeners } from 'node:events';
 import { request } from 'undici';
-import { arrivalTimes } from './arrivals';
+import { arrivalSchedule, type RampUp } from './arrivals';
+import { PythonRandom, type LegacyRandomState } from './numpyRandom';
+import type { ServerTokenizer } from './fileDatasets';
+import { reasoningMetrics, type ReasoningCount, type ReasoningMetrics } from './reasoningMetrics';
+import { median, percentile } from './stats';
+import { pyFloatRepr } from './pyFormat';
+import { mapLimit } from '../util/mapLimit';
 import { calculateMetrics, type BenchmarkMetrics, type Goodput, type MetricName } from './metrics';
 import { parseServerMetrics, probeServer, type MetricsSample, type ServerInfo } from './serverInfo';
 import { newPool, sendStreaming } from './streamClient';
 import { RawHttpPool } from './rawHttpClient';
-import { newTrace, type RequestTrace } from './trace';
+import { keepText, newTrace, timingOf, type RequestTrace } from './trace';
 import { connectionCap } from './connectError';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../openai/streamLimits';
-import { calibrateChatRequests, randomTokenRequests, type BenchRequest, type RandomWorkload } from './workload';
+import { readCappedBody } from '../openai/cappedBody';
+import { calibrateChatRequests, randomDraws, randomTokenRequests, type BenchRequest, type RandomWorkload } from './workload';
 import { normalizeBaseUrl } from '../openai/baseUrl';
 
 export interface BenchConfig {
@@ -38,6 +45,41 @@ export interface BenchConfig {
   readonly transport?: 'raw' | 'undici';
   /** SSE event cap and stream deadlines (defaults: 16 MiB, 600 s first data, 120 s between data). */
   readonly limits?: StreamLimits;
+  /** x-request-id = prefix + index (vLLM `--request-id-prefix`, default `bench-<8 hex>-`). */
+  readonly requestIdPrefix?: string;
+  /**
+   * 'truth' (default): a stream carrying `{"error": …}` fails its request; connections are opened before the clock.
+   * 'vllm': `vllm bench serve`'s figures, flaws included — such partial answers count as successes with their length
+   * re-counted by the server's /tokenize, and connections open lazily so set-up lands inside the first TTFTs.
+   */
+  readonly counting?: 'truth' | 'vllm';
+  readonly rampUp?: RampUp;
+  /** Merged into every body (vLLM: sampling params, then --extra-body). */
+  readonly extraBody?: Record<string, unknown>;
+  /** --header KEY=VALUE pairs (sent on every request; x-request-id wins). */
+  readonly headers?: Record<string, string>;
+  /** The `model` sent in bodies (vLLM --served-model-name), when it differs from the id. */
+  readonly servedModelName?: string;
+  /** Completions `logprobs` (vLLM always sends the key, null by default). */
+  readonly logprobs?: number | null;
+  readonly loraModules?: readonly string[];
+  readonly loraAssignment?: 'random' | 'round-robin';
+  /** > 0: retry request 0 until it succeeds or this many seconds pass, before anything else (vLLM's ready check). */
+  readonly readyCheckTimeoutSec?: number;
+  /** > 0: single-token "Hi" probes at this rate beside the workload, outside the concurrency limit. */
+  readonly probeRequestRate?: number;
+  /** POST /start_profile before and /stop_profile after the run. */
+  readonly profile?: boolean;
+  /** Keep each request's text (vLLM's generated_texts for --save-detailed). Chat runs always keep it. */
+  readonly keepText?: boolean;
+  /** Skip TLS certificate checks (vLLM --insecure). */
+  readonly insecure?: boolean;
+  /** A dataset built once the model is known, with the server's tokenizer (file datasets); replaces `random`. */
+  readonly buildRequests?: (ctx: { model: string; tokenizer: ServerTokenizer }) => Promise<readonly BenchRequest[]>;
+  /** Dataset name for the result's deepseek_deploy block. */
+  readonly datasetName?: string;
+  /** numpy's global RandomState as the dataset left it (prefix_repetition draws from it before the arrivals). */
+  readonly arrivalRandom?: LegacyRandomState;
 }
 
 export interface Progress { elapsedS: number; sent: number; completed: number; failed: number; total: number; reqPerS: number; outTokPerS: number; inflight: number }
@@ -52,10 +94,18 @@ export interface BenchRun {
   readonly cancelled: boolean;
   readonly metrics: BenchmarkMetrics;
   readonly serverMetrics: MetricsSample[];
+  /** Chat runs: TTFO, thinking time and reasoning/answer tokens. */
+  readonly reasoning?: ReasoningMetrics;
+  readonly probe?: ProbeStats;
+  /** Ramp-up: each integer RPS reached and when (vLLM's rps_change_events). */
+  readonly rpsChangeEvents?: { rps: number; timestamp: string }[];
+  readonly counting: 'truth' | 'vllm';
 }
 
 /** The phases of a run, in order, as `hooks.onPhase` reports them ('done': the last request ended, before metrics). */
 export type BenchPhase = 'probe' | 'calibrate' | 'warmup' | 'connect' | 'run' | 'done';
+/** vLLM's probe_* result keys (ms). */
+export interface ProbeStats { probe_completed: number; probe_failed: number; probe_median_e2el_ms: number; probe_p99_e2el_ms: number; probe_max_e2el_ms: number }
 
 class Semaphore {
   private waiters: (() => void)[] = [];
@@ -97,50 +147,67 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * Failed requests are counted with their errors; cancelling stops sending, aborts what is in flight and still returns
  * everything that finished.
  */
-export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void; onPhase?: (phase: BenchPhase) => void } = {}): Promise<BenchRun> {
+/** `log` gets the lines `vllm bench serve` prints (same words, same order); `note` gets ours. */
+export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void; log?: (line: string) => void; note?: (line: string) => void; onPhase?: (phase: BenchPhase) => void } = {}): Promise<BenchRun> {
   const base = normalizeBaseUrl(cfg.baseUrl);
   const origin = new URL(base).origin;
   const prefixPath = new URL(base).pathname.replace(/\/$/, '');
   const limits = cfg.limits ?? DEFAULT_STREAM_LIMITS;
+  const counting = cfg.counting ?? 'truth';
   // Every phase (probe, calibration, connecting, warm-ups, run) stops within a tick of cancel.
   hooks.onPhase?.('probe');
   const server = await probeServer(base, cfg.apiKey, hooks.signal);
   const model = cfg.model ?? server.models[0];
-  if (!model) throw new Error(`${base}/v1/models lists no model`);
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}) };
+  if (!model) throw new Error(`No models found on the server at ${base}. Make sure the server is running and has models loaded.`);
+  if (!cfg.model) hooks.log?.(`First model name: ${model}, first model id: ${server.roots?.[0] ?? model}`);
+  const modelName = cfg.servedModelName ?? model;
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}), ...(cfg.headers ?? {}) };
   const chat = cfg.backend === 'openai-chat';
-  let reqs: readonly BenchRequest[] = cfg.requests ?? randomTokenRequests(cfg.random);
-  if (chat && !cfg.requests) {
+  const post = async (path: string, body: unknown): Promise<unknown> => {
+    const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
+      throw hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : e;
+    });
+    // A token list is a few hundred KiB at most: a hostile server's endless answer is cut at 64 MiB.
+    const { text } = await readCappedBody(r.body, 64 * 1024 * 1024);
+    if (r.statusCode !== 200) throw new Error(`${path} answered HTTP ${r.statusCode}: ${text.slice(0, 200)}`);
+    return JSON.parse(text) as unknown;
+  };
+  const tokenizer: ServerTokenizer = {
+    tokenize: async (text, add) => ((await post('/tokenize', { model, prompt: text, add_special_tokens: add })) as { tokens: number[] }).tokens,
+    tokenizeChat: async (content) => ((await post('/tokenize', { model, messages: [{ role: 'user', content }], add_generation_prompt: true })) as { tokens: number[] }).tokens,
+  };
+  let reqs: readonly BenchRequest[] = cfg.requests ?? (cfg.buildRequests ? await cfg.buildRequests({ model, tokenizer }) : randomTokenRequests(cfg.random));
+  if (chat && !cfg.requests && !cfg.buildRequests) {
     hooks.onPhase?.('calibrate');
-    hooks.log?.('Calibrating chat prompts to exact token lengths with the server\'s /tokenize…');
-    const post = async (path: string, body: unknown): Promise<unknown> => {
-      const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
-        throw hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : e;
-      });
-      const j = await r.body.json();
-      if (r.statusCode !== 200) throw new Error(`${path} answered HTTP ${r.statusCode}: ${JSON.stringify(j).slice(0, 200)}`);
-      return j;
-    };
-    reqs = await calibrateChatRequests(reqs, {
+    hooks.note?.('Calibrating chat prompts to exact token lengths with the server\'s /tokenize…');
+    // The same draws, without the BOS id: the chat template adds its own.
+    const draws = randomDraws(cfg.random).map((d) => ({ prompt: d.ids, promptLen: d.ids.length, outputLen: d.outputLen }));
+    reqs = await calibrateChatRequests(draws, {
       detokenize: async (ids) => ((await post('/detokenize', { model, tokens: ids })) as { prompt: string }).prompt,
       tokenize: async (text) => ((await post('/tokenize', { model, prompt: text, add_special_tokens: false })) as { count: number }).count,
     });
   }
+  if (reqs.length === 0) throw new Error('No requests provided.');
   const path = `${prefixPath}${cfg.endpoint ?? (chat ? '/v1/chat/completions' : '/v1/completions')}`;
-  const bodyOf = (r: BenchRequest): string =>
+  // LoRA adapters as the request's model (serve.py: round-robin, or random.choice after random.seed(--seed)).
+  const pyRand = new PythonRandom(cfg.random.seed);
+  const loras = cfg.loraModules?.length ? reqs.map((_, i) => (cfg.loraAssignment === 'round-robin' ? cfg.loraModules![i % cfg.loraModules!.length] : pyRand.choice(cfg.loraModules!))) : undefined;
+  const extra = { ...(cfg.temperature !== undefined ? { temperature: cfg.temperature } : {}), ...(cfg.extraBody ?? {}) };
+  // vLLM's bodies, key for key (endpoint_request_func.py): completions always carry repetition_penalty and logprobs.
+  const bodyOf = (r: BenchRequest, m: string): string =>
     JSON.stringify(
       chat
-        ? { model, messages: [{ role: 'user', content: r.prompt }], max_completion_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...(cfg.temperature !== undefined ? { temperature: cfg.temperature } : {}) }
-        : { model, prompt: r.prompt, max_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...(cfg.temperature !== undefined ? { temperature: cfg.temperature } : {}) },
+        ? { model: m, messages: [{ role: 'user', content: typeof r.prompt === 'string' ? [{ type: 'text', text: r.prompt }] : r.prompt }], max_completion_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...extra }
+        : { model: m, prompt: r.prompt, repetition_penalty: 1.0, max_tokens: r.outputLen, logprobs: cfg.logprobs ?? null, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...extra },
     );
-  const bodies = reqs.map(bodyOf);
+  const bodies = reqs.map((r, i) => bodyOf(r, loras ? loras[i] : modelName));
   // Plain http (the usual `http://gpu01:8000`): our own keep-alive HTTP/1.1 client, cheapest per chunk; https: undici.
   const url = new URL(origin);
   const raw = url.protocol === 'http:' && cfg.transport !== 'undici' ? new RawHttpPool(url.hostname, Number(url.port || 80), url.host, limits) : undefined;
   // Never more connections than file descriptors allow (EMFILE would fail requests instead of queueing them).
   const cap = connectionCap(Math.min(cfg.maxConcurrency ?? reqs.length, reqs.length));
-  if (cap.cappedBy !== undefined) hooks.log?.(`Concurrency capped at ${cap.connections} connections: this process may open ${cap.cappedBy} files (ulimit -n); raise the limit for more.`);
-  const pool = raw ? undefined : newPool(origin, cap.connections);
+  if (cap.cappedBy !== undefined) hooks.note?.(`Concurrency capped at ${cap.connections} connections: this process may open ${cap.cappedBy} files (ulimit -n); raise the limit for more.`);
+  const pool = raw ? undefined : newPool(origin, cap.connections, cfg.insecure);
   const bodyBufs = raw ? bodies.map((b) => Buffer.from(b)) : [];
   const sem = new Semaphore(cap.cappedBy !== undefined ? cap.connections : (cfg.maxConcurrency ?? Number.MAX_SAFE_INTEGER));
   const abort = new AbortController();
@@ -148,9 +215,18 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   setMaxListeners(0, abort.signal);
   const onCancel = (): void => abort.abort();
   hooks.signal?.addEventListener('abort', onCancel);
-  const send = async (i: number, trace: RequestTrace, id: string): Promise<void> => {
+  const prefix = cfg.requestIdPrefix ?? `${cfg.label ?? 'bench'}-`;
+  // Chat runs keep text (reasoning split, TTFO); --compat vllm keeps it to re-count partial answers.
+  const wantText = chat || cfg.keepText || counting === 'vllm';
+  const splitThink = chat && /r1|reasoner|think/i.test(model);
+  const traceFor = (i: number, r: BenchRequest): RequestTrace => {
+    const t = newTrace(i, r.promptLen, r.outputLen);
+    if (wantText) keepText(t, splitThink);
+    return t;
+  };
+  const sendBody = async (body: string, bodyBuf: Buffer | undefined, trace: RequestTrace, id: string, limited: boolean): Promise<void> => {
     const q0 = performance.now();
-    await sem.acquire();
+    if (limited) await sem.acquire();
     trace.queueMs = performance.now() - q0;
     try {
       if (abort.signal.aborted) {
@@ -158,30 +234,77 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
         trace.cancelled = true;
         return;
       }
-      if (raw) await raw.send(path, { ...headers, 'x-request-id': id }, bodyBufs[i], trace, abort.signal);
-      else await sendStreaming(pool!, { path, body: bodies[i], headers: { ...headers, 'x-request-id': id }, signal: abort.signal, limits }, trace);
+      if (raw) await raw.send(path, { ...headers, 'x-request-id': id }, bodyBuf ?? Buffer.from(body), trace, abort.signal);
+      else await sendStreaming(pool!, { path, body, headers: { ...headers, 'x-request-id': id }, signal: abort.signal, limits }, trace);
     } finally {
-      sem.release();
+      if (limited) sem.release();
     }
   };
+  const send = (i: number, trace: RequestTrace, id: string): Promise<void> => sendBody(bodies[i], raw ? bodyBufs[i] : undefined, trace, id, true);
   try {
-    if (cfg.numWarmups > 0) hooks.onPhase?.('warmup');
-    for (let w = 0; w < cfg.numWarmups && !abort.signal.aborted; w++) {
-      const t = newTrace(-1, reqs[0].promptLen, reqs[0].outputLen);
-      await send(0, t, `warmup-${w}`);
+    hooks.log?.('Starting initial single prompt test run...');
+    if ((cfg.readyCheckTimeoutSec ?? 0) > 0) {
+      const until = performance.now() + cfg.readyCheckTimeoutSec! * 1000;
+      let t = traceFor(-1, reqs[0]);
+      for (;;) {
+        await send(0, t, `${prefix}ready`);
+        if (t.success || performance.now() >= until || abort.signal.aborted) break;
+        await sleep(Math.min(5000, until - performance.now()), abort.signal);
+        t = traceFor(-1, reqs[0]);
+      }
+      if (!t.success) throw new Error(`Initial test run failed - Please make sure benchmark arguments are correctly specified. Error: ${t.error}`);
+      hooks.log?.('Initial test run completed.');
+    } else hooks.log?.('Skipping endpoint ready check.');
+    if (cfg.numWarmups > 0 && !abort.signal.aborted) {
+      hooks.onPhase?.('warmup');
+      // serve.py: num_warmups copies of request 0 at once, under the same concurrency limit; their results are dropped.
+      hooks.log?.(`Warming up with ${cfg.numWarmups} requests...`);
+      await Promise.all(Array.from({ length: cfg.numWarmups }, (_, w) => send(0, traceFor(-1, reqs[0]), `warmup-${w}`)));
       if (abort.signal.aborted) throw new Error('Benchmark cancelled during the warm-up.');
-      if (!t.success) throw new Error(`warm-up request failed: ${t.error}`);
+      hooks.log?.('Warmup run completed.');
     }
-    // Open the pool's connections before the clock starts (cheap GETs), so no request's TTFT contains a TCP
+    hooks.log?.('Starting main benchmark run...');
+    if (cfg.profile) {
+      hooks.log?.('Starting profiler...');
+      if (await post('/start_profile', {}).then(() => true, () => false)) hooks.log?.('Profiler started');
+    }
+    if (cfg.rampUp) {
+      hooks.log?.(`Traffic ramp-up strategy: ${cfg.rampUp.strategy}.`);
+      hooks.log?.(`Will increase RPS from ${cfg.rampUp.startRps} to ${cfg.rampUp.endRps} RPS over the duration of the benchmark.`);
+    } else hooks.log?.(`Traffic request rate: ${pyFloatRepr(cfg.requestRate)}`);
+    hooks.log?.(`Burstiness factor: ${pyFloatRepr(cfg.burstiness)} (${cfg.burstiness === 1 ? 'Poisson process' : 'Gamma distribution'})`);
+    hooks.log?.(`Maximum request concurrency: ${cfg.maxConcurrency ?? 'None'}`);
+    if ((cfg.probeRequestRate ?? 0) > 0) hooks.log?.(`Probe request rate: ${pyFloatRepr(cfg.probeRequestRate!)} req/s`);
+    // Truth: open the pool's connections before the clock starts (cheap GETs), so no request's TTFT contains a TCP
     // handshake. vLLM's client opens them inside the first wave's TTFTs (peer-bench: +196 ms median at C=512).
     hooks.onPhase?.('connect');
-    const conns = cap.connections;
-    if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers, abort.signal);
-    else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers, signal: abort.signal }).then((r) => r.body.dump({ limit: 65536 }), () => undefined)));
+    if (counting === 'truth') {
+      const conns = cap.connections;
+      if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers, abort.signal);
+      else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers, signal: abort.signal }).then((r) => r.body.dump({ limit: 65536 }), () => undefined)));
+    }
     if (abort.signal.aborted) throw new Error('Benchmark cancelled while connecting.');
-    const arrivals = arrivalTimes(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed);
-    const traces = reqs.map((r, i) => newTrace(i, r.promptLen, r.outputLen));
+    const schedule = arrivalSchedule(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed, cfg.rampUp, cfg.arrivalRandom);
+    const traces = reqs.map((r, i) => traceFor(i, r));
     const samples: MetricsSample[] = [];
+    const rpsChangeEvents: { rps: number; timestamp: string }[] = [];
+    let lastIntRps = -1;
+    if (cfg.rampUp) {
+      lastIntRps = cfg.rampUp.startRps;
+      rpsChangeEvents.push({ rps: lastIntRps, timestamp: isoNow() });
+    }
+    const probeTraces: RequestTrace[] = [];
+    let probing = (cfg.probeRequestRate ?? 0) > 0;
+    const probeBody = bodyOf({ prompt: 'Hi', promptLen: 1, outputLen: 1 }, modelName);
+    const probeLoop = async (): Promise<void> => {
+      for (let k = 0; probing && !abort.signal.aborted; k++) {
+        const t = newTrace(-2, 1, 1);
+        await sendBody(probeBody, undefined, t, `${prefix}probe-${k}`, false);
+        probeTraces.push(t);
+        await sleep(1000 / cfg.probeRequestRate!, abort.signal);
+      }
+    };
+    const probeTask = probing ? probeLoop() : undefined;
     hooks.onPhase?.('run');
     const t0 = performance.now();
     const startedAt = new Date();
@@ -207,7 +330,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       : undefined;
     const tasks: Promise<void>[] = [];
     for (let i = 0; i < reqs.length; i++) {
-      await sleep(t0 + arrivals[i] * 1000 - performance.now(), abort.signal);
+      if (schedule.delays[i] > 0) await sleep(t0 + schedule.delays[i] * 1000 - performance.now(), abort.signal);
       if (abort.signal.aborted) {
         for (let j = i; j < reqs.length; j++) {
           traces[j].error = 'not sent (cancelled)';
@@ -215,9 +338,17 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
         }
         break;
       }
+      if (cfg.rampUp) {
+        const cur = Math.trunc(schedule.rates[i]);
+        if (cur > lastIntRps) {
+          const ts = isoNow();
+          for (let r = lastIntRps + 1; r <= cur; r++) rpsChangeEvents.push({ rps: r, timestamp: ts });
+          lastIntRps = cur;
+        }
+      }
       sent++;
       tasks.push(
-        send(i, traces[i], `${cfg.label ?? 'bench'}-${i}`).then(() => {
+        send(i, traces[i], `${prefix}${i}`).then(() => {
           if (traces[i].success) {
             done++;
             outTokens += traces[i].usageCompletionTokens ?? traces[i].chunks;
@@ -226,17 +357,65 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       );
     }
     await Promise.all(tasks);
+    probing = false;
+    await probeTask;
     hooks.onPhase?.('done');
     const durationS = (performance.now() - t0) / 1000;
     clearInterval(ticker);
     if (sampler) clearInterval(sampler);
     progress();
-    const metrics = calculateMetrics(traces, durationS, { percentiles: cfg.metricPercentiles, goodput: cfg.goodput, mode: cfg.mode });
-    return { config: cfg, model, server, startedAt, durationS, traces, cancelled: abort.signal.aborted, metrics, serverMetrics: samples };
+    if (cfg.profile) {
+      hooks.log?.('Stopping profiler...');
+      if (await post('/stop_profile', {}).then(() => true, () => false)) hooks.log?.('Profiler stopped');
+    }
+    const countTokens = async (text: string): Promise<number> => ((await post('/tokenize', { model, prompt: text, add_special_tokens: false })) as { count: number }).count;
+    // --compat vllm: a stream that reported an error after some tokens is a success to vLLM's client.
+    const overrides = new Map<number, number>();
+    if (counting === 'vllm') {
+      for (const t of traces) {
+        if (!t.success && t.streamError !== undefined && t.error === t.streamError && t.chunks > 0) {
+          t.success = true;
+          t.error = undefined;
+        }
+      }
+      // vLLM re-tokenizes generated_text (the answer, not the reasoning) when usage gave no completion_tokens.
+      await mapLimit(traces.filter((t) => t.success && !t.usageCompletionTokens), 16, async (t) => {
+        overrides.set(t.index, await countTokens(t.text?.answer ?? '').catch(() => t.chunks));
+      });
+    }
+    const metrics = calculateMetrics(traces, durationS, { percentiles: cfg.metricPercentiles, goodput: cfg.goodput, mode: cfg.mode, maxConcurrency: cfg.maxConcurrency, requestRate: cfg.rampUp ? Infinity : cfg.requestRate, outputLenOverride: overrides });
+    let reasoning: ReasoningMetrics | undefined;
+    if (chat) {
+      const counts = new Map<number, ReasoningCount>();
+      await mapLimit(traces.filter((t) => t.success && t.text), 16, async (t) => {
+        const x = t.text!;
+        const completion = overrides.get(t.index) ?? t.usageCompletionTokens;
+        if (x.usageReasoningTokens !== undefined && completion !== undefined) counts.set(t.index, { reasoning: x.usageReasoningTokens, answer: completion - x.usageReasoningTokens, source: 'usage' });
+        else {
+          try {
+            counts.set(t.index, { reasoning: x.reasoning ? await countTokens(x.reasoning) : 0, answer: x.answer ? await countTokens(x.answer) : 0, source: 'tokenize' });
+          } catch {
+            /* no /tokenize: chunk counts (reasoningMetrics' fallback) */
+          }
+        }
+      });
+      reasoning = reasoningMetrics(traces, counts, cfg.metricPercentiles);
+    }
+    let probe: ProbeStats | undefined;
+    const probeLats = probeTraces.filter((t) => t.success).map((t) => timingOf(t, 'vllm')?.latency ?? 0);
+    if (probeLats.length) probe = { probe_completed: probeLats.length, probe_failed: probeTraces.length - probeLats.length, probe_median_e2el_ms: median(probeLats) * 1000, probe_p99_e2el_ms: percentile(probeLats, 99) * 1000, probe_max_e2el_ms: Math.max(...probeLats) * 1000 };
+    return { config: cfg, model, server, startedAt, durationS, traces, cancelled: abort.signal.aborted, metrics, serverMetrics: samples, reasoning, probe, rpsChangeEvents: cfg.rampUp ? rpsChangeEvents : undefined, counting };
   } finally {
     hooks.signal?.removeEventListener('abort', onCancel);
     sem.wakeAll();
     raw?.close();
     await pool?.close().catch(() => undefined);
   }
+}
+
+/** Python's datetime.now().isoformat() (local time, microseconds). */
+function isoNow(): string {
+  const d = new Date();
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
 }

@@ -3,7 +3,7 @@ import { readCappedBody } from '../openai/cappedBody';
 import { fetchModels } from '../openai/models';
 import { MAX_ERROR_BODY_BYTES } from '../openai/streamLimits';
 
-export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: string; simulated: boolean; models: string[] }
+export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: string; simulated: boolean; models: string[]; /** Each model's `root` (the weights it serves), where listed. */ roots?: string[] }
 
 /** A small JSON GET (/server_info, /version): at most 64 KiB read, 10 s, cancellable by `signal`. */
 async function getJson(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; json?: unknown; simulated: boolean }> {
@@ -33,7 +33,7 @@ export async function probeServer(baseUrl: string, apiKey?: string, signal?: Abo
   if (signal?.aborted) throw new Error('Benchmark cancelled while probing the server.');
   const version = (ver?.json as { version?: string } | undefined)?.version ?? (si?.json as { version?: string } | undefined)?.version;
   const simulated = models.simulated || typeof (ver?.json as { simulator?: string } | undefined)?.simulator === 'string';
-  return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: models.models };
+  return { engine: si?.status === 200 ? 'sglang' : ver?.status === 200 ? 'vllm' : 'unknown', version, simulated, models: models.models, roots: models.roots };
 }
 
 export interface MetricsSample { t: number; running?: number; waiting?: number; kvUsage?: number }

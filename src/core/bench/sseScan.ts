@@ -1,4 +1,4 @@
-import { pushChunk, type RequestTrace } from './trace';
+import { addDeltaText, pushChunk, type RequestTrace } from './trace';
 
 /**
  * Byte-level SSE classification over a region of a buffer, without allocating: the benchmark's hot path runs once per
@@ -85,7 +85,7 @@ export function scanMessage(buf: Buffer, p: number, e: number): Kind {
   return Kind.Choices;
 }
 
-interface JsonChunk { choices?: { delta?: Record<string, unknown>; text?: unknown }[]; usage?: { completion_tokens?: number; prompt_tokens?: number } | null; error?: { message?: string } | string }
+interface JsonChunk { choices?: { delta?: Record<string, unknown>; text?: unknown }[]; usage?: { completion_tokens?: number; prompt_tokens?: number; completion_tokens_details?: { reasoning_tokens?: number } | null } | null; error?: { message?: string } | string }
 
 /**
  * Records one SSE event (its data in buf[s, e), its `event:` type, '' by default) into its trace; both HTTP clients
@@ -95,11 +95,13 @@ interface JsonChunk { choices?: { delta?: Record<string, unknown>; text?: unknow
 export function recordMessage(t: RequestTrace, buf: Buffer, s: number, e: number, now: number, type = ''): boolean {
   t.lastLineMs = now;
   const k = type === '' || type === 'message' ? scanMessage(buf, s, e) : Kind.Json;
-  if (k === Kind.Choices || k === Kind.ChoicesWithText) {
+  if (t.text === undefined && (k === Kind.Choices || k === Kind.ChoicesWithText)) {
     pushChunk(t, now, k === Kind.ChoicesWithText);
     return true;
   }
   if (k === Kind.Done) return false;
+  // A trace that keeps its text (trace.ts keepText) parses every token chunk too.
+  if (k !== Kind.Json && !(t.text !== undefined && (k === Kind.Choices || k === Kind.ChoicesWithText))) return false;
   let c: JsonChunk;
   try {
     c = JSON.parse(buf.toString('utf8', s, e)) as JsonChunk;
@@ -112,15 +114,20 @@ export function recordMessage(t: RequestTrace, buf: Buffer, s: number, e: number
   if (c && c.choices && c.choices.length) {
     const ch = c.choices[0];
     const d = ch.delta ?? {};
-    pushChunk(t, now, [d.content, d.reasoning, d.reasoning_content, ch.text].some((x) => typeof x === 'string' && x.length > 0));
+    if (t.text) {
+      const str = (x: unknown): string => (typeof x === 'string' ? x : '');
+      pushChunk(t, now, addDeltaText(t.text, str(d.reasoning) || str(d.reasoning_content), str(d.content) || str(ch.text)));
+    } else pushChunk(t, now, [d.content, d.reasoning, d.reasoning_content, ch.text].some((x) => typeof x === 'string' && x.length > 0));
     token = true;
   }
   if (c && c.usage) {
     if (typeof c.usage.completion_tokens === 'number') t.usageCompletionTokens = c.usage.completion_tokens;
     if (typeof c.usage.prompt_tokens === 'number') t.usagePromptTokens = c.usage.prompt_tokens;
+    const rt = c.usage.completion_tokens_details?.reasoning_tokens;
+    if (t.text && typeof rt === 'number') t.text.usageReasoningTokens = rt;
   }
   // A mid-stream error event (engine failure after the 200): vLLM's own client ignores it; we fail the request.
-  if (c && c.error) t.error = `mid-stream error: ${typeof c.error === 'string' ? c.error : (c.error.message ?? 'unknown')}`;
-  else if (type === 'error') t.error = `mid-stream error: ${buf.toString('utf8', s, Math.min(e, s + 300))}`;
+  if (c && c.error) t.error = t.streamError = `mid-stream error: ${typeof c.error === 'string' ? c.error : (c.error.message ?? 'unknown')}`;
+  else if (type === 'error') t.error = t.streamError = `mid-stream error: ${buf.toString('utf8', s, Math.min(e, s + 300))}`;
   return token;
 }

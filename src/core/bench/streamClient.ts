@@ -108,7 +108,10 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
   });
 }
 
-/** A keep-alive pool; no undici timeouts of its own (the stream deadlines of `StreamLimits` apply instead). */
-export function newPool(origin: string, connections: number): Pool {
-  return new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 6 * 3600_000, bodyTimeout: 6 * 3600_000 });
+/**
+ * A keep-alive pool; no undici timeouts of its own (the stream deadlines of `StreamLimits` apply instead).
+ * `insecure`: skip TLS certificate checks (vLLM bench serve --insecure).
+ */
+export function newPool(origin: string, connections: number, insecure = false): Pool {
+  return new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 6 * 3600_000, bodyTimeout: 6 * 3600_000, ...(insecure ? { connect: { rejectUnauthorized: false } } : {}) });
 }

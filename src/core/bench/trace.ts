@@ -24,6 +24,60 @@ export interface RequestTrace {
   cancelled?: boolean;
   /** Time spent waiting for a concurrency slot (vLLM's client_queue_time). */
   queueMs: number;
+  /**
+   * Kept only when a run needs the text (chat runs for reasoning metrics, --save-detailed, --compat vllm's re-count):
+   * every message is then parsed, and each chunk's flag says what it carried (1 answer text, 2 reasoning text).
+   */
+  text?: TraceText;
+  /** A mid-stream `{"error": …}` event (kept apart so `--compat vllm` can ignore it, as vLLM's client does). */
+  streamError?: string;
+}
+
+/** Generated text of one request, split into reasoning and answer (vLLM's generated_text is the answer part). */
+export interface TraceText {
+  answer: string;
+  reasoning: string;
+  /** Treat answer text before `</think>` as reasoning (an R1 served without a reasoning parser). */
+  readonly splitThink: boolean;
+  thinkClosed: boolean;
+  /** usage.completion_tokens_details.reasoning_tokens, when the server reports it. */
+  usageReasoningTokens?: number;
+}
+
+/** Turns on text keeping for a trace (before it is sent). */
+export function keepText(t: RequestTrace, splitThink: boolean): void {
+  t.text = { answer: '', reasoning: '', splitThink, thinkClosed: false };
+}
+
+/**
+ * Adds one parsed delta to the trace's text and says what the chunk carried: 0 nothing, 1 answer text, 2 reasoning.
+ * Reasoning comes from `delta.reasoning` / `delta.reasoning_content` (vLLM ≥ 0.11 / SGLang with a parser); without a
+ * parser an R1 streams its thinking as content up to `</think>` (a leading `<think>` is dropped).
+ */
+export function addDeltaText(x: TraceText, reasoning: string, answer: string): 0 | 1 | 2 {
+  let flag: 0 | 1 | 2 = 0;
+  if (reasoning) {
+    x.reasoning += reasoning;
+    // A reasoning parser is on: answer text never carries </think>, so stop looking for it.
+    x.thinkClosed = true;
+    flag = 2;
+  }
+  if (!answer) return flag;
+  if (x.splitThink && !x.thinkClosed) {
+    const end = answer.indexOf('</think>');
+    if (end < 0) {
+      x.reasoning += x.reasoning === '' ? answer.replace(/^<think>\n?/, '') : answer;
+      return 2;
+    }
+    x.thinkClosed = true;
+    x.reasoning += answer.slice(0, end).replace(/^<think>\n?/, '');
+    const rest = answer.slice(end + 8);
+    if (!rest) return 2;
+    x.answer += rest;
+    return 1;
+  }
+  x.answer += answer;
+  return 1;
 }
 
 export function newTrace(index: number, promptLen: number, requestedOutputLen: number): RequestTrace {
@@ -32,7 +86,8 @@ export function newTrace(index: number, promptLen: number, requestedOutputLen: n
   return { index, promptLen, requestedOutputLen, startMs: 0, chunkTimes: new Float64Array(cap), textFlags: new Uint8Array(cap), chunks: 0, lastLineMs: 0, success: false, queueMs: 0 };
 }
 
-export function pushChunk(t: RequestTrace, ms: number, hasText: boolean): void {
+/** Records a token chunk's receive time; `flag` 0 = no text, 1 = text (answer), 2 = reasoning text. */
+export function pushChunk(t: RequestTrace, ms: number, flag: boolean | 0 | 1 | 2): void {
   if (t.chunks === t.chunkTimes.length) {
     const times = new Float64Array(t.chunks * 2);
     times.set(t.chunkTimes);
@@ -42,7 +97,7 @@ export function pushChunk(t: RequestTrace, ms: number, hasText: boolean): void {
     t.textFlags = flags;
   }
   t.chunkTimes[t.chunks] = ms;
-  t.textFlags[t.chunks] = hasText ? 1 : 0;
+  t.textFlags[t.chunks] = flag === true ? 1 : flag === false ? 0 : flag;
   t.chunks++;
 }
 
@@ -54,7 +109,7 @@ export interface RequestTiming {
 }
 
 /** Whether chunk i counts as a token in this mode (vLLM: every choices chunk; SGLang: only those with text). */
-export const counts = (t: RequestTrace, i: number, mode: 'vllm' | 'sglang'): boolean => mode === 'vllm' || t.textFlags[i] === 1;
+export const counts = (t: RequestTrace, i: number, mode: 'vllm' | 'sglang'): boolean => mode === 'vllm' || t.textFlags[i] !== 0;
 
 /**
  * vLLM: TTFT = first message with choices (role chunk included), ITL per such message, latency = last such message,
@@ -67,7 +122,7 @@ export function timingOf(t: RequestTrace, mode: 'vllm' | 'sglang'): RequestTimin
   let last = -1;
   let textChunks = 0;
   for (let i = 0; i < t.chunks; i++) {
-    textChunks += t.textFlags[i];
+    if (t.textFlags[i] !== 0) textChunks++;
     if (!counts(t, i, mode)) continue;
     if (first < 0) first = i;
     last = i;

@@ -1,4 +1,6 @@
 import { mulberry32 } from '../util/seededRandom';
+import { Pcg64Generator } from './numpyRandom';
+import { mapLimit } from '../util/mapLimit';
 
 export interface BenchRequest {
   /** Token ids (completions) or text (chat). */
@@ -16,14 +18,28 @@ export interface RandomWorkload {
   /** Random token ids shared by every prompt, in front of it (counted in its length). */
   readonly prefixLen: number;
   readonly seed: number;
-  /** Ids are drawn from [firstId, vocabSize): DeepSeek-V3/R1's vocabulary is 129,280 with specials at the ends. */
-  readonly vocabSize?: number;
+  /** The model's tokenizer as vLLM's random dataset sees it (default: DeepSeek-V3/R1's, DEEPSEEK_TOKENIZER). */
+  readonly tokenizer?: TokenizerProfile;
   /** llmperf's lengths instead (seed 004): normal around the lengths with these standard deviations, at least 1. */
   readonly normalStddev?: { readonly input: number; readonly output: number };
 }
 
-const DEEPSEEK_VOCAB = 128_000;
-const FIRST_ID = 100;
+/**
+ * What vLLM's random dataset reads from the HF tokenizer: `vocab_size` (without added tokens), `all_special_ids`
+ * (excluded from the ids), `num_special_tokens_to_add()` (subtracted from --random-input-len; the server adds them back,
+ * so we send them as ids: `bosId` first).
+ */
+export interface TokenizerProfile {
+  readonly vocabSize: number;
+  readonly specialIds: readonly number[];
+  readonly bosId?: number;
+}
+
+/**
+ * DeepSeek-V3/R1 (and V3.1/V3.2, same tokenizer.json): 128,000 BPE tokens, `<｜begin▁of▁sentence｜>` = 0 and
+ * `<｜end▁of▁sentence｜>` = 1 as the special ids, one BOS added per encode (tokenizer_config.json add_bos_token: true).
+ */
+export const DEEPSEEK_TOKENIZER: TokenizerProfile = { vocabSize: 128_000, specialIds: [0, 1], bosId: 0 };
 
 export function validateRandom(w: RandomWorkload): void {
   if (!(w.rangeRatio >= 0 && w.rangeRatio < 1)) throw new Error(`--random-range-ratio must be in [0, 1) (got ${w.rangeRatio})`);
@@ -31,30 +47,75 @@ export function validateRandom(w: RandomWorkload): void {
   if (!(w.numPrompts >= 1)) throw new Error('--num-prompts must be ≥ 1');
 }
 
+/** The token ids vLLM's random dataset draws for one request, before its decode/re-encode step. */
+export interface RandomDraw {
+  readonly inputLen: number;
+  readonly outputLen: number;
+  readonly offset: number;
+  /** prefix + allowed[(offset + index + j) mod |allowed|] for j < inputLen. */
+  readonly ids: number[];
+}
+
 /**
- * vLLM's random dataset with exact lengths: per request an input length and an output length drawn uniformly (integers)
- * from the range, a shared random prefix, then ids (offset + index + j) mod the allowed vocabulary. Sent as token ids
- * to /v1/completions, so the server sees exactly these lengths (no re-tokenization drift).
+ * vLLM's random dataset (vllm/benchmarks/datasets/random.py, RandomDataset.sample) up to its decode step, with the
+ * same numpy draws: `default_rng(seed)`; input lengths, output lengths and offsets by `integers(...)` in that order,
+ * then the shared prefix (`prefix_len` ids of the allowed vocabulary). Input lengths exclude the tokenizer's special
+ * tokens (`num_special_tokens_to_add`). Errors: vLLM's messages for a range ratio outside [0, 1) or a too-short input.
+ */
+export function randomDraws(w: RandomWorkload): RandomDraw[] {
+  if (!(w.rangeRatio >= 0 && w.rangeRatio < 1)) throw new Error('range_ratio must be in [0, 1).');
+  const tok = w.tokenizer ?? DEEPSEEK_TOKENIZER;
+  const numSpecial = tok.bosId === undefined ? 0 : 1;
+  const realInput = Math.max(0, w.inputLen - numSpecial);
+  if (w.prefixLen + Math.floor(realInput * (1 - w.rangeRatio)) < 1) throw new Error(`--random-input-len is too small: with tokenizer special tokens ${numSpecial} and --random-range-ratio ${w.rangeRatio}, the minimum possible total input tokens (prefix + sampled) is ${w.prefixLen + Math.floor(realInput * (1 - w.rangeRatio))}. Increase --random-input-len and/or --random-prefix-len, or decrease --random-range-ratio.`);
+  const rng = new Pcg64Generator(w.seed);
+  const inLo = Math.floor(realInput * (1 - w.rangeRatio));
+  const inHi = Math.ceil(realInput * (1 + w.rangeRatio));
+  const outLo = Math.max(1, Math.floor(w.outputLen * (1 - w.rangeRatio)));
+  const outHi = Math.max(1, Math.ceil(w.outputLen * (1 + w.rangeRatio)));
+  const inputLens = rng.integers(inLo, inHi + 1, w.numPrompts);
+  const outputLens = rng.integers(outLo, outHi + 1, w.numPrompts);
+  const offsets = rng.integers(0, tok.vocabSize, w.numPrompts);
+  const special = new Set(tok.specialIds);
+  const allowed: number[] = [];
+  for (let id = 0; id < tok.vocabSize; id++) if (!special.has(id)) allowed.push(id);
+  const prefix = w.prefixLen > 0 ? rng.integers(0, allowed.length, w.prefixLen).map((k) => allowed[k]) : [];
+  return inputLens.map((len, i) => {
+    const ids = prefix.slice();
+    for (let j = 0; j < len; j++) ids.push(allowed[(offsets[i] + i + j) % allowed.length]);
+    return { inputLen: len, outputLen: outputLens[i], offset: offsets[i], ids };
+  });
+}
+
+/**
+ * Requests of vLLM's random dataset, sent as token ids to /v1/completions so the server sees exactly these lengths
+ * (vLLM sends the decoded text, which the server re-encodes with its BOS: we send the BOS id in front instead).
+ * promptLen counts what the server will count (BOS included); usage.prompt_tokens replaces it when reported.
  */
 export function randomTokenRequests(w: RandomWorkload): BenchRequest[] {
   validateRandom(w);
+  if (w.normalStddev) return normalLengthRequests(w, w.normalStddev);
+  const bos = (w.tokenizer ?? DEEPSEEK_TOKENIZER).bosId;
+  return randomDraws(w).map((d) => {
+    const ids = bos === undefined ? d.ids : [bos, ...d.ids];
+    return { prompt: ids, promptLen: ids.length, outputLen: d.outputLen };
+  });
+}
+
+/** llmperf-style lengths (normal, at least 1) with vLLM-style id sequences; not a vLLM dataset, so our own RNG. */
+function normalLengthRequests(w: RandomWorkload, sd: { readonly input: number; readonly output: number }): BenchRequest[] {
   const u = mulberry32(w.seed);
-  const n = (w.vocabSize ?? DEEPSEEK_VOCAB) - FIRST_ID;
-  const int = (lo: number, hi: number): number => lo + Math.floor(u() * (hi - lo + 1));
-  const inLo = Math.floor(w.inputLen * (1 - w.rangeRatio));
-  const inHi = Math.ceil(w.inputLen * (1 + w.rangeRatio));
-  const outLo = Math.max(1, Math.floor(w.outputLen * (1 - w.rangeRatio)));
-  const outHi = Math.ceil(w.outputLen * (1 + w.rangeRatio));
-  const prefix = Array.from({ length: w.prefixLen }, () => FIRST_ID + Math.floor(u() * n));
+  const tok = w.tokenizer ?? DEEPSEEK_TOKENIZER;
+  const first = Math.max(...tok.specialIds) + 1;
+  const n = tok.vocabSize - first;
+  const normal = (m: number, s: number): number => Math.max(1, Math.round(m + s * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u())));
   const out: BenchRequest[] = [];
-  const normal = (m: number, sd: number): number => Math.max(1, Math.round(m + sd * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u())));
   for (let i = 0; i < w.numPrompts; i++) {
-    const sd = w.normalStddev;
-    const len = sd ? normal(w.inputLen, sd.input) : w.rangeRatio === 0 ? w.inputLen : int(inLo, inHi);
-    const outLen = sd ? normal(w.outputLen, sd.output) : w.rangeRatio === 0 ? w.outputLen : int(outLo, outHi);
+    const len = normal(w.inputLen, sd.input);
+    const outLen = normal(w.outputLen, sd.output);
     const offset = Math.floor(u() * n);
-    const ids = prefix.slice();
-    for (let j = 0; j < len; j++) ids.push(FIRST_ID + ((offset + i + j) % n));
+    const ids: number[] = [];
+    for (let j = 0; j < len; j++) ids.push(first + ((offset + i + j) % n));
     out.push({ prompt: ids, promptLen: ids.length, outputLen: outLen });
   }
   return out;
@@ -71,36 +132,16 @@ export interface TokenizerApi {
  * The chat template's own tokens come on top; usage.prompt_tokens reports the total.
  */
 export async function calibrateChatRequests(reqs: readonly BenchRequest[], tok: TokenizerApi, parallel = 16): Promise<BenchRequest[]> {
-  const out = new Array<BenchRequest>(reqs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < reqs.length) {
-      const i = next++;
-      const r = reqs[i];
-      let ids = Array.isArray(r.prompt) ? r.prompt.slice() : [];
-      let text = await tok.detokenize(ids);
-      let len = await tok.tokenize(text);
-      for (let tries = 0; tries < 10 && len !== r.promptLen; tries++) {
-        if (len > r.promptLen) ids = ids.slice(0, Math.max(1, ids.length - (len - r.promptLen)));
-        else ids = ids.concat(ids.slice(0, r.promptLen - len));
-        text = await tok.detokenize(ids);
-        len = await tok.tokenize(text);
-      }
-      out[i] = { prompt: text, promptLen: len, outputLen: r.outputLen };
+  return mapLimit(reqs, parallel, async (r) => {
+    let ids = Array.isArray(r.prompt) ? r.prompt.slice() : [];
+    let text = await tok.detokenize(ids);
+    let len = await tok.tokenize(text);
+    for (let tries = 0; tries < 10 && len !== r.promptLen; tries++) {
+      if (len > r.promptLen) ids = ids.slice(0, Math.max(1, ids.length - (len - r.promptLen)));
+      else ids = ids.concat(ids.slice(0, r.promptLen - len));
+      text = await tok.detokenize(ids);
+      len = await tok.tokenize(text);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, reqs.length) }, worker));
-  return out;
-}
-
-/** A JSON/JSONL prompt file: strings or {prompt, output_len?}; lengths are counted by the server's /tokenize. */
-export function promptsFromFile(text: string, defaultOutputLen: number): { prompt: string; outputLen: number }[] {
-  const t = text.trim();
-  const items: unknown[] = t.startsWith('[') ? (JSON.parse(t) as unknown[]) : t.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown);
-  return items.map((x, i) => {
-    if (typeof x === 'string') return { prompt: x, outputLen: defaultOutputLen };
-    const o = x as { prompt?: unknown; output_len?: unknown };
-    if (typeof o?.prompt !== 'string') throw new Error(`prompt file item ${i}: needs "prompt"`);
-    return { prompt: o.prompt, outputLen: typeof o.output_len === 'number' ? o.output_len : defaultOutputLen };
+    return { prompt: text, promptLen: len, outputLen: r.outputLen };
   });
 }

@@ -24,11 +24,15 @@ definitions; prints vLLM's "Serving Benchmark Result" block.
   --num-warmups N (0) --ignore-eos --temperature T
   --percentile-metrics ttft,tpot,itl[,e2el]  --metric-percentiles 99[,50,…]  --goodput ttft:500 tpot:50 e2el:…
   --save-result [--result-dir DIR] [--result-filename F] [--save-detailed] [--label L]
+  --thinking off|on|high|max            the model's thinking mode, sent with every chat request and recorded in the result
   --api-key-env VAR                     Bearer token from this environment variable (default OPENAI_API_KEY if set)
   --sglang-metrics                      SGLang bench_serving's definitions and printout instead of vLLM's
   --json                                print the result object (vLLM's JSON keys + deepseek_deploy metadata)
 ${STREAM_HELP}Exit status: 0 ok (even with failed requests, which are counted), 1 no request succeeded, 2 bad arguments.
 `;
+
+/** The thinking modes the bench offers (thinkingControl's levels that every hybrid family spells the same way). */
+const THINKING = ['off', 'on', 'high', 'max'] as const;
 
 function num(v: string | undefined, flag: string, def: number, check: (n: number) => boolean = () => true): number {
   if (v === undefined) return def;
@@ -65,7 +69,7 @@ function expandGoodput(argv: readonly string[]): string[] {
 export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Promise<number> {
   const a = parseArgs(expandGoodput(argv), {
     flags: ['--json', '--ignore-eos', '--save-result', '--save-detailed', '--sglang-metrics'],
-    values: ['--base-url', '--host', '--port', '--endpoint', '--backend', '--model', '--dataset-name', '--dataset-path', '--random-input-len', '--random-output-len', '--random-range-ratio', '--random-prefix-len', '--num-prompts', '--max-concurrency', '--request-rate', '--burstiness', '--seed', '--num-warmups', '--temperature', '--percentile-metrics', '--metric-percentiles', '--result-dir', '--result-filename', '--label', '--api-key-env', ...STREAM_FLAGS],
+    values: ['--base-url', '--host', '--port', '--endpoint', '--backend', '--model', '--dataset-name', '--dataset-path', '--random-input-len', '--random-output-len', '--random-range-ratio', '--random-prefix-len', '--num-prompts', '--max-concurrency', '--request-rate', '--burstiness', '--seed', '--num-warmups', '--temperature', '--percentile-metrics', '--metric-percentiles', '--result-dir', '--result-filename', '--label', '--api-key-env', '--thinking', ...STREAM_FLAGS],
     repeatable: ['--goodput'],
     positionals: 0,
   });
@@ -90,6 +94,8 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
     const ps = (v('--metric-percentiles') ?? '99').split(',').map((s) => num(s.trim(), '--metric-percentiles', 99, (n) => n > 0 && n < 100));
     const keyEnv = v('--api-key-env') ?? (process.env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined);
     const sglang = a.flags.has('--sglang-metrics');
+    const thinking = v('--thinking');
+    if (thinking !== undefined && !THINKING.includes(thinking as (typeof THINKING)[number])) throw new Error(`--thinking: ${thinking} is not one of ${THINKING.join(', ')}`);
     cfg = {
       baseUrl,
       backend: backend === 'openai-chat' ? 'openai-chat' : 'openai',
@@ -117,6 +123,7 @@ export async function runBenchCli(argv: string[], loadBench: () => BenchApi): Pr
       mode: sglang ? 'sglang' : 'vllm',
       label: v('--label'),
       limits: streamLimitsFromArgs(v),
+      thinking: thinking as (typeof THINKING)[number] | undefined,
     };
     if (keyEnv && !cfg.apiKey) throw new Error(`$${keyEnv} is empty`);
     if (v('--dataset-path')) {

@@ -124,6 +124,7 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, detailed = 
     launch_profile: meta.profile ?? null,
     preset: meta.preset ?? null,
     metric_definitions: c.mode,
+    thinking: c.thinking ?? null,
     cancelled: run.cancelled,
     errors: m.errors,
     output_len_estimated_requests: m.outputLenEstimated,

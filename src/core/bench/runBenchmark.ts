@@ -8,6 +8,8 @@ import { RawHttpPool } from './rawHttpClient';
 import { newTrace, type RequestTrace } from './trace';
 import { connectionCap } from './connectError';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../openai/streamLimits';
+import { findModel } from '../plan/catalog';
+import { thinkingRequestFields, type ThinkingLevel } from '../chat/thinkingControl';
 import { calibrateChatRequests, randomTokenRequests, type BenchRequest, type RandomWorkload } from './workload';
 
 export interface BenchConfig {
@@ -37,6 +39,11 @@ export interface BenchConfig {
   readonly transport?: 'raw' | 'undici';
   /** SSE event cap and stream deadlines (defaults: 16 MiB, 600 s first data, 120 s between data). */
   readonly limits?: StreamLimits;
+  /**
+   * The model's thinking mode for every chat request (off / on / high / max), sent explicitly as the chat control does
+   * (thinkingRequestFields: engines default differently) and recorded in the result; undefined sends nothing.
+   */
+  readonly thinking?: ThinkingLevel;
 }
 
 export interface Progress { elapsedS: number; sent: number; completed: number; failed: number; total: number; reqPerS: number; outTokPerS: number; inflight: number }
@@ -88,6 +95,21 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /**
+ * The request fields for cfg.thinking: the catalog model's own control (chat_template_kwargs / reasoning_effort, which
+ * throws when the model does not offer that level); for a model the catalog does not know, the common
+ * `chat_template_kwargs: {thinking, reasoning_effort}` form. Only chat requests go through a chat template, so a
+ * thinking mode on /v1/completions is refused rather than silently ignored.
+ */
+function thinkingFieldsFor(cfg: BenchConfig, model: string, chat: boolean): Record<string, unknown> {
+  if (!cfg.thinking) return {};
+  if (!chat) throw new Error(`thinking ${cfg.thinking}: only chat requests (--backend openai-chat) go through the chat template that reads it`);
+  const variant = findModel(model);
+  if (variant) return thinkingRequestFields(variant, cfg.thinking);
+  const on = cfg.thinking !== 'off';
+  return { chat_template_kwargs: on && cfg.thinking !== 'on' ? { thinking: true, reasoning_effort: cfg.thinking } : { thinking: on } };
+}
+
+/**
  * `vllm bench serve` in TypeScript: resolve the model, build the workload, run warm-ups, send requests on vLLM's
  * arrival schedule under an optional concurrency limit over one keep-alive pool, then compute vLLM's metrics.
  * Failed requests are counted with their errors; cancelling stops sending, aborts what is in flight and still returns
@@ -118,11 +140,12 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       tokenize: async (text) => ((await post('/tokenize', { model, prompt: text, add_special_tokens: false })) as { count: number }).count,
     });
   }
+  const thinkingFields = thinkingFieldsFor(cfg, model, chat);
   const path = `${prefixPath}${cfg.endpoint ?? (chat ? '/v1/chat/completions' : '/v1/completions')}`;
   const bodyOf = (r: BenchRequest): string =>
     JSON.stringify(
       chat
-        ? { model, messages: [{ role: 'user', content: r.prompt }], max_completion_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...(cfg.temperature !== undefined ? { temperature: cfg.temperature } : {}) }
+        ? { model, messages: [{ role: 'user', content: r.prompt }], max_completion_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...thinkingFields, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...(cfg.temperature !== undefined ? { temperature: cfg.temperature } : {}) }
         : { model, prompt: r.prompt, max_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...(cfg.temperature !== undefined ? { temperature: cfg.temperature } : {}) },
     );
   const bodies = reqs.map(bodyOf);

@@ -11,6 +11,7 @@ import { timelineHtml } from '../core/bench/timelineHtml';
 import type { LegacyRandomState } from '../core/bench/numpyRandom';
 import { ArgError, parseVllmArgs } from './vllmArgParse';
 import { OUR_BENCH_OPTIONS, VLLM_BENCH_OPTIONS } from './vllmBenchOptions';
+import type { ThinkingLevel } from '../core/chat/thinkingControl';
 import { STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
 import { resolveResultPath, saveResultFile } from '../core/bench/resultFiles';
 import { writeFileNoFollow } from '../core/security/safeWrite';
@@ -39,7 +40,8 @@ Not available here (fails before any request, saying what to do): pooling/audio 
 Ours:
   --compat truth|vllm     counting mode (default truth: a stream carrying {"error": …} fails its request and
                           connections open before the clock; vllm: vLLM's own figures, flaws included)
-  --thinking off|on|high|max   thinking mode where the engine supports it (chat_template_kwargs / reasoning_effort)
+  --thinking off|on|high|max   the model's thinking mode, sent as its chat control asks (refused where the model
+                          has no such level; chat backends only) and recorded in the result
   --sglang-metrics        SGLang bench_serving's definitions and printout instead of vLLM's
   --api-key-env VAR       Bearer token from this environment variable (default OPENAI_API_KEY if set)
   --transport raw|undici  HTTP client for http:// (default raw)
@@ -76,12 +78,6 @@ const kv = (items: readonly string[], what: 'header' | 'metadata'): [string, str
     return [it.slice(0, i).trim(), it.slice(i + 1).trim()];
   });
 
-/** What `--thinking` sends (vLLM/SGLang: chat_template_kwargs for DeepSeek V3.1+ templates; reasoning_effort for levels). */
-export function thinkingBody(mode: string | undefined): Record<string, unknown> {
-  if (!mode) return {};
-  const on = mode !== 'off';
-  return { chat_template_kwargs: { thinking: on, enable_thinking: on }, ...(mode === 'high' || mode === 'max' ? { reasoning_effort: mode } : {}) };
-}
 
 interface Built {
   cfg: BenchConfig;
@@ -154,7 +150,7 @@ export function buildBenchConfig(argv: readonly string[]): Built | { help: true 
     if (x !== undefined) sampling[k] = x;
   }
   if (!('temperature' in sampling)) log.push('WARNING: vllm bench serve no longer sets temperature==0 (greedy) in requests by default. The default will be determined on the server side and can be model/API specific. For the old behavior, include --temperature=0.');
-  const extraBody = { ...sampling, ...thinkingBody(v<string | null>('thinking') ?? undefined), ...(v<Record<string, unknown> | null>('extra_body') ?? {}) };
+  const extraBody = { ...sampling, ...(v<Record<string, unknown> | null>('extra_body') ?? {}) };
   const metricsStr = v<string | null>('percentile_metrics') ?? 'ttft,tpot,itl';
   const metrics = metricsStr.split(',');
   for (const m of metrics) if (!(METRIC_NAMES as readonly string[]).includes(m)) throw new Error(`--percentile-metrics: unknown metric "${m}" (allowed: ${METRIC_NAMES.join(', ')})`);
@@ -238,6 +234,8 @@ export function buildBenchConfig(argv: readonly string[]): Built | { help: true 
     label: v<string | null>('label') ?? undefined,
     requestIdPrefix: v('request_id_prefix'),
     transport: v<'raw' | 'undici' | null>('transport') ?? undefined,
+    // Sent as the model's own chat control asks (catalog: chat_template_kwargs / reasoning_effort), recorded in the file.
+    thinking: v<ThinkingLevel | null>('thinking') ?? undefined,
     limits: streamLimitsFromArgs((flag) => {
       const x = ns.get(flag.slice(2).replace(/-/g, '_'));
       if (x instanceof PyFloat) return String(x.value);

@@ -86,6 +86,8 @@ tar -C "$R" -cf "$DK/engine-rootfs.tar" .
 LABEL='LABEL deepseek-deploy.simulator=true'
 docker import -c "$LABEL" -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'ENTRYPOINT ["/opt/dsd/vllm-entrypoint"]' "$DK/engine-rootfs.tar" vllm/vllm-openai:v0.9.0 >/dev/null
 docker tag vllm/vllm-openai:v0.9.0 vllm/vllm-openai:latest
+# The first vLLM release that serves DeepSeek-V4 (catalog minVersion.vllm of V4-Flash/V4-Pro): the V4 presets' default image.
+docker tag vllm/vllm-openai:v0.9.0 vllm/vllm-openai:v0.20.0
 docker import -c "$LABEL" -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'CMD ["/bin/sh"]' "$DK/engine-rootfs.tar" lmsysorg/sglang:latest >/dev/null
 rm -f "$DK/engine-rootfs.tar"; rm -rf "$R"
 docker image prune -f >/dev/null 2>&1 || true   # the previous run's images, untagged by the imports above

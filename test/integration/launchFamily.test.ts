@@ -24,11 +24,14 @@ const simulatorFiles = ['cli.js', 'simulator.js'].map((name) => ({ name, content
 test('SLURM: the V4-Flash DP4+EP recipe preset reaches ready; thinking off answers in content, on in `reasoning`; a DSML tool call comes back as tool_calls', async () => {
   const preset = PRESETS.find((p) => p.id === 'v4flash-h200x4-vllm-dep')!;
   const profile: ProfileInput = { ...preset.profile, name: 'fam-v4flash', host: 'dsd-multi', engine: { kind: 'simulator', imitates: 'vllm', version: '0.20.0' }, knobs: { ...preset.profile.knobs, port: 18693 }, runtime: { kind: 'slurm', gpusPerNode: 4 } };
-  const plan = renderLaunch(ProfileSchema.parse(profile), { simulatorFiles, simulatorOptions: ['--startup-speed', '60', '--engine-version', '0.20.0', '--gpus', '4xH200-141GB'] });
+  const plan = renderLaunch(ProfileSchema.parse(profile), { simulatorFiles, simulatorOptions: ['--startup-speed', '60', '--gpus', '4xH200-141GB'] });
+  // The profile's engine.version (0.20.0) reaches the simulator as --engine-version: it imitates that release.
+  assert.ok(plan.engineCommand.includes('--engine-version') && plan.engineCommand.includes('0.20.0'));
   assert.ok(plan.engineCommand.includes('--tokenizer-mode') && plan.engineCommand.includes('--block-size'));
   const dep = new Deployment(plan, sshRunner(remote.pool, target), {});
   try {
     const url = await dep.start({ reach: async (port, host) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target, host, port)).localPort}`, timeoutMs: 180_000 });
+    assert.ok(dep.log.some((l) => /vLLM API server version 0\.20\.0/.test(l)), 'imitates the profile\'s release');
     assert.ok(dep.log.some((l) => l.includes('Setting kv cache block size to 256 for DEEPSEEK_SPARSE_SWA backend.')), 'V4 KV start-up line');
     assert.ok(dep.log.some((l) => /Maximum concurrency for 1,048,576 tokens per request/.test(l)));
     const chat = async (body: Record<string, unknown>): Promise<{ message: Record<string, unknown>; finish_reason: string }> => {

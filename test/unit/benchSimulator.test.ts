@@ -122,6 +122,7 @@ test('CLI bench: vllm flag names, the vLLM block, --json with vLLM keys + metada
   assert.equal(saved.request_rate, 50);
   assert.equal((saved.deepseek_deploy as { simulated: boolean; engine: string }).simulated, true);
   assert.equal((saved.deepseek_deploy as { engine: string }).engine, 'vllm');
+  assert.equal((saved.deepseek_deploy as { thinking: unknown }).thinking, null, 'no --thinking: none sent, none recorded');
   assert.ok(!('itls' in saved), 'per-request arrays only with --save-detailed');
   const j = await run(['--base-url', url, '--num-prompts', '3', '--random-input-len', '10', '--random-output-len', '5', '--json']);
   assert.equal((JSON.parse(j.out) as { completed: number }).completed, 3);
@@ -131,4 +132,35 @@ test('CLI bench: vllm flag names, the vLLM block, --json with vLLM keys + metada
   const down = await run(['--base-url', 'http://127.0.0.1:1', '--num-prompts', '1']);
   assert.equal(down.code, 1);
   assert.match(down.err, /Cannot reach http:\/\/127\.0\.0\.1:1\/v1\/models: ECONNREFUSED/);
+});
+
+test('CLI bench --thinking: the model\'s own control (V4-Flash: off / high / max) is checked and recorded as deepseek_deploy.thinking', async () => {
+  const url = await startSimulator(18989, ['--startup-speed', '1000', '--exact-ttft-ms', '5', '--exact-itl-ms', '1'], ['vllm', 'serve', 'deepseek-ai/DeepSeek-V4-Flash', '--tensor-parallel-size', '8', '--reasoning-parser', 'deepseek_v4']);
+  const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+    new Promise((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'bench', '--base-url', url, '--backend', 'openai-chat', '--random-input-len', '40', '--random-output-len', '30', '--num-prompts', '4', ...args]);
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      c.on('close', (code) => resolve({ code, out, err }));
+    });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-bench-thinking-'));
+  const off = await run(['--thinking', 'off', '--save-result', '--result-dir', dir, '--result-filename', 'off.json']);
+  assert.equal(off.code, 0, off.err);
+  const saved = JSON.parse(fs.readFileSync(path.join(dir, 'off.json'), 'utf8')) as { completed: number; deepseek_deploy: { thinking: unknown } };
+  assert.equal(saved.completed, 4);
+  assert.equal(saved.deepseek_deploy.thinking, 'off');
+  const high = JSON.parse((await run(['--thinking', 'high', '--json'])).out) as { deepseek_deploy: { thinking: unknown } };
+  assert.equal(high.deepseek_deploy.thinking, 'high');
+  // V4 offers off / high / max: "on" is refused with the model's levels, before any request is counted.
+  const on = await run(['--thinking', 'on']);
+  assert.equal(on.code, 1);
+  assert.match(on.err, /offers thinking off \/ high \/ max, not "on"/);
+  const bad = await run(['--thinking', 'medium']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--thinking: medium is not one of off, on, high, max/);
+  const completions = await run(['--backend', 'openai', '--thinking', 'off']);
+  assert.equal(completions.code, 1);
+  assert.match(completions.err, /only chat requests/);
 });

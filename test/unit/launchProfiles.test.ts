@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { PRESETS } from '../../src/core/profiles/presets';
 import { ProfileSchema, profileJsonSchema } from '../../src/core/profiles/profileSchema';
 import { parseProfileYaml, ProfileError } from '../../src/core/profiles/profileYaml';
@@ -124,4 +127,29 @@ test('the planner refuses a certain misfit unless the profile allows it; the see
   assert.equal(v.refuse, true);
   assert.match(v.summary, /does not fit on 8× H100-80GB: the weights do not fit/);
   assert.equal(checkProfileFit({ ...fp8OnH100, allowMisfit: true }, parseGpuSpec('8xH100-80GB')).refuse, false);
+});
+
+test('a simulator profile\'s engine.version reaches the simulator as --engine-version: its version gate follows the profile', async () => {
+  const cli = path.resolve(__dirname, '../../../dist/cli.js');
+  // A port already taken: a simulator that passes the gate fails to bind and exits instead of serving.
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const sim = (version: string) => renderLaunch(ProfileSchema.parse({ ...PRESETS.find((p) => p.id === 'v4flash-h200x4-vllm-dep')!.profile, name: 'sim-v4', engine: { kind: 'simulator', imitates: 'vllm', version }, knobs: { port }, runtime: { kind: 'process' } }), { simulatorCommand: [process.execPath, cli], simulatorOptions: ['--startup-speed', '10000', '--gpus', '4xH200-141GB'] }).engineCommand;
+    const old = sim('0.9.0');
+    assert.ok(inOrder(old, ['simulate', '--engine-version', '0.9.0', '--startup-speed', '10000', '--', 'vllm', 'serve', 'deepseek-ai/DeepSeek-V4-Flash']), old.join(' '));
+    const refused = spawnSync(old[0], old.slice(1), { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stdout, /DeepSeek-V4-Flash needs vLLM >= 0\.20\.0/);
+    const current = sim('0.25.0');
+    const started = spawnSync(current[0], current.slice(1), { encoding: 'utf8', timeout: 20_000 });
+    assert.match(started.stdout, /vLLM API server version 0\.25\.0/);
+    // An explicit --engine-version among the simulator options wins over the profile's (one flag, never two).
+    const explicit = renderLaunch(ProfileSchema.parse({ name: 's', engine: { kind: 'simulator', version: '0.9.0' }, model: { id: 'deepseek-ai/DeepSeek-R1' }, runtime: { kind: 'process' } }), { simulatorOptions: ['--engine-version', '0.10.0'] }).engineCommand;
+    assert.equal(explicit.filter((w) => w === '--engine-version').length, 1);
+    assert.ok(inOrder(explicit, ['simulate', '--engine-version', '0.10.0', '--']));
+  } finally {
+    taken.close();
+  }
 });

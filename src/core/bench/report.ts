@@ -209,6 +209,7 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, args: Resul
     preset: meta.preset ?? null,
     metric_definitions: c.mode,
     counting: run.counting,
+    thinking: c.thinking ?? null,
     cancelled: run.cancelled,
     errors: m.errors,
     output_len_estimated_requests: m.outputLenEstimated,

@@ -17,6 +17,8 @@ import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../openai/streamLimits
 import { readCappedBody } from '../openai/cappedBody';
 import { calibrateChatRequests, randomDraws, randomTokenRequests, type BenchRequest, type RandomWorkload } from './workload';
 import { normalizeBaseUrl } from '../openai/baseUrl';
+import { findModel } from '../plan/catalog';
+import { thinkingRequestFields, type ThinkingLevel } from '../chat/thinkingControl';
 
 export interface BenchConfig {
   readonly baseUrl: string;
@@ -80,6 +82,11 @@ export interface BenchConfig {
   readonly datasetName?: string;
   /** numpy's global RandomState as the dataset left it (prefix_repetition draws from it before the arrivals). */
   readonly arrivalRandom?: LegacyRandomState;
+  /**
+   * The model's thinking mode for every chat request (off / on / high / max), sent explicitly as the chat control does
+   * (thinkingRequestFields: engines default differently) and recorded in the result; undefined sends nothing.
+   */
+  readonly thinking?: ThinkingLevel;
 }
 
 export interface Progress { elapsedS: number; sent: number; completed: number; failed: number; total: number; reqPerS: number; outTokPerS: number; inflight: number }
@@ -142,6 +149,21 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /**
+ * The request fields for cfg.thinking: the catalog model's own control (chat_template_kwargs / reasoning_effort, which
+ * throws when the model does not offer that level); for a model the catalog does not know, the common
+ * `chat_template_kwargs: {thinking, reasoning_effort}` form. Only chat requests go through a chat template, so a
+ * thinking mode on /v1/completions is refused rather than silently ignored.
+ */
+function thinkingFieldsFor(cfg: BenchConfig, model: string, chat: boolean): Record<string, unknown> {
+  if (!cfg.thinking) return {};
+  if (!chat) throw new Error(`thinking ${cfg.thinking}: only chat requests (--backend openai-chat) go through the chat template that reads it`);
+  const variant = findModel(model);
+  if (variant) return thinkingRequestFields(variant, cfg.thinking);
+  const on = cfg.thinking !== 'off';
+  return { chat_template_kwargs: on && cfg.thinking !== 'on' ? { thinking: true, reasoning_effort: cfg.thinking } : { thinking: on } };
+}
+
+/**
  * `vllm bench serve` in TypeScript: resolve the model, build the workload, run warm-ups, send requests on vLLM's
  * arrival schedule under an optional concurrency limit over one keep-alive pool, then compute vLLM's metrics.
  * Failed requests are counted with their errors; cancelling stops sending, aborts what is in flight and still returns
@@ -188,6 +210,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     });
   }
   if (reqs.length === 0) throw new Error('No requests provided.');
+  const thinkingFields = thinkingFieldsFor(cfg, model, chat);
   const path = `${prefixPath}${cfg.endpoint ?? (chat ? '/v1/chat/completions' : '/v1/completions')}`;
   // LoRA adapters as the request's model (serve.py: round-robin, or random.choice after random.seed(--seed)).
   const pyRand = new PythonRandom(cfg.random.seed);
@@ -197,7 +220,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   const bodyOf = (r: BenchRequest, m: string): string =>
     JSON.stringify(
       chat
-        ? { model: m, messages: [{ role: 'user', content: typeof r.prompt === 'string' ? [{ type: 'text', text: r.prompt }] : r.prompt }], max_completion_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...extra }
+        ? { model: m, messages: [{ role: 'user', content: typeof r.prompt === 'string' ? [{ type: 'text', text: r.prompt }] : r.prompt }], max_completion_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...thinkingFields, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...extra }
         : { model: m, prompt: r.prompt, repetition_penalty: 1.0, max_tokens: r.outputLen, logprobs: cfg.logprobs ?? null, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...extra },
     );
   const bodies = reqs.map((r, i) => bodyOf(r, loras ? loras[i] : modelName));

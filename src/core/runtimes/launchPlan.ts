@@ -150,10 +150,17 @@ export function exposureOf(p: Profile): { bind: string; reachableByOthers: boole
 /** A random API key for a server that must have one and whose profile names none (32 bytes, base64url). */
 export const generateApiKey = (): string => `dsd-${randomBytes(32).toString('base64url')}`;
 
+/**
+ * The simulator's command: `simulate [--engine-version V] [options] -- <engine argv>`. engine.version goes to the
+ * simulator as --engine-version so it imitates that release (its version gate, reasoning field name and flag dialect,
+ * src/simulator/main.ts) exactly as the profile says; explicit simulatorOptions that name one take precedence.
+ */
 function withSimulator(p: Profile, argv: readonly string[], o: RenderOptions): string[] {
   if (p.engine.kind !== 'simulator') return [...argv];
   const sim = o.simulatorCommand ?? (o.simulatorFiles?.length ? ['node', remoteHomePath(`${SIM_DIR}/cli.js`)] : ['deepseek-deploy']);
-  return [...sim, 'simulate', ...(o.simulatorOptions ?? []), '--', ...argv];
+  const extra = o.simulatorOptions ?? [];
+  const version = p.engine.version && !extra.includes('--engine-version') ? ['--engine-version', p.engine.version] : [];
+  return [...sim, 'simulate', ...version, ...extra, '--', ...argv];
 }
 
 const dockerName = (p: Profile): string => (p.runtime.kind === 'docker' && p.runtime.containerName) || `dsd-${p.name}`;

@@ -159,8 +159,10 @@ function thinkingFieldsFor(cfg: BenchConfig, model: string, chat: boolean): Reco
   if (!chat) throw new Error(`thinking ${cfg.thinking}: only chat requests (--backend openai-chat) go through the chat template that reads it`);
   const variant = findModel(model);
   if (variant) return thinkingRequestFields(variant, cfg.thinking);
+  // A model the catalog does not know: both template switches in use (DeepSeek's `thinking`, Qwen-style
+  // `enable_thinking`; templates ignore the other), and the effort level as OpenAI's reasoning_effort.
   const on = cfg.thinking !== 'off';
-  return { chat_template_kwargs: on && cfg.thinking !== 'on' ? { thinking: true, reasoning_effort: cfg.thinking } : { thinking: on } };
+  return { chat_template_kwargs: { thinking: on, enable_thinking: on }, ...(cfg.thinking === 'high' || cfg.thinking === 'max' ? { reasoning_effort: cfg.thinking } : {}) };
 }
 
 /**

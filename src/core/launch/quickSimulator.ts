@@ -15,7 +15,7 @@ export function quickSimulatorProfile(o: { flavor: 'vllm' | 'sglang'; model: str
     engine: { kind: 'simulator', imitates: o.flavor },
     model: { id: o.model },
     parallel: { tp: 8 },
-    knobs: { port: o.port, reasoningParser: findModel(o.model)?.reasoning ?? true },
+    knobs: { port: o.port, reasoningParser: (findModel(o.model)?.reasoning ?? 'always') !== 'none' },
     runtime: { kind: 'process' },
   });
 }

@@ -17,6 +17,8 @@ import { hostCommands } from './commands/hostCommands';
 import { forgetHostKeyCommand } from './commands/forgetHostKey';
 import { RemoteAccess } from './remote/remoteAccess';
 import { HF_TOKEN_SECRET, launchProfileCommand } from './commands/launchProfile';
+import { requireTrust } from './workspaceTrustGate';
+import { openBenchmarkResultsCommand } from './bench/openBenchmarkResults';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
@@ -66,14 +68,19 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     hostsView.onDidChangeVisibility((e) => hosts.setVisible(e.visible)),
     vscode.window.createTreeView('deepseek.endpoints', { treeDataProvider: new EndpointsTreeProvider(endpoints) }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: false } }),
-    vscode.commands.registerCommand('deepseek.launchServer', launchServerCommand(hosts, servers)),
+    vscode.commands.registerCommand('deepseek.launchServer', requireTrust('Launching a server', launchServerCommand(hosts, servers))),
+    vscode.commands.registerCommand('deepseek.benchmarkEndpointPicker', () => vscode.commands.executeCommand('deepseek.benchmarkEndpoint')),
+    vscode.commands.registerCommand('deepseek.openBenchmarkResults', openBenchmarkResultsCommand(context.extensionUri)),
+    vscode.window.registerWebviewPanelSerializer(BenchResultsPanel.viewType, BenchResultsPanel.serializer(context.extensionUri)),
+    vscode.commands.registerCommand('deepseek.getStarted', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#deepseek.gettingStarted`, false)),
+    vscode.commands.registerCommand('deepseek.focusView', () => vscode.commands.executeCommand('workbench.view.extension.deepseek')),
     vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut, custom, context.extensionUri)),
     vscode.commands.registerCommand('deepseek.stopServer', stopServerCommand(servers)),
-    vscode.commands.registerCommand('deepseek.runEngineBenchmark', engineBenchmarkCommand(endpoints, servers, benchOut, context.extensionUri)),
+    vscode.commands.registerCommand('deepseek.runEngineBenchmark', requireTrust('Running an engine benchmark on a host', engineBenchmarkCommand(endpoints, servers, benchOut, context.extensionUri))),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
     vscode.commands.registerCommand('deepseek.forgetHostKey', forgetHostKeyCommand(remote)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
-    vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets, context.extensionUri)),
+    vscode.commands.registerCommand('deepseek.launchProfile', requireTrust('Launching a profile', launchProfileCommand(hosts, remote, servers, endpoints, context.secrets, context.extensionUri))),
     vscode.commands.registerCommand('deepseek.setHfToken', async (token?: string) => {
       const value = token ?? (await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'Stored in VS Code\'s secret storage; written only to the host\'s ~/.cache/huggingface/token (0600) at launch', password: true, ignoreFocusOut: true }));
       if (value === undefined) return;
@@ -81,6 +88,8 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
       else await context.secrets.store(HF_TOKEN_SECRET, value);
     }),
   );
+  // The demo (and anyone who sets it) opens on the DeepSeek view rather than the Explorer.
+  if (vscode.workspace.getConfiguration('deepseek').get<boolean>('revealViewOnStartup')) void vscode.commands.executeCommand('workbench.view.extension.deepseek');
   return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, activationMs: performance.now() - t0 };
 }
 

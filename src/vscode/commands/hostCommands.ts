@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { HostEntry, HostSetting } from '../../core/hosts/hostModel';
@@ -17,7 +18,7 @@ async function pickHost(hosts: HostsTreeProvider, arg: HostArg, placeHolder: str
   const candidates = hosts.hosts.filter((h) => !sshOnly || h.kind === 'ssh');
   if (id) return candidates.find((h) => h.id === id);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('No SSH hosts yet. Use "DeepSeek: Add Host" or "DeepSeek: Import Hosts from SSH Config".');
+    void vscode.window.showInformationMessage('No SSH hosts yet. Use "DeepSeek: Add Host…" or "DeepSeek: Import Hosts from SSH Config".');
     return undefined;
   }
   const p = await vscode.window.showQuickPick(candidates.map((h) => ({ label: h.label, description: h.sshConfigHost ? 'ssh config' : `${h.user ?? ''}@${h.hostName ?? ''}:${h.port ?? 22}`, host: h })), { placeHolder });
@@ -31,9 +32,11 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
         title: 'Add SSH Host',
         prompt: 'user@host[:port] of a GPU server (key or agent auth; host keys are verified on first connect)',
         placeHolder: `${os.userInfo().username}@gpu-node-01`,
+        // A refused value stays in the box (validateInput blocks Enter) so the user can correct it.
+        ignoreFocusOut: true,
         validateInput: (v) => {
           try {
-            parseUserHost(v.trim(), os.userInfo().username);
+            parseUserHost(v, os.userInfo().username);
             return undefined;
           } catch (e) {
             return (e as Error).message;
@@ -41,7 +44,7 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
         },
       }));
       if (!spec) return undefined;
-      const u = parseUserHost(spec.trim(), os.userInfo().username);
+      const u = parseUserHost(spec, os.userInfo().username);
       const entry: HostSetting = { host: u.host, user: u.user, port: u.port, ...(args?.identityFile ? { identityFile: args.identityFile } : {}), ...(args?.name ? { name: args.name } : {}) };
       await saveHosts([...storedHosts().filter((h) => !(h.host === u.host && h.user === u.user && (h.port ?? 22) === u.port)), entry]);
       await hosts.refresh();
@@ -51,6 +54,13 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
       let aliases = args?.aliases;
       if (!aliases) {
         let found;
+        if (!fs.existsSync(remote.sshConfigPath())) {
+          void vscode.window.showInformationMessage(`No SSH config at ${remote.sshConfigPath()}: nothing to import. Use "DeepSeek: Add Host…", or set deepseek.sshConfigFile.`, 'Add Host…', 'Open Settings').then((a) => {
+            if (a === 'Add Host…') void vscode.commands.executeCommand('deepseek.addHost');
+            if (a === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'deepseek.sshConfigFile');
+          });
+          return undefined;
+        }
         try {
           found = remote.hosts.loadSshConfigHosts(remote.sshConfigPath());
         } catch (e) {

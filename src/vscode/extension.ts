@@ -18,6 +18,7 @@ import { forgetHostKeyCommand } from './commands/forgetHostKey';
 import { RemoteAccess } from './remote/remoteAccess';
 import { HF_TOKEN_SECRET, launchProfileCommand } from './commands/launchProfile';
 import { requireTrust } from './workspaceTrustGate';
+import { chatHistoryCommand } from './chat/chatHistoryCommand';
 import { openBenchmarkResultsCommand } from './bench/openBenchmarkResults';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
@@ -72,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.benchmarkEndpointPicker', () => vscode.commands.executeCommand('deepseek.benchmarkEndpoint')),
     vscode.commands.registerCommand('deepseek.openBenchmarkResults', openBenchmarkResultsCommand(context.extensionUri)),
     vscode.window.registerWebviewPanelSerializer(BenchResultsPanel.viewType, BenchResultsPanel.serializer(context.extensionUri)),
+    vscode.window.registerWebviewPanelSerializer(ChatViewProvider.panelType, chat.serializer()),
+    vscode.commands.registerCommand('deepseek.chatHistory', chatHistoryCommand(chatSession)),
     vscode.commands.registerCommand('deepseek.getStarted', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#deepseek.gettingStarted`, false)),
     vscode.commands.registerCommand('deepseek.focusView', () => vscode.commands.executeCommand('workbench.view.extension.deepseek')),
     vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut, custom, context.extensionUri)),

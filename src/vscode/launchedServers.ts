@@ -10,6 +10,8 @@ export interface SimulatorLaunch {
   readonly port?: number;
   readonly startupSpeed: number;
   readonly decodeSpeed: number;
+  /** Scripted answers (the simulator's `--replies FILE`, from deepseek.simulator.repliesFile): the demo's set. */
+  readonly repliesFile?: string;
 }
 
 export interface EngineSite {
@@ -57,7 +59,7 @@ export class LaunchedServers implements vscode.Disposable {
 
   simulatorArgv(l: SimulatorLaunch, port: number): string[] {
     const cli = vscode.Uri.joinPath(this.extensionUri, 'dist', 'cli.js').fsPath;
-    return [process.execPath, cli, 'simulate', '--startup-speed', String(l.startupSpeed), '--speed', String(l.decodeSpeed), '--', ...engineCommand(l, port)];
+    return [process.execPath, cli, 'simulate', '--startup-speed', String(l.startupSpeed), '--speed', String(l.decodeSpeed), ...(l.repliesFile ? ['--replies', l.repliesFile] : []), '--', ...engineCommand(l, port)];
   }
 
   /** Starts the simulator and resolves with the endpoint id once /v1/models answers (or rejects with the cause). */

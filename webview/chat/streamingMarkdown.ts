@@ -1,5 +1,6 @@
 import type MarkdownIt from 'markdown-it';
 import { BlockSplitter } from './blockSplitter';
+import { highlightWithin } from './codeHighlight';
 
 /**
  * Markdown that grows while it streams: completed blocks are rendered once and appended; only the unfinished last
@@ -36,8 +37,17 @@ export class StreamingMarkdown {
     const done = this.split.push(this.incoming);
     this.incoming = '';
     // markdown-it runs with html off: its output is escaped text and our own tags only.
-    if (done.trim()) this.frozen.insertAdjacentHTML('beforeend', this.md.render(done));
+    if (done.trim()) {
+      this.frozen.insertAdjacentHTML('beforeend', this.md.render(done));
+      highlightWithin(this.frozen); // finished blocks only; already highlighted ones are skipped
+    }
     const tail = this.split.tail;
     this.tail.innerHTML = tail ? this.md.render(tail) : '';
+  }
+
+  /** The message ended: its last block will not change any more, so its code gets highlighted too. */
+  settle(): void {
+    this.flush();
+    highlightWithin(this.tail);
   }
 }

@@ -28,7 +28,7 @@ export function chatHtml(webview: vscode.Webview, extensionUri: vscode.Uri): str
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}"><title>DeepSeek Chat</title></head>
-<body><main id="app" class="chat"></main><script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
+<body><main id="app" class="chat"></main><script type="module" nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
 }
 
 export function chatWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {

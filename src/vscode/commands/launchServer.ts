@@ -48,7 +48,7 @@ export function launchServerCommand(hosts: HostsTreeProvider, servers: LaunchedS
     ]));
     if (!model) return undefined;
     const cfg = vscode.workspace.getConfiguration('deepseek.simulator');
-    const launch: SimulatorLaunch = { flavor, model, port: args?.port, startupSpeed: cfg.get<number>('startupSpeed', 30), decodeSpeed: cfg.get<number>('decodeSpeed', 1) };
+    const launch: SimulatorLaunch = { flavor, model, port: args?.port, startupSpeed: cfg.get<number>('startupSpeed', 30), decodeSpeed: cfg.get<number>('decodeSpeed', 1), repliesFile: cfg.get<string>('repliesFile') || undefined };
     if (interactive) {
       // Show exactly what will run before anything starts.
       const shown = engineCommand(launch, launch.port ?? 8000).join(' ');

@@ -29,6 +29,20 @@ async function stepDone(page, id) {
   await page.locator(`button.getting-started-step[data-step-id$="#${id}"][aria-checked="true"]`).first().waitFor({ timeout: 30_000 });
 }
 
+/** The chat editor panel's inner frame (wider than the sidebar's chat view). */
+async function chatFrame(page, timeout = 60_000) {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    for (const f of page.frames()) {
+      const el = await f.$('main#app.chat .composer').catch(() => null);
+      const box = el ? await el.boundingBox().catch(() => null) : null;
+      if (box && box.width > 450) return f;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error('chat editor frame not found');
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const cs = await startCodeServer({ demo: true });
@@ -128,9 +142,52 @@ async function main() {
       await palette(page, 'DeepSeek: Launch from Profile…');
       await page.waitForTimeout(1500);
       await page.keyboard.press('Escape');
-      await walkthrough.click();
+      await palette(page, 'DeepSeek: Get Started');
+      await page.locator('.gettingStartedContainer', { hasText: 'Get Started with DeepSeek Deploy' }).first().waitFor({ timeout: 30_000 });
+      await shot(page, 'walkthrough-end');
       for (const id of ['trust', 'simulator', 'chat', 'benchmark', 'host', 'preset']) await stepDone(page, id);
       await shot(page, 'walkthrough-done');
+    });
+
+    const QUESTION = 'How should I parallelize DeepSeek-R1 on 8 GPUs?';
+    await step('the demo reply renders a table with borders and code with highlighted tokens', async () => {
+      await palette(page, 'DeepSeek: Open Chat in Editor');
+      const frame = await chatFrame(page);
+      await frame.locator('textarea.prompt').fill(QUESTION);
+      await frame.locator('textarea.prompt').press('Enter');
+      const cell = frame.locator('article.msg.assistant .answer td', { hasText: '--tensor-parallel-size 8' }).first();
+      await cell.waitFor({ timeout: 120_000 });
+      await frame.locator('article.msg.assistant:not(.streaming) .answer code.hljs').nth(1).waitFor({ timeout: 60_000 });
+      const look = await frame.evaluate(() => {
+        const cs = (sel) => globalThis.getComputedStyle(document.querySelector(sel));
+        const td = cs('article.msg.assistant .answer td');
+        const th = cs('article.msg.assistant .answer th');
+        const colours = new Set([...document.querySelectorAll('article.msg.assistant .answer code.hljs span')].map((s) => globalThis.getComputedStyle(s).color));
+        const plain = globalThis.getComputedStyle(document.querySelector('article.msg.assistant .answer code.hljs')).color;
+        return { td: [td.borderTopStyle, td.borderTopWidth], thBg: th.backgroundColor, thWeight: th.fontWeight, colours: [...colours], plain };
+      });
+      assert.equal(look.td[0], 'solid');
+      assert.ok(parseFloat(look.td[1]) >= 1, `cell border ${look.td[1]}`);
+      assert.ok(Number(look.thWeight) >= 600, `header weight ${look.thWeight}`);
+      assert.ok(look.colours.filter((c) => c !== look.plain).length >= 2, `token colours ${look.colours.join(', ')} vs plain ${look.plain}`);
+      await shot(page, 'chat-table-code');
+    });
+
+    await step('history survives New Chat and a window reload, and the chat editor comes back', async () => {
+      await palette(page, 'DeepSeek: New Chat');
+      await page.waitForTimeout(1000);
+      await page.keyboard.press('Escape');
+      await palette(page, 'Developer: Reload Window');
+      await page.waitForSelector('.monaco-workbench', { timeout: 180_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'DeepSeek Chat' }).first().waitFor({ timeout: 120_000 });
+      await palette(page, 'DeepSeek: Chat History…');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: QUESTION.slice(0, 30) }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await shot(page, 'chat-history');
+      await row.click();
+      const frame = await chatFrame(page);
+      await frame.locator('article.msg.assistant .answer td', { hasText: '--tensor-parallel-size 8' }).first().waitFor({ timeout: 30_000 });
+      await shot(page, 'chat-reopened');
     });
   } catch (e) {
     failed = true;

@@ -107,5 +107,6 @@ async function openLinkAfterConfirm(href: string): Promise<void> {
     return;
   }
   const pick = await vscode.window.showWarningMessage('Open a link from the model\'s answer?', { modal: true, detail: uri.toString() }, 'Open Link');
-  if (pick === 'Open Link') await vscode.env.openExternal(vscode.Uri.parse(uri.toString(), true));
+  // asExternalUri: under Remote-SSH or code-server a localhost URL is forwarded to where the user's browser runs.
+  if (pick === 'Open Link') await vscode.env.openExternal(await vscode.env.asExternalUri(vscode.Uri.parse(uri.toString(), true)));
 }

@@ -25,6 +25,12 @@ async function paletteRows(page, text) {
   return rows.map((r) => r.replace(/\s+/g, ' ').trim());
 }
 
+/** The palette, after taking focus out of a webview (keys typed into a webview's frame do not reach the workbench). */
+async function run(page, command) {
+  await page.mouse.click(700, 890); // the empty middle of the status bar
+  await palette(page, command);
+}
+
 async function stepDone(page, id) {
   await page.locator(`button.getting-started-step[data-step-id$="#${id}"][aria-checked="true"]`).first().waitFor({ timeout: 30_000 });
 }
@@ -130,19 +136,19 @@ async function main() {
       await dialog.locator('.monaco-button', { hasText: 'Launch' }).first().click();
       await page.locator('.sidebar .monaco-list-row', { hasText: 'ready · simulated' }).first().waitFor({ timeout: 120_000 });
       // Chat, benchmark (the only ready endpoint is picked), host, preset.
-      await palette(page, 'DeepSeek: Open Chat in Editor');
+      await run(page, 'DeepSeek: Open Chat in Editor');
       await page.waitForTimeout(1000);
-      await palette(page, 'DeepSeek: Benchmark Endpoint…');
+      await run(page, 'DeepSeek: Benchmark Endpoint…');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency' }).first().click({ timeout: 20_000 });
-      await palette(page, 'DeepSeek: Add Host…');
+      await run(page, 'DeepSeek: Add Host…');
       await page.locator('.quick-input-title', { hasText: 'Add SSH Host' }).waitFor({ timeout: 15_000 });
       await page.locator('.quick-input-widget input').fill('me@gpu-node-01:2222');
       await page.keyboard.press('Enter');
       await page.locator('.sidebar .monaco-list-row', { hasText: 'gpu-node-01' }).first().waitFor({ timeout: 20_000 });
-      await palette(page, 'DeepSeek: Launch from Profile…');
+      await run(page, 'DeepSeek: Launch from Profile…');
       await page.waitForTimeout(1500);
       await page.keyboard.press('Escape');
-      await palette(page, 'DeepSeek: Get Started');
+      await run(page, 'DeepSeek: Get Started');
       await page.locator('.gettingStartedContainer', { hasText: 'Get Started with DeepSeek Deploy' }).first().waitFor({ timeout: 30_000 });
       await shot(page, 'walkthrough-end');
       for (const id of ['trust', 'simulator', 'chat', 'benchmark', 'host', 'preset']) await stepDone(page, id);
@@ -151,7 +157,7 @@ async function main() {
 
     const QUESTION = 'How should I parallelize DeepSeek-R1 on 8 GPUs?';
     await step('the demo reply renders a table with borders and code with highlighted tokens', async () => {
-      await palette(page, 'DeepSeek: Open Chat in Editor');
+      await run(page, 'DeepSeek: Open Chat in Editor');
       const frame = await chatFrame(page);
       await frame.locator('textarea.prompt').fill(QUESTION);
       await frame.locator('textarea.prompt').press('Enter');
@@ -174,13 +180,13 @@ async function main() {
     });
 
     await step('history survives New Chat and a window reload, and the chat editor comes back', async () => {
-      await palette(page, 'DeepSeek: New Chat');
+      await run(page, 'DeepSeek: New Chat');
       await page.waitForTimeout(1000);
       await page.keyboard.press('Escape');
-      await palette(page, 'Developer: Reload Window');
+      await run(page, 'Developer: Reload Window');
       await page.waitForSelector('.monaco-workbench', { timeout: 180_000 });
       await page.locator('.tabs-container .tab', { hasText: 'DeepSeek Chat' }).first().waitFor({ timeout: 120_000 });
-      await palette(page, 'DeepSeek: Chat History…');
+      await run(page, 'DeepSeek: Chat History…');
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: QUESTION.slice(0, 30) }).first();
       await row.waitFor({ timeout: 30_000 });
       await shot(page, 'chat-history');

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Endpoint, EndpointStore } from '../../core/endpoints/endpointStore';
 import { BENCH_PRESETS, type RunSpec } from '../../core/bench/presets';
@@ -113,7 +114,9 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
         if (dir) {
           // Redacted, sanitised name, no symlink followed (core/bench/resultFiles).
           const name = bench.defaultResultFilename(run);
-          file = saveResultFile(resolveResultPath(dir.fsPath, undefined, name), result, [apiKey], name, true);
+          // A cancelled run is kept apart (benchmarks/cancelled/), so it never sits among finished runs.
+          const runDir = run.cancelled ? path.join(dir.fsPath, 'cancelled') : dir.fsPath;
+          file = saveResultFile(resolveResultPath(runDir, undefined, name), result, [apiKey], name, true);
           files.push(file);
         }
         const ok = run.traces.filter((t) => t.success && t.chunks > 0);

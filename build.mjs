@@ -27,7 +27,8 @@ const targets = [
   { ...common, entryPoints: ['src/cli/profileCommands.ts'], outfile: 'dist/cli-profiles.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/launch/launchApi.ts'], outfile: 'dist/launch.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/bench/benchApi.ts'], outfile: 'dist/bench.js', platform: 'node', format: 'cjs', target: 'node20' },
-  { ...common, entryPoints: ['webview/chat/main.ts'], outfile: 'dist/webview/chat.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  // ESM with splitting: highlight.js's core and each language are lazy chunks next to chat.js (loaded on demand).
+  { ...common, entryPoints: { chat: 'webview/chat/main.ts' }, outdir: 'dist/webview', splitting: true, chunkNames: 'chat-chunks/[name]-[hash]', platform: 'browser', format: 'esm', target: 'es2022' },
   { ...common, entryPoints: ['webview/bench/main.ts'], outfile: 'dist/webview/bench.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

@@ -76,6 +76,11 @@ node test/ui/chat.ui.js 2>&1 | tee "$LOGS/chatui.log"; rc=${PIPESTATUS[0]}
 tier chatui "$(num '[0-9]+ passed' "$LOGS/chatui.log")" "$(num '[0-9]+ failed' "$LOGS/chatui.log")" $rc
 leftovers chatui
 
+echo "== tier firstrun: the npm run demo workbench (Workspace Trust on): view in front, trust gate, Add Host, walkthrough, chat"
+node test/ui/firstRun.ui.js 2>&1 | tee "$LOGS/firstrun.log"; rc=${PIPESTATUS[0]}
+tier firstrun "$(num '[0-9]+ passed' "$LOGS/firstrun.log")" "$(num '[0-9]+ failed' "$LOGS/firstrun.log")" $rc
+leftovers firstrun
+
 bash test/infra/slurm-acct-down.sh
 bash test/infra/slurm-down.sh
 bash test/infra/docker-down.sh

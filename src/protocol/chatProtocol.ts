@@ -12,13 +12,20 @@ export interface EndpointSummary {
   readonly detail?: string;
 }
 
+/** Live figures of a streaming answer: streamed chunks so far (≈ tokens: vLLM/SGLang send one per decode step) and
+ * milliseconds since the request was sent. The webview shows tokens/s and elapsed time from them. */
+export interface LiveFigures {
+  readonly tokens: number;
+  readonly ms: number;
+}
+
 export type HostToChat =
   | { type: 'state'; endpoints: EndpointSummary[]; selectedEndpointId?: string; settings: ChatSettings; busy: boolean }
   /** The whole transcript: after the ready handshake, New chat, Regenerate. */
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'append'; message: ChatMessage }
   /** Text appended to a streaming answer since the last post (the host posts at most one of these per frame). */
-  | { type: 'delta'; id: string; reasoning: string; content: string; thought?: { ms: number; tokens: number } }
+  | { type: 'delta'; id: string; reasoning: string; content: string; thought?: { ms: number; tokens: number }; live?: LiveFigures }
   | { type: 'finish'; id: string; state: AnswerState; error?: string; stats?: MessageStats }
   | { type: 'image'; src: string; dataUrl?: string; error?: string };
 

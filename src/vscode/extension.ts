@@ -20,6 +20,9 @@ import { forgetHostKeyCommand } from './commands/forgetHostKey';
 import { RemoteAccess } from './remote/remoteAccess';
 import { HF_TOKEN_SECRET, launchProfileCommand, type LaunchContext } from './commands/launchProfile';
 import type { HostEntry } from '../core/hosts/hostModel';
+import { requireTrust } from './workspaceTrustGate';
+import { chatHistoryCommand } from './chat/chatHistoryCommand';
+import { openBenchmarkResultsCommand } from './bench/openBenchmarkResults';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
@@ -95,17 +98,24 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     hostsView.onDidChangeVisibility((e) => hosts.setVisible(e.visible)),
     vscode.window.createTreeView('deepseek.endpoints', { treeDataProvider: new EndpointsTreeProvider(endpoints) }),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, chat, { webviewOptions: { retainContextWhenHidden: false } }),
-    vscode.commands.registerCommand('deepseek.launchServer', launchServerCommand(hosts, launchCtx)),
+    vscode.commands.registerCommand('deepseek.launchServer', requireTrust('Launching a server', launchServerCommand(hosts, launchCtx))),
+    vscode.commands.registerCommand('deepseek.benchmarkEndpointPicker', () => vscode.commands.executeCommand('deepseek.benchmarkEndpoint')),
+    vscode.commands.registerCommand('deepseek.openBenchmarkResults', openBenchmarkResultsCommand(context.extensionUri)),
+    vscode.window.registerWebviewPanelSerializer(BenchResultsPanel.viewType, BenchResultsPanel.serializer(context.extensionUri)),
+    vscode.window.registerWebviewPanelSerializer(ChatViewProvider.panelType, chat.serializer()),
+    vscode.commands.registerCommand('deepseek.chatHistory', chatHistoryCommand(chatSession)),
+    vscode.commands.registerCommand('deepseek.getStarted', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#deepseek.gettingStarted`, false)),
+    vscode.commands.registerCommand('deepseek.focusView', () => vscode.commands.executeCommand('workbench.view.extension.deepseek')),
     vscode.commands.registerCommand('deepseek.benchmarkEndpoint', benchmarkEndpointCommand(endpoints, benchOut, custom, context.extensionUri)),
     ...Object.entries(serverCommands(launchCtx, async (id) => {
       await chatSession.selectEndpoint(id);
       await vscode.commands.executeCommand('deepseek.chat.focus');
     })).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
-    vscode.commands.registerCommand('deepseek.runEngineBenchmark', engineBenchmarkCommand(endpoints, managed, benchOut, context.extensionUri)),
+    vscode.commands.registerCommand('deepseek.runEngineBenchmark', requireTrust('Running an engine benchmark on a host', engineBenchmarkCommand(endpoints, managed, benchOut, context.extensionUri))),
     vscode.commands.registerCommand('deepseek.refreshHosts', refreshHostsCommand(hosts)),
     vscode.commands.registerCommand('deepseek.forgetHostKey', forgetHostKeyCommand(remote)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
-    vscode.commands.registerCommand('deepseek.launchProfile', launchProfileCommand(hosts, launchCtx, context.secrets)),
+    vscode.commands.registerCommand('deepseek.launchProfile', requireTrust('Launching a profile', launchProfileCommand(hosts, launchCtx, context.secrets))),
     vscode.commands.registerCommand('deepseek.setHfToken', async (token?: string) => {
       const value = token ?? (await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'Stored in VS Code\'s secret storage; written only to the host\'s ~/.cache/huggingface/token (0600) at launch', password: true, ignoreFocusOut: true }));
       if (value === undefined) return;
@@ -113,6 +123,8 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
       else await context.secrets.store(HF_TOKEN_SECRET, value);
     }),
   );
+  // The demo (and anyone who sets it) opens on the DeepSeek view rather than the Explorer.
+  if (vscode.workspace.getConfiguration('deepseek').get<boolean>('revealViewOnStartup')) void vscode.commands.executeCommand('workbench.view.extension.deepseek');
   // Servers recorded on earlier runs (this window's, other windows', the CLI's) are looked for after activate returns:
   // contacting hosts never delays activation.
   const rediscovered = new Promise<unknown>((resolve) => setTimeout(resolve, 0)).then(() => managed.rediscover()).catch((e: Error) => sshLog.appendLine(`re-discovery: ${e.message}`));

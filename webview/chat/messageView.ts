@@ -1,6 +1,10 @@
 import type MarkdownIt from 'markdown-it';
 import { formatStats, thoughtHeader, type AnswerState, type AssistantMessage, type ChatMessage, type MessageStats } from '../../src/core/chat/conversation';
 import { StreamingMarkdown } from './streamingMarkdown';
+import type { LiveFigures } from '../../src/protocol/chatProtocol';
+
+/** No new token for this long while streaming: the live line says so, so a stuck stream looks unlike a slow one. */
+const STALL_MS = 2000;
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -20,6 +24,12 @@ export class AnswerView {
   private readonly mark: HTMLElement;
   private readonly actions: HTMLElement;
   private answerStarted = false;
+  private readonly liveEl: HTMLElement;
+  private liveTimer: ReturnType<typeof setInterval> | undefined;
+  private shown = false;
+  /** Latest figures from the host, when they arrived (performance.now()), and a sample ~1 s older for the rate. */
+  private last: { f: LiveFigures; at: number } | undefined;
+  private older: { f: LiveFigures; at: number } | undefined;
   state: AnswerState;
 
   constructor(md: MarkdownIt, readonly msg: AssistantMessage) {
@@ -37,7 +47,8 @@ export class AnswerView {
     this.stats = el('span', 'stats');
     this.mark = el('span', 'mark');
     this.actions = el('span', 'actions');
-    foot.append(this.stats, this.mark, this.actions);
+    this.liveEl = el('span', 'live');
+    foot.append(this.liveEl, this.stats, this.mark, this.actions);
     this.el.append(head, this.details, this.answer.el, foot);
     this.append(msg.reasoning, msg.content);
     if (msg.state !== 'streaming') {
@@ -45,8 +56,43 @@ export class AnswerView {
       this.finish(msg.state, msg.error, msg.stats);
     } else {
       this.el.classList.add('streaming');
+      // Elapsed time keeps moving between tokens (and before the first one): twice a second is enough to read.
+      this.liveTimer = setInterval(() => this.drawLive(), 500);
+      this.drawLive();
     }
     this.flush();
+  }
+
+  /** New live figures from the host (at most one per frame). */
+  live(f: LiveFigures): void {
+    const now = performance.now();
+    if (!this.older || now - this.older.at > 1500) this.older = this.last ?? { f, at: now };
+    this.last = { f, at: now };
+    this.drawLive();
+  }
+
+  private drawLive(): void {
+    if (this.el.isConnected) this.shown = true;
+    else if (this.shown && this.liveTimer) {
+      // The transcript was replaced (New chat, reload) while this answer streamed: stop ticking.
+      clearInterval(this.liveTimer);
+      this.liveTimer = undefined;
+      return;
+    }
+    const now = performance.now();
+    const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+    if (!this.last) {
+      this.liveEl.textContent = `Waiting for the first token · ${secs(Date.now() - this.msg.at)}`;
+      return;
+    }
+    const { f, at } = this.last;
+    const elapsed = f.ms + (now - at);
+    const o = this.older && this.older !== this.last ? this.older : undefined;
+    const rate = o && f.ms > o.f.ms ? ((f.tokens - o.f.tokens) * 1000) / (f.ms - o.f.ms) : undefined;
+    const idle = now - at;
+    const phase = this.answerStarted ? 'Answering' : 'Thinking';
+    this.liveEl.classList.toggle('stalled', idle > STALL_MS);
+    this.liveEl.textContent = `${phase} · ${f.tokens} tok${rate !== undefined && idle <= STALL_MS ? ` · ${rate.toFixed(0)} tok/s` : ''} · ${secs(elapsed)}${idle > STALL_MS ? ` · no token for ${secs(idle)}` : ''}`;
   }
 
   append(reasoning: string, content: string): void {
@@ -81,7 +127,11 @@ export class AnswerView {
     this.state = state;
     this.el.classList.remove('streaming');
     this.el.classList.add(`state-${state}`);
-    this.flush();
+    if (this.liveTimer) clearInterval(this.liveTimer);
+    this.liveTimer = undefined;
+    this.liveEl.remove();
+    this.reasoning.settle();
+    this.answer.settle();
     if (stats) this.stats.textContent = formatStats(stats);
     if (!this.answerStarted && !this.details.hidden) this.summary.textContent = state === 'done' ? 'Reasoning (no answer)' : 'Thinking (interrupted)';
     if (state === 'stopped') this.mark.textContent = 'Stopped · partial answer';

@@ -1,5 +1,6 @@
 import type MarkdownIt from 'markdown-it';
 import { BlockSplitter } from './blockSplitter';
+import { highlightWithin } from './codeHighlight';
 
 /**
  * Largest block rendered as markdown (64 KiB of text). Past it, the unfinished tail is shown as plain text and only
@@ -48,8 +49,10 @@ export class StreamingMarkdown {
     this.incoming = '';
     // markdown-it runs with html off: its output is escaped text and our own tags only.
     if (done.trim()) {
-      if (done.length <= MAX_MARKDOWN_BLOCK) this.frozen.insertAdjacentHTML('beforeend', this.md.render(done));
-      else this.frozen.append(plainBlock(done));
+      if (done.length <= MAX_MARKDOWN_BLOCK) {
+        this.frozen.insertAdjacentHTML('beforeend', this.md.render(done));
+        highlightWithin(this.frozen); // finished blocks only; already highlighted ones are skipped
+      } else this.frozen.append(plainBlock(done));
     }
     if (this.split.tailLength <= MAX_MARKDOWN_BLOCK) {
       this.plain = undefined;
@@ -65,6 +68,12 @@ export class StreamingMarkdown {
     const block = plainBlock(this.split.tail);
     this.plain = block.firstChild as Text;
     this.tail.replaceChildren(block);
+  }
+
+  /** The message ended: its last block will not change any more, so its code gets highlighted too. */
+  settle(): void {
+    this.flush();
+    highlightWithin(this.tail);
   }
 }
 

@@ -175,3 +175,13 @@ export function describeGpu(g: GpuInfo): string {
   const v = (x: number | null, f: (n: number) => string | number = (n) => n): string => (x === null ? '?' : String(f(x)));
   return `${v(g.utilizationPct)}% · ${v(g.memoryUsedMiB, gb)}/${v(g.memoryTotalMiB, gb)} GB · ${v(g.temperatureC)}°C${g.mig?.length ? ` · MIG ${migSummary(g.mig)}` : ''}`;
 }
+
+/**
+ * One GPU's full inventory line for a tooltip, where the sidebar row is cut short: "GPU 0: NVIDIA H200 · 12% ·
+ * 40000/143771 MiB · 45°C · bus 00000000:B3:00.0 · GPU-uuid · MIG 3× 1g.18gb". Unknown values read "?".
+ */
+export function gpuTooltip(g: GpuInfo): string {
+  const v = (x: number | null): string => (x === null ? '?' : String(x));
+  return [`GPU ${g.index}: ${g.name}`, `${v(g.utilizationPct)}% util`, `${v(g.memoryUsedMiB)}/${v(g.memoryTotalMiB)} MiB`, `${v(g.temperatureC)}°C`,
+    ...(g.pciBusId ? [`bus ${g.pciBusId}`] : []), ...(g.uuid ? [g.uuid] : []), ...(g.mig?.length ? [`MIG ${migSummary(g.mig)}`] : [])].join(' · ');
+}

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import type { EndpointStore } from '../../core/endpoints/endpointStore';
 import { conversationToMarkdown, requestMessages, titleFrom, type AssistantMessage, type Conversation, type MessageStats } from '../../core/chat/conversation';
-import type { HostToChat } from '../../protocol/chatProtocol';
+import type { HostToChat, LiveFigures } from '../../protocol/chatProtocol';
 import type { OpenAIError } from '../../core/openai/chatStream';
 import { readStreamLimits } from '../streamSettings';
 import { loadOpenAIClient } from '../lazyModules';
@@ -12,6 +14,7 @@ import { findModel } from '../../core/plan/catalog';
 import { defaultThinkingLevel, recommendedSampling, thinkingLevels, thinkingRequestFields, thinks, type ThinkingLevel } from '../../core/chat/thinkingControl';
 import type { CustomEndpoints } from './customEndpoints';
 import { redactText } from '../../core/security/redact';
+import { addToHistory } from '../../core/chat/chatHistory';
 
 const CONVERSATION_KEY = 'deepseek.chat.conversation';
 const ARCHIVE_KEY = 'deepseek.chat.archive';
@@ -30,7 +33,7 @@ export class ChatSession implements vscode.Disposable {
   private conv: Conversation;
   private readonly webviews = new Set<vscode.Webview>();
   private inflight: { id: string; abort: AbortController } | undefined;
-  private pending: { id: string; reasoning: string; content: string; thought?: { ms: number; tokens: number } } | undefined;
+  private pending: { id: string; reasoning: string; content: string; thought?: { ms: number; tokens: number }; live?: LiveFigures } | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private persistTimer: NodeJS.Timeout | undefined;
   private readonly finishedListeners = new Set<(m: AssistantMessage) => void>();
@@ -126,13 +129,58 @@ export class ChatSession implements vscode.Disposable {
 
   async newChat(): Promise<void> {
     if (this.inflight) return;
-    if (this.conv.messages.length) {
-      const archive = this.context.workspaceState.get<Conversation[]>(ARCHIVE_KEY, []);
-      await this.context.workspaceState.update(ARCHIVE_KEY, [this.conv, ...archive].slice(0, 50));
-    }
+    await this.keepInHistory(this.conv);
     this.conv = newConversation();
     await this.persist();
     this.broadcast({ type: 'conversation', conversation: this.conv });
+  }
+
+  /** Earlier conversations, most recent first (the current one is not in it). */
+  history(): Conversation[] {
+    return this.context.workspaceState.get<Conversation[]>(ARCHIVE_KEY, []);
+  }
+
+  /** Makes a conversation from the history current; the current one goes into the history (nothing is dropped). */
+  async reopen(id: string): Promise<boolean> {
+    const conv = this.history().find((c) => c.id === id);
+    if (!conv || this.inflight) return false;
+    await this.context.workspaceState.update(ARCHIVE_KEY, this.history().filter((c) => c.id !== id));
+    await this.keepInHistory(this.conv);
+    this.conv = conv;
+    await this.persist();
+    this.broadcast({ type: 'conversation', conversation: this.conv });
+    return true;
+  }
+
+  async rename(id: string, title: string): Promise<void> {
+    if (this.conv.id === id) {
+      this.conv.title = title;
+      await this.persist();
+      this.broadcast({ type: 'conversation', conversation: this.conv });
+      return;
+    }
+    await this.context.workspaceState.update(ARCHIVE_KEY, this.history().map((c) => (c.id === id ? { ...c, title } : c)));
+  }
+
+  async deleteFromHistory(id: string): Promise<void> {
+    await this.context.workspaceState.update(ARCHIVE_KEY, this.history().filter((c) => c.id !== id));
+  }
+
+  /**
+   * Adds a non-empty conversation to the history, within deepseek.chat.history.* (count and size). The oldest that no
+   * longer fit are appended to chat-archive.jsonl in this workspace's extension storage, not lost.
+   */
+  private async keepInHistory(conv: Conversation): Promise<void> {
+    if (!conv.messages.length) return;
+    const cfg = vscode.workspace.getConfiguration('deepseek.chat.history');
+    const { kept, archived } = addToHistory(this.history(), conv, { maxConversations: cfg.get<number>('maxConversations', 50), maxBytes: cfg.get<number>('maxMegabytes', 20) * 1024 * 1024 });
+    await this.context.workspaceState.update(ARCHIVE_KEY, kept);
+    const dir = this.context.storageUri ?? this.context.globalStorageUri;
+    if (archived.length) {
+      // extensionKind "workspace": the storage folder is on this machine's disk; appending never rereads the archive.
+      await fs.mkdir(dir.fsPath, { recursive: true });
+      await fs.appendFile(path.join(dir.fsPath, 'chat-archive.jsonl'), archived.map((c) => `${JSON.stringify(c)}\n`).join(''), { mode: 0o600 });
+    }
   }
 
   markdown(): string {
@@ -193,6 +241,7 @@ export class ChatSession implements vscode.Disposable {
     this.postState();
     const t0 = performance.now();
     let reasoningTokens = 0;
+    let chunks = 0;
     let thoughtSent = false;
     try {
       // Launched servers that require a key have it stored under their endpoint id too (launchProfile).
@@ -219,7 +268,8 @@ export class ChatSession implements vscode.Disposable {
             thoughtSent = true;
             thought = { ms: performance.now() - t0, tokens: reasoningTokens };
           }
-          this.queueDelta(msg.id, d.reasoning, d.content, thought);
+          chunks++;
+          this.queueDelta(msg.id, d.reasoning, d.content, thought, { tokens: chunks, ms: performance.now() - t0 });
         },
       });
       const out = r.completionTokens;
@@ -250,14 +300,15 @@ export class ChatSession implements vscode.Disposable {
     return msg;
   }
 
-  private queueDelta(id: string, reasoning: string, content: string, thought?: { ms: number; tokens: number }): void {
+  private queueDelta(id: string, reasoning: string, content: string, thought?: { ms: number; tokens: number }, live?: LiveFigures): void {
     if (this.pending && this.pending.id === id) {
       this.pending.reasoning += reasoning;
       this.pending.content += content;
       this.pending.thought ??= thought;
+      this.pending.live = live ?? this.pending.live;
     } else {
       this.flushDelta();
-      this.pending = { id, reasoning, content, thought };
+      this.pending = { id, reasoning, content, thought, live };
     }
     this.flushTimer ??= setTimeout(() => this.flushDelta(), FRAME_MS);
     this.persistTimer ??= setTimeout(() => {

@@ -28,7 +28,7 @@ export function chatHtml(webview: vscode.Webview, extensionUri: vscode.Uri): str
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}"><title>DeepSeek Chat</title></head>
-<body><main id="app" class="chat"></main><script nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
+<body><main id="app" class="chat"></main><script type="module" nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
 }
 
 export function chatWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -107,5 +107,6 @@ async function openLinkAfterConfirm(href: string): Promise<void> {
     return;
   }
   const pick = await vscode.window.showWarningMessage('Open a link from the model\'s answer?', { modal: true, detail: uri.toString() }, 'Open Link');
-  if (pick === 'Open Link') await vscode.env.openExternal(vscode.Uri.parse(uri.toString(), true));
+  // asExternalUri: under Remote-SSH or code-server a localhost URL is forwarded to where the user's browser runs.
+  if (pick === 'Open Link') await vscode.env.openExternal(await vscode.env.asExternalUri(vscode.Uri.parse(uri.toString(), true)));
 }

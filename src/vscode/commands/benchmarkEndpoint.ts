@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Endpoint, EndpointStore } from '../../core/endpoints/endpointStore';
 import { BENCH_PRESETS, type RunSpec } from '../../core/bench/presets';
@@ -9,6 +10,8 @@ import { BenchResultsPanel, benchmarksDir } from '../bench/benchResultsPanel';
 import type { CustomEndpoints } from '../chat/customEndpoints';
 import { redactDeep, redactText } from '../../core/security/redact';
 import { resolveResultPath, saveResultFile } from '../../core/bench/resultFiles';
+import { estimateRunSeconds, formatEstimate } from '../../core/bench/presetEstimate';
+import { CALIBRATIONS } from '../../simulator/calibration';
 
 export interface BenchmarkOutcome {
   readonly files: string[];
@@ -62,7 +65,11 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
       const preset = opts?.preset ? BENCH_PRESETS.find((p) => p.id === opts.preset) : undefined;
       if (preset) runs = [...preset.runs];
       else {
-        const pick = await vscode.window.showQuickPick([...BENCH_PRESETS.map((p) => ({ label: p.label, detail: p.detail, id: p.id })), { label: 'Custom…', detail: 'input/output lengths, prompts, concurrency, request rate', id: 'custom' }], { title: `Benchmark ${ep.label}${ep.simulated ? ' (simulated)' : ''}`, matchOnDetail: true });
+        // An estimate before anything starts: the calibrated 8×H200 step cost of the endpoint's engine (simulator scale applied).
+        const cost = ep.engine === 'sglang' ? CALIBRATIONS.sglangH200x8 : CALIBRATIONS.vllmH200x8;
+        const scale = ep.simulated ? 1 / vscode.workspace.getConfiguration('deepseek.simulator').get<number>('decodeSpeed', 1) : 1;
+        const est = (p: (typeof BENCH_PRESETS)[number]): string => `${formatEstimate(p.runs.reduce((t, r) => t + estimateRunSeconds(r, cost), 0) * scale)}${ep.simulated ? '' : ' on 8×H200'}`;
+        const pick = await vscode.window.showQuickPick([...BENCH_PRESETS.map((p) => ({ label: p.label, description: est(p), detail: p.detail, id: p.id })), { label: 'Custom…', detail: 'input/output lengths, prompts, concurrency, request rate', id: 'custom' }], { title: `Benchmark ${ep.label}${ep.simulated ? ' (simulated)' : ''}`, matchOnDetail: true });
         if (!pick) return undefined;
         presetLabel = pick.id;
         if (pick.id === 'custom') {
@@ -107,7 +114,9 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
         if (dir) {
           // Redacted, sanitised name, no symlink followed (core/bench/resultFiles).
           const name = bench.defaultResultFilename(run);
-          file = saveResultFile(resolveResultPath(dir.fsPath, undefined, name), result, [apiKey], name, true);
+          // A cancelled run is kept apart (benchmarks/cancelled/), so it never sits among finished runs.
+          const runDir = run.cancelled ? path.join(dir.fsPath, 'cancelled') : dir.fsPath;
+          file = saveResultFile(resolveResultPath(runDir, undefined, name), result, [apiKey], name, true);
           files.push(file);
         }
         // The charts use the run's metric mode, as its tables do.

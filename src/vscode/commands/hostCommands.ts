@@ -1,8 +1,10 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { HostEntry, HostSetting } from '../../core/hosts/hostModel';
 import { resolveTarget } from '../../core/ssh/resolveTarget';
 import { parseDestination } from '../../core/ssh/sshDestination';
+import { parseUserHost } from '../../core/ssh/sshTarget';
 import { HostsList } from '../../core/hosts/hostsList';
 import type { RemoteAccess } from '../remote/remoteAccess';
 import type { HostsTreeProvider } from '../views/hostsTreeProvider';
@@ -22,7 +24,7 @@ async function pickHost(hosts: HostsTreeProvider, arg: HostArg, placeHolder: str
   const candidates = hosts.hosts.filter((h) => !sshOnly || h.kind === 'ssh');
   if (id) return candidates.find((h) => h.id === id);
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('No SSH hosts yet. Use "DeepSeek: Add Host" or "DeepSeek: Import Hosts from SSH Config".');
+    void vscode.window.showInformationMessage('No SSH hosts yet. Use "DeepSeek: Add Host…" or "DeepSeek: Import Hosts from SSH Config".');
     return undefined;
   }
   const p = await vscode.window.showQuickPick(candidates.map((h) => ({ label: h.label, description: h.sshConfigHost ? 'ssh config' : `${h.user ?? ''}@${h.hostName ?? ''}:${h.port ?? 22}`, host: h })), { placeHolder });
@@ -36,8 +38,11 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
         title: 'Add SSH Host',
         prompt: 'user@host[:port] of a GPU server (key or agent auth; host keys are verified on first connect)',
         placeHolder: `${os.userInfo().username}@gpu-node-01`,
+        // A refused value stays in the box (validateInput blocks Enter) so the user can correct it.
+        ignoreFocusOut: true,
         validateInput: (v) => {
           try {
+            parseUserHost(v, os.userInfo().username);
             const t = resolveTarget(v, { sshConfigFile: remote.sshConfigPath() });
             return 'kind' in t ? '"local" is this machine, already in the Hosts view' : undefined;
           } catch (e) {
@@ -66,6 +71,14 @@ export function hostCommands(hosts: HostsTreeProvider, remote: RemoteAccess): Re
       let aliases = args?.aliases;
       if (!aliases) {
         let found;
+        const configFile = remote.sshConfigPath() ?? `${os.homedir()}/.ssh/config`;
+        if (!fs.existsSync(configFile)) {
+          void vscode.window.showInformationMessage(`No SSH config at ${configFile}: nothing to import. Use "DeepSeek: Add Host…", or set deepseek.sshConfigFile.`, 'Add Host…', 'Open Settings').then((a) => {
+            if (a === 'Add Host…') void vscode.commands.executeCommand('deepseek.addHost');
+            if (a === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'deepseek.sshConfigFile');
+          });
+          return undefined;
+        }
         try {
           found = remote.hosts.loadSshConfigHosts(remote.sshConfigPath());
         } catch (e) {

@@ -60,6 +60,9 @@ export function launchServerCommand(hosts: HostsTreeProvider, ctx: LaunchContext
     const profile = loadLaunchModule().quickSimulatorProfile({ flavor, model, port });
     const local = hostId === 'local';
     const simulatorOptions = ['--startup-speed', String(cfg.get<number>('startupSpeed', 30)), '--speed', String(cfg.get<number>('decodeSpeed', 1)), ...windowBound(local)];
+    // Scripted answers (deepseek.simulator.repliesFile; the demo sets its own set with reasoning, a table and code).
+    const replies = cfg.get<string>('repliesFile');
+    if (replies) simulatorOptions.push('--replies', replies);
     const label = `${model.split('/').pop() ?? model} (${flavor === 'vllm' ? 'vLLM' : 'SGLang'} simulator)`;
     return launchWithUi({ profile, host: local ? 'local' : ctx.hostSpec(hostId), simulatorOptions }, {
       interactive, hostLabel: hosts.hosts.find((h) => h.id === hostId)?.label ?? hostId, endpointLabel: label, showScript: false,

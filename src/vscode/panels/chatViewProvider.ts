@@ -29,7 +29,24 @@ export class ChatViewProvider implements vscode.WebviewViewProvider {
       this.panel.reveal(vscode.ViewColumn.Active);
       return this.panel;
     }
-    const panel = vscode.window.createWebviewPanel('deepseek.chatPanel', 'DeepSeek Chat', vscode.ViewColumn.Active, chatWebviewOptions(this.extensionUri));
+    return this.attachPanel(vscode.window.createWebviewPanel(ChatViewProvider.panelType, 'DeepSeek Chat', vscode.ViewColumn.Active, chatWebviewOptions(this.extensionUri)));
+  }
+
+  static readonly panelType = 'deepseek.chatPanel';
+
+  /** Brings the chat editor back after a window reload, showing the (persisted) session again. */
+  serializer(): vscode.WebviewPanelSerializer {
+    return {
+      deserializeWebviewPanel: async (panel) => {
+        panel.webview.options = chatWebviewOptions(this.extensionUri);
+        if (this.panel) panel.dispose();
+        else this.attachPanel(panel);
+        await Promise.resolve();
+      },
+    };
+  }
+
+  private attachPanel(panel: vscode.WebviewPanel): vscode.WebviewPanel {
     const wiring = wireChatWebview(panel.webview, this.session, (n) => {
       this.rendered(n);
     });

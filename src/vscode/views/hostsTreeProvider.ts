@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { hostFromSetting, LOCAL_HOST, type HostEntry, type HostProbe, type HostSetting } from '../../core/hosts/hostModel';
 import { probeLocalHost } from '../../core/hosts/localProbe';
-import { describeGpu, shortGpuName, summarizeGpus } from '../../core/hosts/nvidiaSmi';
+import { describeGpu, gpuTooltip, shortGpuName, summarizeGpus } from '../../core/hosts/nvidiaSmi';
 import type { GpuToolState } from '../../core/hosts/hostModel';
 
 /** A host's description when no GPU could be listed, by what the NVIDIA tooling said. */
@@ -10,7 +10,7 @@ import type { RemoteAccess } from '../remote/remoteAccess';
 
 type Node =
   | { kind: 'host'; host: HostEntry }
-  | { kind: 'gpu'; host: HostEntry; text: string; detail: string }
+  | { kind: 'gpu'; host: HostEntry; text: string; detail: string; tooltip: string }
   | { kind: 'info'; host: HostEntry; text: string; icon: string; tooltip?: string; retry?: boolean };
 
 const POLL_MS = 5000;
@@ -93,6 +93,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
       item.contextValue = `host.${n.host.kind}`;
       item.id = `host:${n.host.id}`;
       item.tooltip = n.host.kind === 'ssh' ? `${n.host.sshConfigHost ? `ssh config: ${n.host.sshConfigHost}` : `${n.host.user ?? ''}@${n.host.hostName ?? ''}:${n.host.port ?? 22}`}` : 'This machine (no SSH)';
+      if (probe && !(probe instanceof Error) && probe.gpus.length) item.tooltip = `${String(item.tooltip)}\n\n${probe.gpus.map(gpuTooltip).join('\n')}`;
       if (!probe) item.description = 'probing…';
       else if (probe instanceof Error) item.description = 'unreachable';
       else item.description = probe.gpus.length ? summarizeGpus(probe.gpus) : `${NO_GPU_WORDS[probe.gpuState ?? 'no-devices']}${n.host.kind === 'local' ? ' (simulator available)' : ''}`;
@@ -101,6 +102,8 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     if (n.kind === 'gpu') {
       const item = new vscode.TreeItem(n.text, vscode.TreeItemCollapsibleState.None);
       item.description = n.detail;
+      // The row is cut at the default sidebar width (~300 px); the tooltip carries the whole inventory line.
+      item.tooltip = n.tooltip;
       item.iconPath = new vscode.ThemeIcon('circuit-board');
       item.id = `gpu:${n.host.id}:${n.text}`;
       return item;
@@ -126,7 +129,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     const probe = this.probes.get(n.host.id);
     if (!probe) return [];
     if (probe instanceof Error) return [{ kind: 'info', host: n.host, text: probe.message, icon: 'error', retry: true }];
-    const out: Node[] = probe.gpus.map((g) => ({ kind: 'gpu', host: n.host, text: `GPU ${g.index}: ${shortGpuName(g.name)}`, detail: describeGpu(g) }));
+    const out: Node[] = probe.gpus.map((g) => ({ kind: 'gpu', host: n.host, text: `${g.index}: ${shortGpuName(g.name)}`, detail: describeGpu(g), tooltip: gpuTooltip(g) }));
     if (probe.gpuError) out.push({ kind: 'info', host: n.host, text: probe.gpuError, icon: 'info' });
     for (const w of probe.gpus.length ? probe.gpuWarnings ?? [] : []) out.push({ kind: 'info', host: n.host, text: `nvidia-smi: ${w}`, icon: 'warning' });
     out.push({ kind: 'info', host: n.host, text: probe.os, icon: 'terminal' });

@@ -76,7 +76,7 @@ test('pre-flight refusals on the test hosts, each with its remedy, before anythi
   // This machine has no NVIDIA driver; the process runtime needs `vllm`, which no test host has.
   const local = await cli(['launch', profile('pf-local', ['host: local', ...r1, `runtime: {kind: process, workdir: ${run}}`])]);
   assert.equal(local.code, 1);
-  assert.match(local.stderr, /no-gpu: No NVIDIA GPU found on the host \(nvidia-smi not found[^)]*\)\.\n\s+remedy: Install the NVIDIA driver/);
+  assert.match(local.stderr, /no-gpu: No NVIDIA GPU found on the host \([^)]*nvidia-smi[^)]*\)\.\n\s+remedy: Install the NVIDIA driver/);
   const gpu = await cli(['launch', profile('pf-binary', ['host: dsd-gpu', ...r1, `runtime: {kind: process, workdir: ${run}}`]), '--force']);
   assert.equal(gpu.code, 1);
   assert.match(gpu.stderr, /binary-missing: `vllm` is not installed on the host for non-interactive logins.*\n\s+remedy: pip install vllm/);

@@ -55,7 +55,8 @@ function remote(knownHosts: string[], asked: Array<{ host: string; port: number 
   return r;
 }
 
-const marker = `${process.pid}${Date.now() % 100000}`;
+// A number ssh accepts as ServerAliveCountMax (an int) that no other process line holds: pid and time, below 2^31.
+const marker = String(1_000_000_000 + ((process.pid * 100_000 + (Date.now() % 100_000)) % 1_000_000_000));
 const cfg = path.join(tmp, 'config');
 fs.writeFileSync(cfg, [
   'Host via-command',

@@ -286,5 +286,6 @@ export function catalogByFamily(): { family: Family; models: ModelVariant[] }[] 
 export function reasoningParserName(modelId: string, flavor: 'vllm' | 'sglang'): string | undefined {
   const m = findModel(modelId);
   if (!m) return flavor === 'vllm' ? 'deepseek_r1' : 'deepseek-r1';
-  return m.parsers[flavor].reasoning;
+  // A model that never reasons gets no reasoning parser: it would only mis-split answers (issue 2/8: V3 "(no reasoning)").
+  return m.reasoning === 'none' ? undefined : m.parsers[flavor].reasoning;
 }

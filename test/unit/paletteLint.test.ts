@@ -35,12 +35,15 @@ const PROMPTS: Record<string, boolean> = {
   'deepseek.forgetHostKey': true, 'deepseek.launchProfile': true, 'deepseek.setHfToken': true, 'deepseek.openChatPanel': false,
   'deepseek.addEndpoint': true, 'deepseek.removeEndpoint': false, 'deepseek.newChat': false, 'deepseek.exportChat': false,
   'deepseek.sendPromptsFile': true, 'deepseek.runEngineBenchmark': true, 'deepseek.openBenchmarkResults': true,
-  'deepseek.getStarted': false, 'deepseek.focusView': false, 'deepseek.chatHistory': true,
+  'deepseek.getStarted': false, 'deepseek.focusView': false, 'deepseek.chatHistory': true, 'deepseek.chatThinking': true,
+  // Endpoint row actions: they act on the row (Restart and Remove only confirm), so no "…".
+  'deepseek.restartServer': false, 'deepseek.removeServer': false, 'deepseek.showServerLog': false, 'deepseek.copyEndpointUrl': false,
+  'deepseek.chatWithEndpoint': false,
 };
 /** Titles fixed by the product card, exempt from the casing and ellipsis rules. */
 const EXACT: Record<string, string> = { 'deepseek.launchServer': 'Launch Server', 'deepseek.benchmarkEndpoint': 'Benchmark this endpoint' };
 /** Commands that need a tree item to act on: reachable from their context menu only. */
-const CONTEXT_ONLY = ['deepseek.benchmarkEndpoint', 'deepseek.stopServer', 'deepseek.removeEndpoint', 'deepseek.runEngineBenchmark'];
+const CONTEXT_ONLY = ['deepseek.benchmarkEndpoint', 'deepseek.stopServer', 'deepseek.removeEndpoint', 'deepseek.runEngineBenchmark', 'deepseek.restartServer', 'deepseek.removeServer', 'deepseek.showServerLog', 'deepseek.copyEndpointUrl', 'deepseek.chatWithEndpoint'];
 const SMALL_WORDS = new Set(['a', 'an', 'the', 'and', 'or', 'for', 'from', 'to', 'of', 'on', 'in', 'with', 'as', 'at', 'by', 'via']);
 
 /** Words of a title that must be capitalised: parenthesised tool names (`vllm bench serve`) are quoted literally. */

@@ -23,8 +23,19 @@ export function openProxyCommand(command: string, log?: (line: string) => void):
       child.stdout.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      if (!child.stdin.writable) return cb(new Error(`ProxyCommand "${command}" is no longer reading`));
-      child.stdin.write(chunk, (e) => cb(e ?? null));
+      // A command that stopped reading is exiting: its exit status and stderr ('close' below) say why, which is what
+      // the user needs — not the EPIPE our write gets first. If it does not exit within 2 s, the write error stands.
+      const afterExit = (e: Error): void => {
+        if (child.exitCode !== null || child.signalCode !== null) return cb();
+        const t = setTimeout(() => cb(e), 2000);
+        t.unref();
+        child.once('close', () => {
+          clearTimeout(t);
+          cb();
+        });
+      };
+      if (!child.stdin.writable) return afterExit(new Error(`ProxyCommand "${command}" is no longer reading`));
+      child.stdin.write(chunk, (e) => (e ? afterExit(e) : cb()));
     },
     final(cb) {
       closedByUs = true;

@@ -6,15 +6,21 @@
 set -uo pipefail
 TIER=${1:-tier}
 BASE=${DSD_INFRA:-/tmp/dsd-infra}
-left=()
-while IFS= read -r l; do [ -n "$l" ] && left+=("process: $l"); done < <(ps -eo pid=,args= | grep -E 'cli\.js simulate|tail -n \+[0-9]+ -F|docker logs -f dsd-' | grep -v -E 'grep -E|check-leftovers')
-if [ -S "$BASE/docker/docker.sock" ]; then
-  while IFS= read -r l; do [ -n "$l" ] && left+=("container: $l"); done < <(DOCKER_HOST="unix://$BASE/docker/docker.sock" docker ps -a --filter label=deepseek-deploy.managed=true --format '{{.Names}} ({{.Status}})' 2>/dev/null)
-fi
-for conf in "$BASE/slurm/slurm.conf" "$BASE/slurm-multi/slurm.conf"; do
-  [ -f "$conf" ] || continue
-  while IFS= read -r l; do [ -n "$l" ] && left+=("slurm job: $l"); done < <(SLURM_CONF=$conf squeue -h -o '%i %j %u %T' 2>/dev/null | awk '$2 ~ /^dsd-/')
-done
+scan() {
+  left=()
+  while IFS= read -r l; do [ -n "$l" ] && left+=("process: $l"); done < <(ps -eo pid=,args= | grep -E 'cli\.js simulate|tail -n \+[0-9]+ -F|docker logs -f dsd-' | grep -v -E 'grep -E|check-leftovers')
+  if [ -S "$BASE/docker/docker.sock" ]; then
+    while IFS= read -r l; do [ -n "$l" ] && left+=("container: $l"); done < <(DOCKER_HOST="unix://$BASE/docker/docker.sock" docker ps -a --filter label=deepseek-deploy.managed=true --format '{{.Names}} ({{.Status}})' 2>/dev/null)
+  fi
+  for conf in "$BASE/slurm/slurm.conf" "$BASE/slurm-multi/slurm.conf"; do
+    [ -f "$conf" ] || continue
+    while IFS= read -r l; do [ -n "$l" ] && left+=("slurm job: $l"); done < <(SLURM_CONF=$conf squeue -h -o '%i %j %u %T' 2>/dev/null | awk '$2 ~ /^dsd-/')
+  done
+}
+scan
+# A simulator bound to a window (--parent-pid) notices within a second that the window's process is gone: one grace
+# re-check 3 s later, so a tier is blamed only for what really stays behind.
+if [ ${#left[@]} -gt 0 ]; then sleep 3; scan; fi
 if [ ${#left[@]} -gt 0 ]; then
   echo "leftovers after the $TIER tier (${#left[@]}):"
   printf '  %s\n' "${left[@]}"

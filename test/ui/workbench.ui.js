@@ -83,6 +83,8 @@ async function main() {
       const picks = [['1/7', 'This machine'], ['2/7', 'Simulator (no GPU) · vLLM dialect'], ['3/7', 'deepseek-ai/DeepSeek-R1-0528'], ['4/7', 'TP 8 + EP'], ['5/7', 'background process']];
       for (const [n, choice] of picks) {
         await page.locator('.quick-input-title', { hasText: `Launch Server (${n})` }).waitFor({ timeout: 15_000 });
+        // The model list holds the whole family (grouped, scrolled): filter it as a user would, by typing.
+        if (n === '3/7') await page.keyboard.type(choice);
         await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
       }
       await page.locator('.quick-input-title', { hasText: 'Launch Server (6/7)' }).waitFor({ timeout: 15_000 });

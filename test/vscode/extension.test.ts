@@ -62,7 +62,7 @@ suite('DeepSeek Deploy in a real extension host', () => {
     for (const r of roots.slice(1)) {
       const item = a.hosts.getTreeItem(r);
       assert.equal(item.description, '8× H100 80GB · 12% · 40/637 GB', JSON.stringify(a.hosts.probeResult(`ssh:${labelOf(item)}`)));
-      const gpuRows = a.hosts.getChildren(r).map((c) => a.hosts.getTreeItem(c)).filter((c) => /^GPU \d/.test(labelOf(c)));
+      const gpuRows = a.hosts.getChildren(r).map((c) => a.hosts.getTreeItem(c)).filter((c) => /^\d+: /.test(labelOf(c)));
       assert.equal(gpuRows.length, 8);
       assert.equal(gpuRows[0].description, '97% · 39/80 GB · 31°C');
     }

@@ -99,7 +99,9 @@ test('exact mode: token i arrives at TTFT + i × ITL from one engine clock (not 
   const r = await timedCompletion(base, 10, 60);
   assert.ok(r.ttftMs >= 80 && r.ttftMs < 110, `TTFT ${r.ttftMs.toFixed(1)} ms`);
   assert.ok(r.e2eMs >= 80 + 59 * 10 && r.e2eMs < 80 + 59 * 10 + 60, `E2E ${r.e2eMs.toFixed(1)} ms`);
-  assert.ok(ctx.clock.lateness.quantile(0.99) <= 5, `lateness p99 ${ctx.clock.lateness.quantile(0.99)} ms`);
+  // Timer lateness of the engine's steps: well under one ITL (10 ms). A 2-core CI box running the whole unit tier showed
+  // 6 ms at p99 (timers, GC), so the bound is one ITL; drift is what the E2E bound above catches.
+  assert.ok(ctx.clock.lateness.quantile(0.99) <= 10, `lateness p99 ${ctx.clock.lateness.quantile(0.99)} ms`);
 });
 
 test('continuous batching: output throughput grows with concurrency up to --max-num-seqs, then saturates', async () => {

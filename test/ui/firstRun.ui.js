@@ -89,6 +89,10 @@ async function main() {
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'needs a trusted workspace' }).first();
       await toast.waitFor({ timeout: 20_000 });
       await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first().waitFor();
+      // The palette itself may still be closing when the toast shows (seen in CI on 2 cores): wait for it to go,
+      // then hold a second — a launch picker opening without trust would show up in that second.
+      await page.locator('.quick-input-widget').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
+      await page.waitForTimeout(1000);
       assert.equal(await page.locator('.quick-input-widget:visible').count(), 0, 'the launch picker opened without trust');
       await shot(page, 'untrusted-launch');
       await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).first().click();

@@ -49,7 +49,10 @@ async function main() {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Simulator on This machine' }).first().click({ timeout: 15_000 });
       for (const [title, choice] of [['host', 'This machine'], ['engine', 'vLLM dialect'], ['model', 'DeepSeek-R1']]) {
         await page.locator('.quick-input-title', { hasText: `Launch Server` }).filter({ hasText: title }).waitFor({ timeout: 15_000 });
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click().catch(async (e) => {
+          await page.screenshot({ path: path.join(OUT, `ui-wizard-failed-${n.replace('/', 'of')}.png`) });
+          throw e;
+        });
       }
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 15_000 });
@@ -115,7 +118,11 @@ async function main() {
     await step('a benchmark cancelled from its notification shows "cancelled" and is saved apart from finished runs', async () => {
       await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first().click({ button: 'right' });
       await page.locator('.context-view .action-label', { hasText: 'Benchmark this endpoint' }).first().click({ timeout: 10_000 });
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Many users' }).first().click({ timeout: 15_000 });
+      const manyUsers = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Many users' }).first();
+      await manyUsers.waitFor({ timeout: 15_000 });
+      // The latency run above measured this endpoint: the estimates now come from that, and say so.
+      assert.match(await manyUsers.innerText(), /≈ .* from its measured speed/);
+      await manyUsers.click();
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Benchmarking' }).first();
       await toast.waitFor({ timeout: 30_000 });
       await page.waitForTimeout(3000); // let some of the 640 requests finish
@@ -146,7 +153,12 @@ async function main() {
         await page.locator('.quick-input-title', { hasText: `Launch Server (${n})` }).waitFor({ timeout: 15_000 });
         // The model list holds the whole family (grouped, scrolled): filter it as a user would, by typing.
         if (n === '3/7') await page.keyboard.type(choice);
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
+        // The previous click leaves the mouse over this list: its hover tooltip can cover the next row.
+        await page.mouse.move(5, 5);
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click().catch(async (e) => {
+          await page.screenshot({ path: path.join(OUT, `ui-wizard-failed-${n.replace('/', 'of')}.png`) });
+          throw e;
+        });
       }
       await page.locator('.quick-input-title', { hasText: 'Launch Server (6/7)' }).waitFor({ timeout: 15_000 });
       await page.keyboard.type('32768');

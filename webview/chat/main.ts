@@ -1,13 +1,12 @@
 import type { ChatToHost, EndpointSummary, HostToChat, LiveFigures } from '../../src/protocol/chatProtocol';
 import type { ChatMessage, ChatSettings, Conversation } from '../../src/core/chat/conversation';
 import { createMarkdown } from './markdown';
-import { AnswerView, el, userView } from './messageView';
+import { AnswerView, userView } from './messageView';
+import { el } from '../shared/dom';
+import { connectHost } from '../shared/hostChannel';
 
-interface VsCodeApi { postMessage(msg: ChatToHost): void; setState(state: { chat: true }): void }
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const post = (m: ChatToHost): void => vscode.postMessage(m);
+const host = connectHost<ChatToHost, HostToChat, { chat: true }>();
+const post = (m: ChatToHost): void => host.post(m);
 const md = createMarkdown();
 const app = document.getElementById('app') as HTMLElement;
 
@@ -202,8 +201,7 @@ function renderPending(): void {
   keepBottom(stick);
 }
 
-window.addEventListener('message', (ev: MessageEvent<HostToChat>) => {
-  const m = ev.data;
+host.listen((m) => {
   switch (m?.type) {
     case 'state':
       return showState(m.endpoints, m.selectedEndpointId, m.settings, m.busy);
@@ -255,5 +253,4 @@ window.addEventListener('message', (ev: MessageEvent<HostToChat>) => {
   }
 });
 // Marks the editor panel as restorable after a reload (its serializer re-attaches it to the session).
-vscode.setState({ chat: true });
-post({ type: 'ready' });
+host.setState({ chat: true });

@@ -2,16 +2,11 @@ import type MarkdownIt from 'markdown-it';
 import { formatStats, thoughtHeader, type AnswerState, type AssistantMessage, type ChatMessage, type MessageStats } from '../../src/core/chat/conversation';
 import { StreamingMarkdown } from './streamingMarkdown';
 import type { LiveFigures } from '../../src/protocol/chatProtocol';
+import { el } from '../shared/dom';
 
 /** No new token for this long while streaming: the live line says so, so a stuck stream looks unlike a slow one. */
 const STALL_MS = 2000;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** One assistant answer: a collapsible reasoning block and the answer, both streaming markdown. */
 export class AnswerView {

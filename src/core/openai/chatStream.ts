@@ -4,7 +4,7 @@ import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
 import { findModel } from '../plan/catalog';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
-import { MAX_ERROR_BODY_BYTES, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
+import { MAX_ERROR_BODY_BYTES, MAX_TOOL_CALL_CHARS, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
 import type { ToolCall, WireMessage } from '../chat/conversation';
 
 export interface StreamResult {
@@ -132,6 +132,7 @@ async function streamChatBody(
   let finishReason: string | undefined;
   let reasoningTokens = 0;
   const toolCalls: { id: string; name: string; arguments: string }[] = [];
+  let toolChars = 0;
   let thoughtMs: number | undefined;
   const handle = (ev: SseEvent): void => {
     if (ev.data === '[DONE]') return;
@@ -153,6 +154,8 @@ async function streamChatBody(
           const i = t.index ?? 0;
           if (i < 0 || i > 127) continue; // bounded: a server cannot make us keep an unbounded sparse array
           const c = (toolCalls[i] ??= { id: '', name: '', arguments: '' });
+          toolChars += (t.id?.length ?? 0) + (t.function?.name?.length ?? 0) + (t.function?.arguments?.length ?? 0);
+          if (toolChars > MAX_TOOL_CALL_CHARS) throw new OpenAIError(`The server streamed more than ${MAX_TOOL_CALL_CHARS} characters of tool calls in one answer; stopped reading.`, undefined, 'stream', partial());
           if (t.id) c.id = t.id;
           if (t.function?.name) c.name = t.function.name;
           if (t.function?.arguments) c.arguments += t.function.arguments;

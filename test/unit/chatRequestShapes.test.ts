@@ -35,8 +35,8 @@ let n = 0;
 async function start(model: string, flavor: 'vllm' | 'sglang'): Promise<Sim> {
   const m = findModel(model)!;
   const argv = flavor === 'vllm'
-    ? ['vllm', 'serve', model, '--tensor-parallel-size', '8', '--reasoning-parser', m.parsers.vllm.reasoning ?? 'deepseek_r1', '--tool-call-parser', m.parsers.vllm.tool, '--enable-auto-tool-choice']
-    : ['python3', '-m', 'sglang.launch_server', '--model-path', model, '--tp', '8', '--reasoning-parser', m.parsers.sglang.reasoning ?? 'deepseek-r1', '--tool-call-parser', m.parsers.sglang.tool];
+    ? ['vllm', 'serve', model, '--tensor-parallel-size', '8', '--reasoning-parser', m.parsers.vllm.reasoning ?? 'deepseek_r1', '--tool-call-parser', m.parsers.vllm.tool ?? 'none', '--enable-auto-tool-choice']
+    : ['python3', '-m', 'sglang.launch_server', '--model-path', model, '--tp', '8', '--reasoning-parser', m.parsers.sglang.reasoning ?? 'deepseek-r1', '--tool-call-parser', m.parsers.sglang.tool ?? 'none'];
   const cfg = parseEngineCommand(argv);
   const log = path.join(tmp, `requests-${n++}.jsonl`);
   const s = createSimServer({

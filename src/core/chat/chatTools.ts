@@ -53,7 +53,7 @@ export function checkChatTools(v: unknown): ChatTool[] {
       if (names.has(t.function.name)) throw new Error(`tools[${i}].function.name: "${t.function.name}" is defined twice`);
       names.add(t.function.name);
     }
-    return r.data as ChatTool[];
+    return r.data;
   }
   const issue = r.error.issues[0];
   const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');

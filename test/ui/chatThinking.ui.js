@@ -28,7 +28,8 @@ async function addEndpoint(page, frame, port, label) {
   await page.keyboard.type(`http://127.0.0.1:${port}/v1`);
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-title', { hasText: 'API key' }).waitFor({ timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget input').press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   await frame.locator('select.endpoint-picker option', { hasText: `${label} @ 127.0.0.1:${port} (simulated)` }).waitFor({ state: 'attached', timeout: 15_000 });
 }
 
@@ -199,8 +200,9 @@ async function main() {
       assert.equal(plain.tools, undefined);
       assert.ok(plain.messages.every((m) => m.reasoning === undefined && m.reasoning_content === undefined));
     });
-  } catch {
+  } catch (e) {
     failed = true;
+    console.log(`  stopped: ${String((e && e.message) || e).split('\n')[0]}`);
     await page.screenshot({ path: path.join(OUT, 'chat-thinking-failure.png') }).catch(() => {});
   } finally {
     await ctx.close().catch(() => {});

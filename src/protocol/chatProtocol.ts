@@ -18,6 +18,8 @@ export interface EndpointSummary {
 export interface LiveFigures {
   readonly tokens: number;
   readonly ms: number;
+  /** The model is writing a tool call to this function (model output: shown as text only). */
+  readonly toolCall?: string;
 }
 
 /** The selected endpoint's thinking switch: the levels its model offers (never empty) and the one the next answer uses. */

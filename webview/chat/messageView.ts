@@ -97,7 +97,7 @@ export class AnswerView {
     const o = this.older && this.older !== this.last ? this.older : undefined;
     const rate = o && f.ms > o.f.ms ? ((f.tokens - o.f.tokens) * 1000) / (f.ms - o.f.ms) : undefined;
     const idle = now - at;
-    const phase = this.answerStarted ? 'Answering' : 'Thinking';
+    const phase = f.toolCall !== undefined ? `Calling ${f.toolCall || 'a tool'}` : this.answerStarted ? 'Answering' : 'Thinking';
     this.liveEl.classList.toggle('stalled', idle > STALL_MS);
     this.liveEl.textContent = `${phase} · ${f.tokens} tok${rate !== undefined && idle <= STALL_MS ? ` · ${rate.toFixed(0)} tok/s` : ''} · ${secs(elapsed)}${idle > STALL_MS ? ` · no token for ${secs(idle)}` : ''}`;
   }

@@ -68,6 +68,8 @@ export async function streamChat(opts: {
   extraBody?: Record<string, unknown>;
   /** Called with each piece as it arrives (reasoning and answer already split). */
   onDelta?: (d: { reasoning: string; content: string }) => void;
+  /** Called per chunk that carries tool-call deltas, with the name of the call being written (so far). */
+  onToolCallDelta?: (name: string) => void;
   /** Event size cap and stream deadlines (defaults: 16 MiB, 600 s to the first data, 120 s between data). */
   limits?: Partial<StreamLimits>;
 }): Promise<StreamResult> {
@@ -160,6 +162,8 @@ async function streamChatBody(
           if (t.function?.name) c.name = t.function.name;
           if (t.function?.arguments) c.arguments += t.function.arguments;
         }
+        const tc = ch.delta.tool_calls;
+        if (tc?.length) opts.onToolCallDelta?.(toolCalls[tc[tc.length - 1].index ?? 0]?.name ?? '');
         const d = split.push(ch.delta);
         if (d.reasoning) reasoningTokens++;
         if (d.content && thoughtMs === undefined) thoughtMs = now - st;

@@ -327,6 +327,10 @@ export class ChatSession implements vscode.Disposable {
           chunks++;
           this.queueDelta(msg.id, d.reasoning, d.content, thought, { tokens: chunks, ms: performance.now() - t0 });
         },
+        onToolCallDelta: (name) => {
+          chunks++;
+          this.queueDelta(msg.id, '', '', undefined, { tokens: chunks, ms: performance.now() - t0, toolCall: name.slice(0, 64) });
+        },
       });
       const out = r.completionTokens;
       const stats: MessageStats = {
@@ -378,7 +382,7 @@ export class ChatSession implements vscode.Disposable {
     this.flushTimer = undefined;
     const p = this.pending;
     this.pending = undefined;
-    if (p && (p.reasoning || p.content || p.thought)) this.broadcast({ type: 'delta', ...p });
+    if (p && (p.reasoning || p.content || p.thought || p.live)) this.broadcast({ type: 'delta', ...p });
   }
 
   /** Keys used by the current request: a server that echoes one never gets it into history or exports. */

@@ -58,9 +58,20 @@ async function main() {
     const thinking = () => frame.locator('select.thinking-picker');
     const last = () => frame.locator('.msg.assistant').last();
     const done = (a) => a.locator('.msg-foot .stats', { hasText: 'tok/s' }).waitFor({ timeout: 30_000 });
+    /** Sends a prompt and waits for its own answer to finish (not the previous one's). */
+    const ask = async (text) => {
+      const n = await frame.locator('.msg.assistant').count();
+      const logged = requests().length;
+      await send(frame, text);
+      const a = frame.locator('.msg.assistant').nth(n);
+      await a.waitFor({ timeout: 10_000 });
+      await done(a);
+      assert.equal(requests().length, logged + 1, 'one request per prompt');
+      return a;
+    };
 
     await step('V4-Flash endpoint: a labelled thinking control offers off / high / max, starting at the model\'s default (high)', async () => {
-      await page.locator('.activitybar [aria-label^="DeepSeek"]').first().click({ timeout: 30_000 });
+      await page.locator('.activitybar [aria-label^="DeepSeek"]').first().click({ timeout: 90_000 });
       await palette(page, 'DeepSeek: Open Chat in Editor');
       frame = await chatFrame(page);
       await addEndpoint(page, frame, v4Port, 'DeepSeek-V4-Flash');
@@ -75,8 +86,7 @@ async function main() {
       await page.keyboard.press('Home'); // a focused <select> moves to its first option: "Thinking off"
       await frame.locator('select.thinking-picker').evaluate((s) => s.value).then((v) => assert.equal(v, 'off'));
       await page.waitForTimeout(300); // the host stores the level and echoes it back
-      await send(frame, 'hello there');
-      await done(last());
+      await ask('hello there');
       assert.equal(await last().locator('.answer').innerText(), 'Hello! How can I help with your deployment?');
       assert.equal(await last().locator('details.reasoning').isHidden(), true, 'no reasoning block when thinking is off');
       const body = requests().at(-1);
@@ -88,11 +98,10 @@ async function main() {
 
     await step('thinking max: the request carries reasoning_effort max and the reasoning shows, folded once the answer starts', async () => {
       await thinking().selectOption('max');
-      await frame.locator('select.thinking-picker option:checked', { hasText: 'Think max' }).waitFor();
       await page.waitForTimeout(300);
-      await send(frame, 'hello there');
-      await done(last());
-      assert.deepEqual(requests().at(-1).chat_template_kwargs, { thinking: true, reasoning_effort: 'max' });
+      const shown = await thinking().inputValue();
+      await ask('hello there');
+      assert.deepEqual(requests().at(-1).chat_template_kwargs, { thinking: true, reasoning_effort: 'max' }, `picker showed ${shown}; requests: ${JSON.stringify(requests().map((r) => r.chat_template_kwargs))}`);
       assert.equal(await last().locator('details.reasoning').isVisible(), true);
       assert.match(await last().locator('details.reasoning summary').innerText(), /^Thought for \d+\.\d s · \d+ tokens$/);
       await last().locator('details.reasoning summary').click();
@@ -194,8 +203,7 @@ async function main() {
       await box.fill('');
       await box.blur();
       await page.waitForTimeout(500);
-      await send(frame, 'hello there');
-      await done(last());
+      await ask('hello there');
       const plain = requests().at(-1);
       assert.equal(plain.tools, undefined);
       assert.ok(plain.messages.every((m) => m.reasoning === undefined && m.reasoning_content === undefined));

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findModel } from '../../src/core/plan/catalog';
 import { thinkingRequestFields, thinks, type ThinkingLevel } from '../../src/core/chat/thinkingControl';
-import { DEFAULT_CHAT_SETTINGS, requestMessages, type AssistantMessage, type Conversation } from '../../src/core/chat/conversation';
+import { DEFAULT_CHAT_SETTINGS, conversationToMarkdown, requestMessages, type AssistantMessage, type Conversation } from '../../src/core/chat/conversation';
 import { parseChatTools } from '../../src/core/chat/chatTools';
 import { streamChat } from '../../src/core/openai/chatStream';
 import { MAX_TOOL_CALL_CHARS } from '../../src/core/openai/streamLimits';
@@ -171,6 +171,11 @@ test('Continue on V3.2 keeps reasoning only inside the tool loop; V3.1 never sen
   ] };
   const wire = requestMessages(conv, DEFAULT_CHAT_SETTINGS, 'deepseek-ai/DeepSeek-V4-Flash', { passback: 'with-tools', toolsDefined: true });
   assert.deepEqual(wire, [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: '' }, { role: 'user', content: 'Never mind' }]);
+  // The Markdown export shows the call folded, with its arguments and what became of it.
+  const md = conversationToMarkdown(conv);
+  assert.match(md, /<details><summary>Tool call: get_weather<\/summary>\n\n```json\n\{\}\n```\n\n_No result given\._\n\n<\/details>/);
+  (conv.messages[1] as AssistantMessage).toolCalls![0].result = 'sunny';
+  assert.match(conversationToMarkdown(conv), /```json\n\{\}\n```\n\nResult:\n\n```text\nsunny\n```/);
 });
 
 test('tools JSON from the chat settings: checked with the field at fault named; empty means none', () => {

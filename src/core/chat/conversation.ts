@@ -134,7 +134,7 @@ function fenceFor(text: string): string {
   return '`'.repeat(n);
 }
 
-/** Markdown export: reasoning in a collapsible <details>, stats and partial/failed marks kept. */
+/** Markdown export: reasoning and each tool call (arguments, result) in a collapsible <details>, stats and partial/failed marks kept. */
 export function conversationToMarkdown(conv: Conversation): string {
   const lines = [`# ${conv.title}`, '', `_Exported ${new Date().toISOString()} from DeepSeek Deploy_`, ''];
   for (const m of conv.messages) {
@@ -148,6 +148,11 @@ export function conversationToMarkdown(conv: Conversation): string {
       lines.push('<details><summary>Reasoning</summary>', '', `${f}text`, m.reasoning.trim(), f, '', '</details>', '');
     }
     lines.push(m.content, '');
+    for (const c of m.toolCalls ?? []) {
+      const f = fenceFor(c.arguments + (c.result ?? ''));
+      lines.push(`<details><summary>Tool call: ${c.name.replace(/[<>&]/g, '')}</summary>`, '', `${f}json`, c.arguments, f, '');
+      lines.push(...(c.result === undefined ? ['_No result given._'] : ['Result:', '', `${f}text`, c.result, f]), '', '</details>', '');
+    }
     if (m.state === 'stopped') lines.push('_Stopped: partial answer._', '');
     if (m.state === 'failed') lines.push(`_Failed: ${m.error ?? 'unknown error'} (partial answer kept)._`, '');
     if (m.stats) lines.push(`<sub>${formatStats(m.stats)}</sub>`, '');

@@ -199,8 +199,11 @@ function showTools(t: ToolsState): void {
   toolsError.hidden = !t.error;
   toolsError.textContent = t.error ?? '';
   toolsInput.setAttribute('aria-invalid', t.error ? 'true' : 'false');
-  if (t.error) settingsForm.hidden = false; // a refused edit (or a bad setting) is shown, not hidden in a closed drawer
+  // A new refusal (or a bad setting) is shown, not hidden in a closed drawer; closing it again is the user's choice.
+  if (t.error && t.error !== lastToolsError) settingsForm.hidden = false;
+  lastToolsError = t.error;
 }
+let lastToolsError: string | undefined;
 
 function showState(endpoints: EndpointSummary[], selected: string | undefined, settings: ChatSettings, isBusy: boolean): void {
   busy = isBusy;

@@ -47,6 +47,12 @@ export function wireChatWebview(webview: vscode.Webview, session: ChatSession, o
         }
         case 'selectEndpoint':
           return session.selectEndpoint(msg.id);
+        case 'setThinking':
+          return session.setThinkingLevel(msg.level);
+        case 'updateTools':
+          return session.updateTools(msg.text);
+        case 'toolResults':
+          return void session.submitToolResults(msg.id, msg.results);
         case 'updateSettings':
           await updateChatSettings(msg.settings);
           return session.postState();

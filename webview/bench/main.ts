@@ -2,6 +2,7 @@ import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDataGrid, vsCodeDataGrid
 import uPlot from 'uplot';
 import type { BenchToHost, HostToBench, RunView } from '../../src/protocol/benchProtocol';
 import { METRIC_KEYS, percentileTable, summaryTable } from '../../src/core/bench/resultTables';
+import { css, el, num, PALETTE } from './widgets';
 
 interface VsCodeApi { postMessage(msg: BenchToHost): void; setState(state: { files: string[]; title: string }): void }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -9,13 +10,6 @@ declare function acquireVsCodeApi(): VsCodeApi;
 provideVSCodeDesignSystem().register(vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeButton());
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app') as HTMLElement;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** A toolkit data grid: first column the row label, then one column per run (runs side by side). */
 function grid(title: string, names: string[], rows: string[][]): HTMLElement {
@@ -33,9 +27,6 @@ function grid(title: string, names: string[], rows: string[][]): HTMLElement {
   return sec;
 }
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const css = (name: string, fallback: string): string => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
 
 function chart(title: string, data: uPlot.AlignedData, series: { label: string; scale?: string }[], axes: { x: string; y: string; y2?: string }, xLog = false): HTMLElement {
   const box = el('section', 'chart');

@@ -1,0 +1,16 @@
+// Small DOM helpers shared by the results webviews (benchmark and tuning): elements, theme colours, numbers.
+
+/** A new element with a class and (as text, never HTML) its content. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** A finite number, or null (results hold "inf" strings and missing keys). */
+export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** A theme colour (CSS variable VS Code sets on the webview body), with a fallback outside VS Code. */
+export const css = (name: string, fallback: string): string => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+/** Chart series colours, in order: VS Code's chart theme colours. */
+export const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];

@@ -27,9 +27,11 @@ const targets = [
   { ...common, entryPoints: ['src/cli/profileCommands.ts'], outfile: 'dist/cli-profiles.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/launch/launchApi.ts'], outfile: 'dist/launch.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/bench/benchApi.ts'], outfile: 'dist/bench.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/core/tune/tuneApi.ts'], outfile: 'dist/tune.js', platform: 'node', format: 'cjs', target: 'node20' },
   // ESM with splitting: highlight.js's core and each language are lazy chunks next to chat.js (loaded on demand).
   { ...common, entryPoints: { chat: 'webview/chat/main.ts' }, outdir: 'dist/webview', splitting: true, chunkNames: 'chat-chunks/[name]-[hash]', platform: 'browser', format: 'esm', target: 'es2022' },
   { ...common, entryPoints: ['webview/bench/main.ts'], outfile: 'dist/webview/bench.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  { ...common, entryPoints: ['webview/tune/main.ts'], outfile: 'dist/webview/tune.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 function walk(dir, pred) {

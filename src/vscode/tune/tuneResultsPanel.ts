@@ -1,0 +1,122 @@
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { TuneToHost, type HostToTune, type TunePoint, type TuneView } from '../../protocol/tuneProtocol';
+import type { TuneResult } from '../../core/tune/tuneResult';
+import { paretoFront } from '../../core/tune/paretoFront';
+import { BenchResultsPanel, loadRunFiles } from '../bench/benchResultsPanel';
+
+/** What the panel's webview last reported drawing (tests read it). */
+export interface TuneRendered { readonly candidates: number; readonly points: number; readonly front: number; readonly charts: number }
+
+/** Writes a candidate's settings into the base profile; resolves to the file written and the fields changed. */
+export type ApplyToProfile = (result: TuneResult, candidateId: string, tuneFile: string | undefined) => Promise<{ file: string; changed: string[] } | undefined>;
+
+/**
+ * Every run of a tuning result as a Pareto point (x: output tok/s per user, y: output tok/s per GPU, as vLLM's
+ * plot_pareto) and the indices of the front among them. Runs without a per-user speed (no TPOT) are left out.
+ */
+export function paretoOf(result: TuneResult): { points: TunePoint[]; front: number[] } {
+  const points: TunePoint[] = result.candidates.flatMap((c) => c.runs.flatMap((r) => (r.outputTokPerSecPerUser === null ? [] : [{ candidateId: c.id, runId: r.id, x: r.outputTokPerSecPerUser, y: r.outputTokPerSecPerGpu, sloPass: r.sloPass }])));
+  return { points, front: paretoFront(points) };
+}
+
+/**
+ * The tuning results panel (one per window): the Pareto chart, every configuration with its SLO verdict, cost and
+ * energy, the planner's misfits, the chosen configuration and "Apply to profile". Shown live while a tuning run goes
+ * (show() again with each update) and for a saved tune.json. Same CSP and nonce scheme as the benchmark panel.
+ */
+export class TuneResultsPanel {
+  static readonly viewType = 'deepseek.tuneResults';
+  private static current: TuneResultsPanel | undefined;
+  private static readonly renderedListeners = new Set<(r: TuneRendered) => void>();
+  /** What the webview last reported drawing. */
+  static lastRendered: TuneRendered | undefined;
+  private readonly panel: vscode.WebviewPanel;
+  private view: TuneView | undefined;
+  private ready = false;
+
+  static show(extensionUri: vscode.Uri, result: TuneResult, opts: { file?: string; live: boolean; apply: ApplyToProfile; applyTarget: TuneView['applyTarget'] }): TuneResultsPanel {
+    const p = TuneResultsPanel.current ?? new TuneResultsPanel(extensionUri, vscode.window.createWebviewPanel(TuneResultsPanel.viewType, 'DeepSeek Tuning', { viewColumn: vscode.ViewColumn.Active, preserveFocus: opts.live }, TuneResultsPanel.options(extensionUri)), opts.apply);
+    p.apply = opts.apply;
+    p.view = { result, file: opts.file, live: opts.live, applyTarget: opts.applyTarget, ...paretoOf(result) };
+    p.panel.title = `Tuning: ${result.specName}`;
+    if (!opts.live) p.panel.reveal(vscode.ViewColumn.Active);
+    p.post({ type: 'tune', view: p.view });
+    return p;
+  }
+
+  /** A progress line above the results (while the run goes). */
+  static progress(text: string): void {
+    TuneResultsPanel.current?.post({ type: 'progress', text });
+  }
+
+  static onDidRender(l: (r: TuneRendered) => void): vscode.Disposable {
+    TuneResultsPanel.renderedListeners.add(l);
+    return new vscode.Disposable(() => TuneResultsPanel.renderedListeners.delete(l));
+  }
+
+  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')], retainContextWhenHidden: true };
+  }
+
+  /** Brings the panel back after a window reload from the tune.json it showed (saved in the webview's state). */
+  static serializer(extensionUri: vscode.Uri, open: (file: string) => Promise<unknown>, apply: ApplyToProfile): vscode.WebviewPanelSerializer<{ file?: string }> {
+    return {
+      async deserializeWebviewPanel(panel, state) {
+        panel.webview.options = TuneResultsPanel.options(extensionUri);
+        if (!TuneResultsPanel.current) new TuneResultsPanel(extensionUri, panel, apply);
+        if (state?.file) await open(state.file);
+      },
+    };
+  }
+
+  private constructor(private readonly extensionUri: vscode.Uri, panel: vscode.WebviewPanel, private apply: ApplyToProfile) {
+    const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+    this.panel = panel;
+    TuneResultsPanel.current = this;
+    const w = panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const src = (p: vscode.Uri): string => w.asWebviewUri(p).toString();
+    // The same policy as the benchmark panel: nonce scripts only, styles from our files, no network.
+    const csp = ["default-src 'none'", `style-src ${w.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${w.cspSource} data:`, `font-src ${w.cspSource}`, "connect-src 'none'", "form-action 'none'", "base-uri 'none'"].join('; ');
+    w.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${src(vscode.Uri.joinPath(dist, 'uPlot.min.css'))}"><link rel="stylesheet" href="${src(vscode.Uri.joinPath(extensionUri, 'media', 'bench.css'))}"><link rel="stylesheet" href="${src(vscode.Uri.joinPath(extensionUri, 'media', 'tune.css'))}">
+<title>DeepSeek Tuning</title></head><body><main id="app"></main><script nonce="${nonce}" src="${src(vscode.Uri.joinPath(dist, 'tune.js'))}"></script></body></html>`;
+    w.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw));
+    panel.onDidDispose(() => {
+      if (TuneResultsPanel.current === this) TuneResultsPanel.current = undefined;
+    });
+  }
+
+  private post(msg: HostToTune): void {
+    if (this.ready) void this.panel.webview.postMessage(msg);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const parsed = TuneToHost.safeParse(raw);
+    if (!parsed.success) return;
+    const m = parsed.data;
+    if (m.type === 'ready') {
+      this.ready = true;
+      if (this.view) this.post({ type: 'tune', view: this.view });
+    } else if (m.type === 'rendered') {
+      TuneResultsPanel.lastRendered = { candidates: m.candidates, points: m.points, front: m.front, charts: m.charts };
+      for (const l of TuneResultsPanel.renderedListeners) l(TuneResultsPanel.lastRendered);
+    } else if (m.type === 'apply' && this.view && !this.view.live) {
+      try {
+        const done = await this.apply(this.view.result, m.candidateId, this.view.file);
+        if (done) this.post({ type: 'applied', file: vscode.workspace.asRelativePath(done.file), changed: done.changed });
+      } catch (e) {
+        void vscode.window.showErrorMessage(`DeepSeek: Apply to profile failed: ${(e as Error).message}`);
+      }
+    } else if (m.type === 'openRuns' && this.view) {
+      const c = this.view.result.candidates.find((x) => x.id === m.candidateId);
+      const dir = this.view.file ? path.dirname(this.view.file) : undefined;
+      if (!c || !dir || !c.runs.length) return;
+      const runs = await loadRunFiles(c.runs.map((r) => vscode.Uri.file(path.join(dir, r.resultFile))));
+      if (runs.length) BenchResultsPanel.show(this.extensionUri, runs, `${this.view.result.runId} · ${c.id}`);
+    }
+  }
+}

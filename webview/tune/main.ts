@@ -44,6 +44,14 @@ function table(title: string, columns: { key: string; title: string; width?: str
   return sec;
 }
 
+/** An axis range 8% wider than the data on each side (a single value gets ±1), never below 0. */
+function pad(lo: number | null, hi: number | null): [number, number] {
+  const a = lo ?? 0;
+  const b = hi ?? 1;
+  const m = b > a ? (b - a) * 0.08 : Math.max(1, Math.abs(a) * 0.1);
+  return [Math.max(0, a - m), b + m];
+}
+
 /**
  * The Pareto chart: every run as a point (SLO met / missed), the front as a line, as vLLM's plot_pareto draws it.
  * uPlot wants one x array for all series: the union of the points' x, with gaps where a series has no point.
@@ -68,7 +76,8 @@ function paretoChart(view: TuneView): HTMLElement {
   const opts: uPlot.Options = {
     width: Math.max(320, Math.min(760, app.clientWidth - 24)),
     height: 280,
-    scales: { x: { time: false } },
+    // A margin around the cloud, so points at the extremes are drawn whole (not cut by the plot's edge).
+    scales: { x: { time: false, range: (_u, lo, hi) => pad(lo, hi) }, y: { range: (_u, lo, hi) => pad(lo, hi) } },
     series: [
       { label: 'tok/s per user' },
       { label: 'front', stroke: css(PALETTE[0], '#3794ff'), width: 2, spanGaps: true, points: { show: true, size: 9 } },

@@ -57,6 +57,8 @@ export interface TuneRun {
   readonly outputTokens: number;
   /** Request throughput (req/s). */
   readonly requestThroughput: number;
+  /** vLLM's request goodput (req/s of requests within the TTFT/TPOT/E2EL SLO thresholds); null without such SLOs. */
+  readonly goodputRequestsPerSec: number | null;
   /** Output token throughput of the whole server (tok/s). */
   readonly outputTokPerSec: number;
   /** Output tok/s divided by the configuration's GPUs (Pareto x-axis, as vLLM's plot_pareto). */
@@ -87,8 +89,6 @@ export interface TuneCandidate {
   readonly fits: boolean;
   /** The planner's summary: why it does not fit, or the KV capacity it leaves. */
   readonly fitReason: string;
-  /** Simulator pre-screen estimate of output tok/s per GPU, when the spec asks for one (orders the search). */
-  readonly prescreen?: number;
   /** Where the search stands for this candidate. */
   readonly status: 'pending' | 'skipped-misfit' | 'skipped-budget' | 'running' | 'done' | 'failed' | 'cancelled';
   /** Why it failed or was skipped (launch error, budget reached). */

@@ -52,8 +52,11 @@ export const SearchSpaceSchema = z.object({
 export const WorkloadSchema = z.object({
   /** A benchmark preset (src/core/bench/presets.ts): its first run's lengths and prompt count are the defaults. */
   preset: z.string().optional(),
-  /** A prompt file (JSON list / JSONL / ShareGPT) instead of random token prompts; relative to the spec file. */
-  dataset: z.string().optional(),
+  /** A prompt file instead of random token prompts (vLLM's sharegpt or custom JSONL datasets); path relative to the spec. */
+  dataset: z.object({
+    name: z.enum(['sharegpt', 'custom']),
+    path: z.string().min(1),
+  }).strict().optional(),
   inputLen: z.number().int().min(1).optional(),
   outputLen: z.number().int().min(1).optional(),
   rangeRatio: z.number().min(0).lt(1).default(0),
@@ -75,13 +78,14 @@ export const LoadSearchSchema = z.object({
   kind: z.enum(['rate', 'concurrency']).default('concurrency').describe('search over request rate (req/s) or concurrency'),
   start: z.number().positive().default(1),
   max: z.number().positive().default(1024),
-  /** Bisection stops when the next step is below this: relative for rate (0.1 = 10%), 1 request for concurrency. */
-  resolution: z.number().positive().default(0.1),
+  /** Bisection stops at this step: rate: relative (default 0.1 = 10%); concurrency: whole requests (default 1). */
+  resolution: z.number().positive().optional(),
   /** At most this many distinct load points per configuration (doubling + bisection), repeats not counted. */
   maxPoints: z.number().int().min(1).default(12),
 }).strict().superRefine((l, ctx) => {
   if (l.max < l.start) ctx.addIssue({ code: 'custom', path: ['max'], message: `max (${l.max}) is below start (${l.start})` });
   if (l.kind === 'concurrency' && !Number.isInteger(l.start)) ctx.addIssue({ code: 'custom', path: ['start'], message: 'a concurrency is a whole number' });
+  if (l.kind === 'concurrency' && l.resolution !== undefined && !Number.isInteger(l.resolution)) ctx.addIssue({ code: 'custom', path: ['resolution'], message: 'for concurrency the resolution is a whole number of requests' });
 });
 
 export const ConfidenceSchema = z.object({
@@ -110,7 +114,7 @@ export const TuneSpecSchema = z.object({
   }).strict().optional(),
   search: SearchSpaceSchema.default({}),
   workload: WorkloadSchema.default({ rangeRatio: 0, prefixLen: 0, promptsPerUnitLoad: 4, backend: 'openai', seed: 0, warmups: 2 }),
-  load: LoadSearchSchema.default({ kind: 'concurrency', start: 1, max: 1024, resolution: 0.1, maxPoints: 12 }),
+  load: LoadSearchSchema.default({ kind: 'concurrency', start: 1, max: 1024, maxPoints: 12 }),
   slo: z.array(SloSchema).min(1, 'give at least one SLO (e.g. {metric: ttft, stat: p99, maxMs: 2000})'),
   confidence: ConfidenceSchema.default({ level: 0.95, relativeWidth: 0.1, maxRepeats: 2 }),
   objective: z.enum(['goodputPerGpu', 'outputTokPerSecPerGpu', 'usdPerMTok']).default('goodputPerGpu'),
@@ -123,9 +127,11 @@ export const TuneSpecSchema = z.object({
     enabled: z.boolean().default(true),
     intervalMs: z.number().int().min(50).default(500).describe('nvidia-smi power.draw sampling period'),
   }).strict().default({ enabled: true, intervalMs: 500 }),
-  /** Order candidates by an estimate from the simulator's engine model first (best expected first). */
-  prescreen: z.boolean().default(false),
-}).strict();
+}).strict().superRefine((t, ctx) => {
+  t.slo.forEach((s, i) => {
+    if (s.metric === 'ttfo' && t.workload.backend !== 'openai-chat') ctx.addIssue({ code: 'custom', path: ['slo', i, 'metric'], message: 'TTFO (first answer token after thinking) needs workload.backend: openai-chat' });
+  });
+});
 
 export type TuneSpec = z.output<typeof TuneSpecSchema>;
 export type TuneSpecInput = z.input<typeof TuneSpecSchema>;

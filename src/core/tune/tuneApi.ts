@@ -4,6 +4,8 @@ import { loadProfile } from '../launch/launchApi';
 import { ProfileSchema, type Profile } from '../profiles/profileSchema';
 import type { TuneSpec } from './tuneSpec';
 import type { TuneCandidate } from './tuneResult';
+import { planCandidates } from './tuneCandidates';
+import { parseGpuSpec } from '../plan/catalog';
 
 /**
  * Entry of dist/tune.js, the tuning bundle the extension loads on first use (the tuner drives the launch pipeline and
@@ -12,6 +14,7 @@ import type { TuneCandidate } from './tuneResult';
 export { runTune } from './runTune';
 export { parseTuneSpecYaml } from './tuneSpec';
 export { applyTunedProfile } from './applyToProfile';
+export { exampleTuneSpecYaml } from './exampleSpec';
 export { loadProfile };
 
 /**
@@ -31,69 +34,14 @@ export async function loadTuneBase(spec: TuneSpec, specFile: string): Promise<{ 
 }
 
 /**
- * The profile a candidate runs: the base with the candidate's search-space values (`params`, by spec key) applied.
- * `parallel` names one of the spec's layouts (its `name`, else its position "layout<i>"); `flags` entries
- * ("--block-size") replace or add that flag in knobs.extraArgs (true: bare flag, false: removed).
- * @throws Error when a value does not belong to the spec's search space
+ * The profile a saved candidate runs, planned again from the spec and the (current) base profile by the tuner's own
+ * expansion (planCandidates), matched by its search-space values, so "Apply to profile" writes exactly what was
+ * launched for it. The planner's GPUs only decide fit, not the profile: the spec's, else the simulator's default.
+ * @throws Error when the spec's search space no longer contains those values
  */
 export function profileForCandidate(spec: TuneSpec, base: Profile, candidate: Pick<TuneCandidate, 'id' | 'params'>): Profile {
-  const knobs: Record<string, unknown> = { ...base.knobs };
-  let parallel = { ...base.parallel };
-  let extraArgs = [...base.knobs.extraArgs];
-  const setFlag = (flag: string, v: string | number | boolean | null): void => {
-    const i = extraArgs.indexOf(flag);
-    const valued = i >= 0 && i + 1 < extraArgs.length && !extraArgs[i + 1].startsWith('--');
-    if (i >= 0) extraArgs.splice(i, valued ? 2 : 1);
-    if (v === true) extraArgs.push(flag);
-    else if (v !== false && v !== null) extraArgs.push(flag, String(v));
-  };
-  for (const [key, v] of Object.entries(candidate.params)) {
-    if (key === 'parallel') {
-      const layouts = spec.search.parallel ?? [];
-      const l = layouts.find((x, i) => (x.name ?? `layout${i}`) === v);
-      if (!l) throw new Error(`${candidate.id}: parallel "${String(v)}" is not a layout of the spec`);
-      parallel = { ...parallel, tp: l.tp, dp: l.dp, pp: l.pp, expertParallel: l.expertParallel, dpAttention: l.dpAttention, nodes: l.nodes };
-    } else if (key === 'speculative') {
-      const s = (spec.search.speculative ?? []).find((x) => (x === null ? 'none' : `${x.method}:${x.numSpeculativeTokens}`) === v || (x === null && v === null));
-      if (s === undefined) throw new Error(`${candidate.id}: speculative "${String(v)}" is not in the spec`);
-      setFlag('--speculative-config', s === null ? null : JSON.stringify({ method: s.method, num_speculative_tokens: s.numSpeculativeTokens }));
-    } else if (key.startsWith('--')) setFlag(key, v);
-    else if (['maxNumSeqs', 'maxNumBatchedTokens', 'gpuMemoryUtilization', 'kvCacheDtype', 'maxModelLen'].includes(key)) knobs[key] = v;
-    else throw new Error(`${candidate.id}: unknown search key "${key}"`);
-  }
-  extraArgs = extraArgs.filter((a) => a !== '');
-  return ProfileSchema.parse({ ...base, parallel, knobs: { ...knobs, extraArgs } });
-}
-
-/**
- * A small runnable spec against the simulator on this machine (what `deepseek-deploy tune --example` prints): two
- * max-num-seqs values × two token budgets, a short random workload and a p99 TTFT / TPOT SLO.
- */
-export function exampleTuneSpecYaml(): string {
-  return `# A tuning spec (DeepSeek: Tune Deployment): which serve settings meet the SLOs with the most goodput per GPU.
-# This one searches the built-in simulator on this machine (no GPU); point base.profile at your own
-# *.deepseek.yaml to tune a real deployment.
-name: example-sim
-base:
-  inline:
-    name: example-sim
-    host: local
-    engine: {kind: simulator, imitates: vllm}
-    model: {id: deepseek-ai/DeepSeek-R1}
-    parallel: {tp: 8}
-    runtime: {kind: process}
-gpus: 8xH200-141GB
-simulator: {speed: 1, startupSpeed: 1000}
-search:
-  maxNumSeqs: [16, 64]
-  maxNumBatchedTokens: [2048, 8192]
-workload: {inputLen: 512, outputLen: 64, promptsPerUnitLoad: 4, warmups: 1}
-load: {kind: concurrency, start: 2, max: 64, maxPoints: 4}
-slo:
-  - {metric: ttft, stat: p99, maxMs: 2000}
-  - {metric: tpot, stat: p99, maxMs: 60}
-objective: goodputPerGpu
-pricePerGpuHour: 2.5
-budget: {maxWallTimeS: 600}
-`;
+  const planned = planCandidates(spec, base, parseGpuSpec(spec.gpus ?? '8xH200-141GB'));
+  const same = planned.find((c) => JSON.stringify(c.params) === JSON.stringify(candidate.params));
+  if (!same) throw new Error(`configuration ${candidate.id} (${JSON.stringify(candidate.params)}) is no longer in the spec's search space: the spec changed since the run`);
+  return same.profile;
 }

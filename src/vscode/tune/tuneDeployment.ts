@@ -217,10 +217,13 @@ export function tuneDeploymentCommand(ctx: TuneContext) {
     const resume = typeof choice.resume === 'string' ? { runId: choice.resume } : choice.resume;
     const ac = new AbortController();
     running = ac;
-    let runId: string | undefined;
+    let runId = typeof choice.resume === 'string' ? choice.resume : undefined;
+    const started = new Date(Date.now() - 1000).toISOString();
     const tuneFile = (): string | undefined => (runId ? path.join(deps.rootDir, ...TUNING_DIR, runId, 'tune.json') : undefined);
     // The view follows the saved tune.json (rewritten after every run), so what it shows is what resume would read.
+    // This run's folder is the newest of this spec's runs started (or, resumed, continued) since the command began.
     const refresh = async (): Promise<void> => {
+      if (!runId) runId = (await savedRuns()).find((s) => s.result.specName === spec.name && s.file.startsWith(deps.rootDir) && (resume === true || s.result.startedAt >= started))?.result.runId;
       const f = tuneFile();
       if (!f) return;
       try {
@@ -238,7 +241,6 @@ export function tuneDeploymentCommand(ctx: TuneContext) {
           signal: ac.signal,
           resume,
           onProgress: (p) => {
-            if ('runId' in p && typeof p.runId === 'string') runId = p.runId;
             const text = progressText(p);
             ctx.output.appendLine(text);
             progress.report({ message: text });

@@ -7,14 +7,14 @@ const path = require('node:path');
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
-const { ROOT, startCodeServer, launchBrowser, makeWorkspace } = require('../infra/codeServer');
+const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
 const { createSteps, palette, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
 
 // The user's profile: comments and layout that "Apply to Profile" must keep.
-const PROFILE = `# R1 on the simulator: our team's base profile
+const profileText = (port) => `# R1 on the simulator: our team's base profile
 name: r1-sim
 host: local
 engine: {kind: simulator, imitates: vllm}
@@ -24,6 +24,7 @@ parallel: {tp: 8}
 knobs:
   # picked by hand last quarter
   maxNumSeqs: 4
+  port: ${port}
 runtime: {kind: process}
 `;
 
@@ -54,10 +55,13 @@ async function tuneFrame(page, timeoutMs) {
   throw new Error('tuning results view never showed');
 }
 
-/** Simulators run from this checkout's CLI bundle (how the extension starts them: `<ext>/dist/cli.js simulate …`). */
-function simulators() {
+/**
+ * Simulators started by this code-server's extension host (it runs `<extensions dir>/<extension>/dist/cli.js simulate
+ * …`, and the extensions dir is under the server's temp dir), not other servers on the machine.
+ */
+function simulators(csTmp) {
   try {
-    return execFileSync('pgrep', ['-af', 'cli\\.js simulate'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(path.join(ROOT, 'dist/cli.js')));
+    return execFileSync('pgrep', ['-af', 'cli\\.js simulate'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(csTmp) || l.includes(path.join(ROOT, 'dist/cli.js')));
   } catch {
     return [];
   }
@@ -69,7 +73,8 @@ async function main() {
   fs.mkdirSync(path.join(ws, 'profiles'));
   fs.mkdirSync(path.join(ws, 'tuning'));
   const profileFile = path.join(ws, 'profiles/r1-sim.deepseek.yaml');
-  fs.writeFileSync(profileFile, PROFILE);
+  // A free port: the machine may run other servers on the default 8000.
+  fs.writeFileSync(profileFile, profileText(await freePort()));
   fs.writeFileSync(path.join(ws, 'tuning/ui-small.tune.yaml'), SPEC);
   const cs = await startCodeServer({ workspace: ws, installExtension: true });
   const ctx = await launchBrowser(cs.tmp);
@@ -110,7 +115,7 @@ async function main() {
       assert.ok(runs.length >= 2, `${runs.length} runs`);
       await frame.locator('section.pareto').scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(OUT, 'tune-results.png') });
-      assert.equal(simulators().length, 0, `the tuner left servers running:\n${simulators().join('\n')}`);
+      assert.equal(simulators(cs.tmp).length, 0, `the tuner left servers running:\n${simulators(cs.tmp).join('\n')}`);
     });
 
     await step('"Apply to Profile" writes the chosen settings into the profile with a comment naming the run, keeping the user\'s comments', async () => {
@@ -126,8 +131,10 @@ async function main() {
     });
 
     await step('the saved tune.json opens in the same view from the Explorer\'s context menu', async () => {
-      await page.keyboard.press('Control+K');
-      await page.keyboard.press('W'); // close all editors, the results view included
+      // Keys typed while the webview has focus stay in it: focus the workbench (the view's tab), then close the view.
+      await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
+      await page.keyboard.press('Control+W');
+      await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().waitFor({ state: 'detached', timeout: 10_000 });
       await palette(page, 'View: Show Explorer');
       const tree = page.locator('.explorer-folders-view');
       for (const name of ['.deepseek', 'tuning', result.runId]) {
@@ -146,19 +153,20 @@ async function main() {
     });
 
     await step('Cancel on the progress notification stops the run and the server it started; the run is saved as cancelled', async () => {
-      await page.keyboard.press('Escape');
+      await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
       await palette(page, 'DeepSeek: Tune Deployment');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'tuning/ui-small.tune.yaml' }).first().click({ timeout: 30_000 });
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Tuning ui-small' }).first();
       await toast.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(OUT, 'tune-second-run.png') });
       // Cancel once a server of this run is up.
-      for (let i = 0; i < 240 && simulators().length === 0; i++) await page.waitForTimeout(250);
-      assert.ok(simulators().length > 0, 'no simulator started');
+      for (let i = 0; i < 240 && simulators(cs.tmp).length === 0; i++) await page.waitForTimeout(250);
+      assert.ok(simulators(cs.tmp).length > 0, `no simulator of this window seen; simulators on the machine:\n${execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /cli\.js simulate/.test(l)).join('\n')}`);
       await toast.hover();
       await toast.locator('.monaco-button, .action-label', { hasText: 'Cancel' }).first().click();
       await page.locator('.notifications-toasts .notification-toast', { hasText: 'cancelled' }).first().waitFor({ timeout: 60_000 });
-      for (let i = 0; i < 40 && simulators().length > 0; i++) await page.waitForTimeout(250);
-      assert.deepEqual(simulators(), []);
+      for (let i = 0; i < 40 && simulators(cs.tmp).length > 0; i++) await page.waitForTimeout(250);
+      assert.deepEqual(simulators(cs.tmp), []);
       const runDirs = fs.readdirSync(path.join(ws, '.deepseek/tuning')).filter((d) => d !== result.runId);
       assert.equal(runDirs.length, 1);
       assert.equal(JSON.parse(fs.readFileSync(path.join(ws, '.deepseek/tuning', runDirs[0], 'tune.json'), 'utf8')).state, 'cancelled');

@@ -222,12 +222,16 @@ export function tuneDeploymentCommand(ctx: TuneContext) {
     const tuneFile = (): string | undefined => (runId ? path.join(deps.rootDir, ...TUNING_DIR, runId, 'tune.json') : undefined);
     // The view follows the saved tune.json (rewritten after every run), so what it shows is what resume would read.
     // This run's folder is the newest of this spec's runs started (or, resumed, continued) since the command began.
+    let finished = false;
     const refresh = async (): Promise<void> => {
+      if (finished) return;
       if (!runId) runId = (await savedRuns()).find((s) => s.result.specName === spec.name && s.file.startsWith(deps.rootDir) && (resume === true || s.result.startedAt >= started))?.result.runId;
       const f = tuneFile();
       if (!f) return;
       try {
         const r = await readTuneResult(f);
+        // A read that completes after the run ended must not turn the final view back into a live one.
+        if (finished) return;
         TuneResultsPanel.show(ctx.extensionUri, r, { file: f, live: true, apply: applyToProfile, applyTarget: applyTarget(r) });
       } catch {
         // Not written yet.
@@ -249,6 +253,7 @@ export function tuneDeploymentCommand(ctx: TuneContext) {
           },
         });
       });
+      finished = true;
       runId = result.runId;
       const file = tuneFile();
       TuneResultsPanel.show(ctx.extensionUri, result, { file, live: false, apply: applyToProfile, applyTarget: applyTarget(result) });
@@ -257,6 +262,7 @@ export function tuneDeploymentCommand(ctx: TuneContext) {
       else void vscode.window.showWarningMessage(`DeepSeek: no configuration met the SLOs. ${result.bestReason}`);
       return result;
     } catch (e) {
+      finished = true;
       void vscode.window.showErrorMessage(`DeepSeek: tuning failed: ${(e as Error).message}`);
       return undefined;
     } finally {

@@ -1,7 +1,8 @@
 // tune tier: Playwright drives "DeepSeek: Tune Deployment…" in the real workbench (code-server) the way a user would:
 // pick a small tuning spec against the simulator on this machine, watch it run, see the Pareto chart and the
 // planner's misfits in the results view, "Apply to Profile", and check the profile file on disk; then open the saved
-// tune.json from the Explorer, and cancel a second run (its server is stopped). Screenshots land in test-results/.
+// tune.json from the Explorer, cancel a second run (its server is stopped) and resume it. Screenshots land in
+// test-results/.
 'use strict';
 const path = require('node:path');
 const fs = require('node:fs');
@@ -85,6 +86,7 @@ async function main() {
     await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}`, { timeout: 180_000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     let result;
+    let cancelledId;
 
     await step('"DeepSeek: Tune Deployment…" runs the picked spec against the simulator; the view draws the Pareto chart and the planner\'s misfits', async () => {
       await palette(page, 'DeepSeek: Tune Deployment');
@@ -171,6 +173,27 @@ async function main() {
       assert.equal(runDirs.length, 1);
       assert.equal(JSON.parse(fs.readFileSync(path.join(ws, '.deepseek/tuning', runDirs[0], 'tune.json'), 'utf8')).state, 'cancelled');
       await page.screenshot({ path: path.join(OUT, 'tune-cancelled.png') });
+      cancelledId = runDirs[0];
+    });
+
+    await step('"Tune Deployment…" offers the cancelled run for resume; resuming finishes it in the same folder without repeating a saved run', async () => {
+      const before = JSON.parse(fs.readFileSync(path.join(ws, '.deepseek/tuning', cancelledId, 'tune.json'), 'utf8'));
+      const saved = before.candidates.flatMap((c) => c.runs.map((r) => r.id));
+      await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
+      await palette(page, 'DeepSeek: Tune Deployment');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: `Resume ${cancelledId}` }).first().click({ timeout: 30_000 });
+      const frame = await tuneFrame(page, 60_000);
+      await frame.locator('h2', { hasText: cancelledId }).waitFor({ timeout: 60_000 });
+      await frame.locator('vscode-button#apply:not([disabled])').waitFor({ timeout: 240_000 });
+      assert.equal(fs.readdirSync(path.join(ws, '.deepseek/tuning')).length, 2, 'resume writes into the cancelled run\'s folder');
+      const after = JSON.parse(fs.readFileSync(path.join(ws, '.deepseek/tuning', cancelledId, 'tune.json'), 'utf8'));
+      assert.equal(after.state, 'done');
+      const ids = after.candidates.flatMap((c) => c.runs.map((r) => r.id));
+      assert.equal(new Set(ids).size, ids.length, `a run was repeated: ${ids.join(', ')}`);
+      for (const id of saved) assert.ok(ids.includes(id), `saved run ${id} was dropped`);
+      await frame.locator('section.pareto .uplot canvas').first().waitFor({ timeout: 10_000 });
+      assert.deepEqual(simulators(cs.tmp), []);
+      await page.screenshot({ path: path.join(OUT, 'tune-resumed.png') });
     });
   } catch {
     failed = true;

@@ -124,7 +124,7 @@ function render(view: TuneView): void {
   if (r.best) {
     chosen.append(el('p', 'best', candidateLabel(r.best)));
     chosen.append(el('p', 'figures', `max load meeting the SLOs ${loadText(r.best.maxLoadMeetingSlo)} · ${fmt(r.best.outputTokPerSecPerGpu)} output tok/s per GPU · goodput ${fmt(r.best.goodputPerGpu, 3)} req/s per GPU · $${fmt(r.best.usdPerMTokOutput, 2)}/Mtok output · ${fmt(r.best.joulesPerOutputToken, 2)} J/output token`));
-  } else chosen.append(el('p', 'best none', 'None: no configuration met the SLOs.'));
+  } else chosen.append(el('p', 'best none', r.state === 'done' ? 'None: no configuration met the SLOs.' : `None yet: the run is ${r.state === 'running' ? 'still going (or was interrupted)' : r.state}.`));
   chosen.append(el('p', 'why', r.bestReason));
   app.append(chosen);
 

@@ -63,4 +63,6 @@ if (args.has('--tests')) {
   // The profile JSON Schema (yamlValidation for *.deepseek.yaml) comes from the same zod schema the launcher uses.
   const { profileSchemaJson } = createRequire(import.meta.url)('./dist/launch.js');
   writeFileSync('dist/deepseek-profile.schema.json', JSON.stringify(profileSchemaJson(), null, 2));
+  // The tuning spec's JSON Schema (yamlValidation for *.tune.yaml), from the zod schema `deepseek-deploy tune` uses.
+  writeFileSync('dist/deepseek-tune.schema.json', JSON.stringify(createRequire(import.meta.url)('./dist/cli-tune.js').tuneSpecSchemaJson(), null, 2));
 }

@@ -5,7 +5,7 @@ import { cliDeps, type Remote } from './profileCommands';
 import { ProfileError, parseProfileYaml } from '../core/profiles/profileYaml';
 import { ProfileSchema, type Profile } from '../core/profiles/profileSchema';
 import { PRESETS } from '../core/profiles/presets';
-import { parseTuneSpecYaml, type TuneSpec } from '../core/tune/tuneSpec';
+import { parseTuneSpecYaml, tuneSpecJsonSchema, type TuneSpec } from '../core/tune/tuneSpec';
 import { runTune } from '../core/tune/runTune';
 import { TUNE_EXAMPLE } from '../core/tune/tuneExample';
 import { tuningRunDir, type TuneCandidate, type TuneProgress, type TuneResult } from '../core/tune/tuneResult';
@@ -28,6 +28,11 @@ usdPerMTokOutput, usdPerMTokTotal, joulesPerOutputToken, runs, …}], best, best
 `;
 
 const SPEC = { flags: ['--json', '--resume', '--example', '--accept-new'], values: ['--run-id', '--hf-token-env', '--ssh-config'], repeatable: ['--known-hosts'], positionals: 1 } as const;
+
+/** The tuning spec's JSON Schema (written to dist/deepseek-tune.schema.json at build time). */
+export function tuneSpecSchemaJson(): Record<string, unknown> {
+  return tuneSpecJsonSchema();
+}
 
 /** The spec's base profile: a file next to the spec, a launch preset, or inline. */
 function loadBase(spec: TuneSpec, specFile: string): { profile: Profile; file?: string } {

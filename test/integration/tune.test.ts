@@ -29,7 +29,8 @@ const CAL = (() => {
 interface Cli { child: ChildProcess; stderr: () => string; done: Promise<{ code: number | null; stdout: string; stderr: string }> }
 
 function cli(args: string[], cwd = dir): Cli {
-  const child = spawn(process.execPath, [CLI, ...args, '--ssh-config', path.join(INFRA, 'ssh_config'), '--known-hosts', path.join(INFRA, 'known_hosts')], { cwd, env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'xdg'), PATH: '/usr/bin:/bin' } });
+  const ssh = args[0] === 'bench' ? [] : ['--ssh-config', path.join(INFRA, 'ssh_config'), '--known-hosts', path.join(INFRA, 'known_hosts')];
+  const child = spawn(process.execPath, [CLI, ...args, ...ssh], { cwd, env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'xdg'), PATH: '/usr/bin:/bin' } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -87,8 +88,11 @@ const readResult = (name: string): TuneResult | undefined => {
   }
 };
 
-/** Simulator processes of this test's profiles (by name) still running. */
-const simulators = (prefix: string): string[] => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('simulate') && l.includes(prefix) && !l.includes(' ps -eo'));
+/** Engines of this test's profiles (process runtime: `<workdir>/<profile>.pid`) whose process is still alive. */
+const simulators = (prefix: string): string[] => (fs.existsSync(run) ? fs.readdirSync(run) : []).filter((n) => n.startsWith(prefix) && n.endsWith('.pid')).filter((n) => {
+  const pid = fs.readFileSync(path.join(run, n), 'utf8').trim();
+  return pid !== '' && fs.existsSync(`/proc/${pid}`);
+});
 const records = (): Array<{ id: string }> => {
   try {
     return JSON.parse(fs.readFileSync(path.join(dir, 'xdg/deepseek-deploy/servers.json'), 'utf8')) as Array<{ id: string }>;

@@ -25,6 +25,7 @@ const targets = [
   { ...common, entryPoints: ['src/simulator/main.ts'], outfile: 'dist/simulator.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/ssh/remoteHosts.ts'], outfile: 'dist/remote.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli/profileCommands.ts'], outfile: 'dist/cli-profiles.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/cli/tuneCommand.ts'], outfile: 'dist/cli-tune.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/launch/launchApi.ts'], outfile: 'dist/launch.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/bench/benchApi.ts'], outfile: 'dist/bench.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/tune/tuneApi.ts'], outfile: 'dist/tune.js', platform: 'node', format: 'cjs', target: 'node20' },
@@ -64,4 +65,6 @@ if (args.has('--tests')) {
   // The profile JSON Schema (yamlValidation for *.deepseek.yaml) comes from the same zod schema the launcher uses.
   const { profileSchemaJson } = createRequire(import.meta.url)('./dist/launch.js');
   writeFileSync('dist/deepseek-profile.schema.json', JSON.stringify(profileSchemaJson(), null, 2));
+  // The tuning spec's JSON Schema (yamlValidation for *.tune.yaml), from the zod schema `deepseek-deploy tune` uses.
+  writeFileSync('dist/deepseek-tune.schema.json', JSON.stringify(createRequire(import.meta.url)('./dist/cli-tune.js').tuneSpecSchemaJson(), null, 2));
 }

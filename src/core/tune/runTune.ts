@@ -168,7 +168,8 @@ export async function runTune(spec: TuneSpec, deps: TuneDeps, opts: TuneOptions 
           emit({ kind: 'ready', candidate: cand.id, url: handle.url, adopted: false });
         }
         launchS += (performance.now() - t) / 1000;
-        const sampler = spec.energy.enabled ? startPowerSampling(handle.host.runner, spec.energy.intervalMs) : undefined;
+        // SLURM: the GPUs are on the job's nodes, not the host we reach, so its nvidia-smi would measure the wrong GPUs.
+        const sampler = spec.energy.enabled && plan.profile.runtime.kind !== 'slurm' ? startPowerSampling(handle.host.runner, spec.energy.intervalMs) : undefined;
         server = { handle, sampler, warm: false };
         return server;
       };

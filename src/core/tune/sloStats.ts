@@ -40,16 +40,16 @@ export function normalQuantile(p: number): number {
 
 /**
  * Confidence interval of the p-quantile (0 < p < 1) from sorted samples, distribution-free: the order statistics at
- * ranks n·p ∓ z·√(n·p·(1−p)) (normal approximation of the binomial count of samples below the quantile; Conover,
- * Practical Nonparametric Statistics, §3.2). Where the upper rank passes the largest sample, the interval's top is
+ * 1-based ranks ⌈n·p ∓ z·√(n·p·(1−p))⌉ (normal approximation of the binomial count of samples below the quantile;
+ * Conover, Practical Nonparametric Statistics, §3.2). Where the upper rank passes the largest sample, the interval's top is
  * the largest sample (with few samples a p99 cannot be bounded more tightly from the data).
  */
 export function quantileInterval(sorted: Float64Array, p: number, level: number): [number, number] {
   const n = sorted.length;
   const z = normalQuantile(0.5 + level / 2);
   const half = z * Math.sqrt(n * p * (1 - p));
-  const loRank = Math.max(1, Math.floor(n * p - half));
-  const hiRank = Math.min(n, Math.ceil(n * p + half) + 1);
+  const loRank = Math.max(1, Math.ceil(n * p - half));
+  const hiRank = Math.min(n, Math.ceil(n * p + half));
   return [sorted[loRank - 1], sorted[hiRank - 1]];
 }
 

@@ -66,7 +66,7 @@ export function chooseBest(cands: readonly TuneCandidate[], objective: TuneObjec
   if (zeroPrice) reason += ' (no price per GPU-hour was given, so cost ranks as throughput per GPU)';
   if (second) {
     const w = valueOf(second, obj)!;
-    reason += `; runner-up ${second.id} ${JSON.stringify(second.params)}: ${fmt(w)} (${w !== 0 ? `${(((v - w) / Math.abs(w)) * 100 * sign).toFixed(1)}% ${sign > 0 ? 'lower' : 'higher'}` : 'zero'})`;
+    reason += `; runner-up ${second.id} ${JSON.stringify(second.params)}: ${fmt(w)} (${v !== 0 ? `${((Math.abs(v - w) / Math.abs(v)) * 100).toFixed(1)}% ${sign > 0 ? 'lower' : 'higher'}` : 'equal'})`;
   } else reason += '; it is the only configuration that met the SLOs';
   return { best, reason };
 }

@@ -35,7 +35,6 @@ export const SpeculativeSchema = z.object({
 }).strict();
 
 const values = <T extends z.ZodTypeAny>(t: T) => z.array(t).min(1, 'give at least one value');
-const flagName = z.string().regex(/^--[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'an engine flag like --block-size').refine((f) => !/^--(host|api-key|port)(=|$)/.test(f), 'the bind address, port and API key come from the profile, not the search space');
 
 export const SearchSpaceSchema = z.object({
   parallel: values(LayoutSchema).optional().describe('parallel layouts to try (TP vs DP+EP …)'),
@@ -46,8 +45,13 @@ export const SearchSpaceSchema = z.object({
   maxModelLen: values(z.number().int().min(1)).optional(),
   speculative: values(SpeculativeSchema.nullable()).optional().describe('null = no speculative decoding'),
   /** Any other engine flag: true adds the bare flag, false leaves it out, a string or number is its value. */
-  flags: z.record(flagName, values(z.union([z.string(), z.number(), z.boolean()]))).optional(),
-}).strict();
+  flags: z.record(z.string(), values(z.union([z.string(), z.number(), z.boolean()]))).optional(),
+}).strict().superRefine((s, ctx) => {
+  for (const f of Object.keys(s.flags ?? {})) {
+    if (!/^--[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(f)) ctx.addIssue({ code: 'custom', path: ['flags', f], message: `"${f}" is not an engine flag (like --block-size)` });
+    else if (/^--(host|api-key|port)$/.test(f)) ctx.addIssue({ code: 'custom', path: ['flags', f], message: 'the bind address, port and API key come from the profile, not the search space' });
+  }
+});
 
 export const WorkloadSchema = z.object({
   /** A benchmark preset (src/core/bench/presets.ts): its first run's lengths and prompt count are the defaults. */

@@ -195,6 +195,18 @@ async function main() {
       assert.deepEqual(simulators(cs.tmp), []);
       await page.screenshot({ path: path.join(OUT, 'tune-resumed.png') });
     });
+
+    await step('a new user gets "New Tuning Spec from the Example…": the CLI\'s example spec is written to .deepseek/tuning/ and opened, with a Run Tuning button', async () => {
+      await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
+      await palette(page, 'DeepSeek: Tune Deployment');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'New Tuning Spec from the Example' }).first().click({ timeout: 30_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'example.tune.yaml' }).first().waitFor({ timeout: 15_000 });
+      const text = fs.readFileSync(path.join(ws, '.deepseek/tuning/example.tune.yaml'), 'utf8');
+      assert.match(text, /engine: \{kind: simulator/);
+      assert.match(text, /^slo:/m);
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'example.tune.yaml' }).locator('.monaco-button', { hasText: 'Run Tuning' }).first().waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(OUT, 'tune-example-spec.png') });
+    });
   } catch {
     failed = true;
     await page.screenshot({ path: path.join(OUT, 'tune-failure.png') }).catch(() => {});

@@ -14,12 +14,13 @@ import { parseGpuSpec } from '../plan/catalog';
 export { runTune } from './runTune';
 export { parseTuneSpecYaml } from './tuneSpec';
 export { applyTunedProfile } from './applyToProfile';
-export { exampleTuneSpecYaml } from './exampleSpec';
+export { TUNE_EXAMPLE } from './tuneExample';
 export { loadProfile };
 
 /**
- * The base profile of a spec: `base.profile` (a file relative to the spec), `base.preset` or `base.inline`, with the
- * spec's `host` override applied. `file` (absolute) is set only for a profile file: "Apply to profile" writes there.
+ * The base profile of a spec: `base.profile` (a file relative to the spec), `base.preset` or `base.inline` (the spec's
+ * `host` override is applied per candidate by planCandidates). `file` (absolute) is set only for a profile file:
+ * "Apply to profile" writes there. Same rules as the CLI's (src/cli/tuneCommand.ts loadBase).
  * @throws ProfileError (field + line) for a bad profile file, Error for an unknown preset or an unreadable file
  */
 export async function loadTuneBase(spec: TuneSpec, specFile: string): Promise<{ profile: Profile; file?: string }> {
@@ -30,7 +31,7 @@ export async function loadTuneBase(spec: TuneSpec, specFile: string): Promise<{ 
     profile = loadProfile({ yaml: await readFile(file, 'utf8'), file });
   } else if (spec.base.preset !== undefined) profile = loadProfile({ preset: spec.base.preset });
   else profile = ProfileSchema.parse(spec.base.inline);
-  return { profile: spec.host ? { ...profile, host: spec.host } : profile, file };
+  return { profile, file };
 }
 
 /**

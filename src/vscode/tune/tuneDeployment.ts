@@ -123,7 +123,7 @@ export function openTuneResultsCommand(ctx: TuneContext) {
 /** Creates an example spec (the CLI's `tune --example`: a small search against the simulator on this machine). */
 async function createExampleSpec(): Promise<string | undefined> {
   const ws = vscode.workspace.workspaceFolders?.[0];
-  const text = loadTuneModule().exampleTuneSpecYaml();
+  const text = loadTuneModule().TUNE_EXAMPLE;
   if (!ws) {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'yaml', content: text }));
     void vscode.window.showInformationMessage('Open a folder to keep tuning specs and runs next to your work; save this one as NAME.tune.yaml to run it.');

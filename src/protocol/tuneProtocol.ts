@@ -1,22 +1,14 @@
 import * as z from 'zod/mini';
 import type { SloCheck, TuneCandidate, TuneResult, TuneRun } from '../core/tune/tuneResult';
+import type { TunePoint } from '../core/tune/paretoFront';
 
-export type { SloCheck, TuneCandidate, TuneResult, TuneRun };
+export type { SloCheck, TuneCandidate, TuneResult, TuneRun, TunePoint };
 
 /**
  * Messages between the tuning results panel (src/vscode/tune/tuneResultsPanel.ts) and its webview (webview/tune/main.ts).
  * The host sends the saved tune.json as it is plus what it derived (the Pareto front, the profile "Apply" writes to);
  * the webview only draws and asks.
  */
-
-/** One benchmark run as a point of the Pareto chart (x: output tok/s per user, y: output tok/s per GPU). */
-export interface TunePoint {
-  readonly candidateId: string;
-  readonly runId: string;
-  readonly x: number;
-  readonly y: number;
-  readonly sloPass: boolean;
-}
 
 /** What the panel shows: one tuning run, live while it runs. */
 export interface TuneView {

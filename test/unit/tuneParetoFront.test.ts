@@ -2,7 +2,7 @@
 // sees joined by the front line, and that a run beaten on both axes is never on it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { paretoFront, type ParetoPoint } from '../../src/core/tune/paretoFront';
+import { paretoFront, tunePareto, type ParetoPoint } from '../../src/core/tune/paretoFront';
 
 /** The definition, by brute force: no other point is at least as good on x and strictly better on y (or vice versa). */
 function dominated(points: ParetoPoint[], i: number): boolean {
@@ -39,4 +39,19 @@ test('matches the brute-force definition on random clouds (ties on one axis incl
 test('runs without a number (NaN, Infinity) are left off; an empty sweep has an empty front', () => {
   assert.deepEqual(paretoFront([]), []);
   assert.deepEqual(paretoFront([{ x: Number.NaN, y: 5 }, { x: 1, y: 1 }, { x: Infinity, y: 9 }]), [1]);
+});
+
+test('a tuning result\'s chart: x is each run\'s tok/s per user, y its tok/s per GPU (vLLM plot_pareto\'s axes); runs without TPOT are left out', () => {
+  const run = (id: string, perUser: number | null, perGpu: number, sloPass: boolean) => ({ id, outputTokPerSecPerUser: perUser, outputTokPerSecPerGpu: perGpu, sloPass });
+  const result = {
+    candidates: [
+      { id: 'c0', runs: [run('c0/concurrency-1/0', 62, 7.5, true), run('c0/concurrency-8/0', 48, 40, true), run('c0/concurrency-16/0', 20, 38, false)] },
+      { id: 'c1', runs: [] },
+      { id: 'c2', runs: [run('c2/concurrency-8/0', 50, 44, true), run('c2/concurrency-32/0', null, 90, false)] },
+    ],
+  } as unknown as Parameters<typeof tunePareto>[0];
+  const { points, front } = tunePareto(result);
+  assert.deepEqual(points.map((p) => [p.candidateId, p.x, p.y, p.sloPass]), [['c0', 62, 7.5, true], ['c0', 48, 40, true], ['c0', 20, 38, false], ['c2', 50, 44, true]]);
+  // c2 at 8 users beats c0 at 8 users on both axes; c0 at 16 users is beaten by both.
+  assert.deepEqual(front.map((i) => points[i].runId), ['c2/concurrency-8/0', 'c0/concurrency-1/0']);
 });

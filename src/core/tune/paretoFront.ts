@@ -1,3 +1,5 @@
+import type { TuneResult } from './tuneResult';
+
 /**
  * The Pareto front of tuning runs between per-user speed and per-GPU throughput, as vLLM's
  * `vllm bench sweep plot_pareto` draws it (vllm/benchmarks/sweep/plot_pareto.py, `_pareto_frontier`): every run is
@@ -39,4 +41,21 @@ export function paretoFront(points: readonly ParetoPoint[], epsilon = 1e-9): num
     g = end;
   }
   return front.reverse();
+}
+
+/** A tuning run's benchmark run as a chart point, with what the view needs to label it. */
+export interface TunePoint extends ParetoPoint {
+  readonly candidateId: string;
+  readonly runId: string;
+  readonly sloPass: boolean;
+}
+
+/**
+ * Every benchmark run of a tuning result as a point (x: its output tok/s per user, y: its output tok/s per GPU, as
+ * vLLM's plot_pareto) and the front among them (indices into `points`, by increasing x). Runs without a per-user
+ * speed (no TPOT measured) are left out.
+ */
+export function tunePareto(result: Pick<TuneResult, 'candidates'>): { points: TunePoint[]; front: number[] } {
+  const points: TunePoint[] = result.candidates.flatMap((c) => c.runs.flatMap((r) => (r.outputTokPerSecPerUser === null ? [] : [{ candidateId: c.id, runId: r.id, x: r.outputTokPerSecPerUser, y: r.outputTokPerSecPerGpu, sloPass: r.sloPass }])));
+  return { points, front: paretoFront(points) };
 }

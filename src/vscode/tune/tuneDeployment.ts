@@ -78,7 +78,8 @@ export const applyToProfile: ApplyToProfile = async (result, candidateId) => {
   const c = result.candidates.find((x) => x.id === candidateId);
   const file = result.baseProfile.file;
   if (!c) throw new Error(`no configuration ${candidateId} in run ${result.runId}`);
-  if (!file) throw new Error('unavailable' in applyTarget(result) ? (applyTarget(result) as { unavailable: string }).unavailable : 'no profile file');
+  const target = applyTarget(result);
+  if (!file || 'unavailable' in target) throw new Error('unavailable' in target ? target.unavailable : 'no profile file');
   const open = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
   if (open?.isDirty) throw new Error(`${vscode.workspace.asRelativePath(file)} has unsaved changes: save or revert it first`);
   const text = await utf8(file);

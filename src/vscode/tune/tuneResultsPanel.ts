@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { TuneToHost, type HostToTune, type TunePoint, type TuneView } from '../../protocol/tuneProtocol';
+import { TuneToHost, type HostToTune, type TuneView } from '../../protocol/tuneProtocol';
 import type { TuneResult } from '../../core/tune/tuneResult';
-import { paretoFront } from '../../core/tune/paretoFront';
+import { tunePareto } from '../../core/tune/paretoFront';
 import { BenchResultsPanel, loadRunFiles } from '../bench/benchResultsPanel';
 
 /** What the panel's webview last reported drawing (tests read it). */
@@ -11,15 +11,6 @@ export interface TuneRendered { readonly candidates: number; readonly points: nu
 
 /** Writes a candidate's settings into the base profile; resolves to the file written and the fields changed. */
 export type ApplyToProfile = (result: TuneResult, candidateId: string, tuneFile: string | undefined) => Promise<{ file: string; changed: string[] } | undefined>;
-
-/**
- * Every run of a tuning result as a Pareto point (x: output tok/s per user, y: output tok/s per GPU, as vLLM's
- * plot_pareto) and the indices of the front among them. Runs without a per-user speed (no TPOT) are left out.
- */
-export function paretoOf(result: TuneResult): { points: TunePoint[]; front: number[] } {
-  const points: TunePoint[] = result.candidates.flatMap((c) => c.runs.flatMap((r) => (r.outputTokPerSecPerUser === null ? [] : [{ candidateId: c.id, runId: r.id, x: r.outputTokPerSecPerUser, y: r.outputTokPerSecPerGpu, sloPass: r.sloPass }])));
-  return { points, front: paretoFront(points) };
-}
 
 /**
  * The tuning results panel (one per window): the Pareto chart, every configuration with its SLO verdict, cost and
@@ -39,7 +30,7 @@ export class TuneResultsPanel {
   static show(extensionUri: vscode.Uri, result: TuneResult, opts: { file?: string; live: boolean; apply: ApplyToProfile; applyTarget: TuneView['applyTarget'] }): TuneResultsPanel {
     const p = TuneResultsPanel.current ?? new TuneResultsPanel(extensionUri, vscode.window.createWebviewPanel(TuneResultsPanel.viewType, 'DeepSeek Tuning', { viewColumn: vscode.ViewColumn.Active, preserveFocus: opts.live }, TuneResultsPanel.options(extensionUri)), opts.apply);
     p.apply = opts.apply;
-    p.view = { result, file: opts.file, live: opts.live, applyTarget: opts.applyTarget, ...paretoOf(result) };
+    p.view = { result, file: opts.file, live: opts.live, applyTarget: opts.applyTarget, ...tunePareto(result) };
     p.panel.title = `Tuning: ${result.specName}`;
     if (!opts.live) p.panel.reveal(vscode.ViewColumn.Active);
     p.post({ type: 'tune', view: p.view });

@@ -132,7 +132,7 @@ async function main() {
       await page.screenshot({ path: path.join(OUT, 'tune-applied.png') });
     });
 
-    await step('the saved tune.json opens in the same view from the Explorer\'s context menu', async () => {
+    await step('the saved tune.json opens in the same view from the Explorer\'s context menu; the chosen configuration\'s runs open as benchmark results', async () => {
       // Keys typed while the webview has focus stay in it: focus the workbench (the view's tab), then close the view.
       await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
       await page.keyboard.press('Control+W');
@@ -152,6 +152,16 @@ async function main() {
       assert.match(await frame.locator('h2').innerText(), new RegExp(result.runId));
       await frame.locator('section.pareto .uplot canvas').first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(OUT, 'tune-from-explorer.png') });
+      // The chosen configuration's benchmark runs are normal results: they open in the benchmark results panel.
+      await frame.locator('vscode-button', { hasText: 'Open Runs of the Chosen Configuration' }).click();
+      let bench;
+      for (let i = 0; i < 60 && !bench; i++) {
+        for (const f of page.frames()) if (await f.$('main#app vscode-data-grid[aria-label="Summary"]').catch(() => null)) bench = f;
+        if (!bench) await page.waitForTimeout(250);
+      }
+      assert.ok(bench, 'the benchmark results panel never showed the runs');
+      const runs = result.best.runs.length;
+      assert.equal(await bench.locator('vscode-data-grid[aria-label="Summary"] vscode-data-grid-row').first().locator('vscode-data-grid-cell').count(), runs + 1, `${runs} runs side by side`);
     });
 
     await step('Cancel on the progress notification stops the run and the server it started; the run is saved as cancelled', async () => {

@@ -49,10 +49,7 @@ async function main() {
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Simulator on This machine' }).first().click({ timeout: 15_000 });
       for (const [title, choice] of [['host', 'This machine'], ['engine', 'vLLM dialect'], ['model', 'DeepSeek-R1']]) {
         await page.locator('.quick-input-title', { hasText: `Launch Server` }).filter({ hasText: title }).waitFor({ timeout: 15_000 });
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click().catch(async (e) => {
-          await page.screenshot({ path: path.join(OUT, `ui-wizard-failed-${n.replace('/', 'of')}.png`) });
-          throw e;
-        });
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
       }
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 15_000 });

@@ -6,7 +6,7 @@ import type { BenchConfig } from '../../core/bench/runBenchmark';
 import { readStreamLimits } from '../streamSettings';
 import type { RunView } from '../../protocol/benchProtocol';
 import { loadBenchModule } from '../lazyModules';
-import { BenchResultsPanel, benchmarksDir } from '../bench/benchResultsPanel';
+import { BenchResultsPanel, benchmarksDir } from './benchResultsPanel';
 import type { CustomEndpoints } from '../chat/customEndpoints';
 import { redactDeep, redactText } from '../../core/security/redact';
 import { resolveResultPath, saveResultFile } from '../../core/bench/resultFiles';

@@ -8,18 +8,33 @@ export interface PowerSample {
 
 /**
  * The sampling loop run on the host (one exec over the host's pooled SSH connection, or bash here): the host's clock,
- * then every GPU's power.draw (nvidia-smi(1): `--query-gpu=power.draw --format=csv,noheader,nounits` prints watts,
- * one GPU per line, "[N/A]" where unsupported). $1 is the period in seconds. Ends when its output is closed.
+ * then every GPU's reading (nvidia-smi(1): `--query-gpu=timestamp,power.draw --format=csv,noheader,nounits` prints
+ * "YYYY/MM/DD HH:MM:SS.mmm, watts" per GPU, "[N/A]" where unsupported; `timestamp` is when the query was made, in
+ * local time, so TZ=UTC0 makes it UTC). $1 is the period in seconds. Ends at its first write after the output closed.
  */
-const SAMPLER = 'while :; do t=$(date +%s.%N); p=$(nvidia-smi --query-gpu=power.draw --format=csv,noheader,nounits 2>/dev/null | tr "\\n" " ") || exit 3; echo "@@ $t $p" || exit 0; sleep "$1"; done';
+const SAMPLER = 'command -v nvidia-smi >/dev/null || exit 3; while :; do t=$(date +%s.%N); p=$(TZ=UTC0 nvidia-smi --query-gpu=timestamp,power.draw --format=csv,noheader,nounits 2>/dev/null | tr "\\n" ";") || exit 3; echo "@@ $t $p" || exit 0; sleep "$1"; done';
 
-/** Parses one "@@ EPOCH W W W …" line; GPUs without a reading ("[N/A]") are left out; null for anything else. */
+/**
+ * Parses one "@@ EPOCH TS, W;TS, W;…" line: the summed watts of the GPUs that gave a number ("[N/A]" left out), at
+ * nvidia-smi's own timestamp of the query (UTC) or else the loop's clock just before it; null for anything else.
+ */
 export function parsePowerLine(line: string): PowerSample | null {
   const m = /^@@ (\d+(?:\.\d+)?) ?(.*)$/.exec(line.trim());
   if (!m) return null;
-  const values = m[2].split(/\s+/).filter(Boolean).map(Number).filter((x) => Number.isFinite(x));
-  if (!values.length) return null;
-  return { t: Number(m[1]), watts: values.reduce((a, b) => a + b, 0) };
+  let watts = 0;
+  let any = false;
+  let at: number | undefined;
+  for (const row of m[2].split(';')) {
+    const [ts, w] = row.split(',').map((x) => x.trim());
+    if (w === undefined) continue;
+    const v = Number(w);
+    if (w === '' || !Number.isFinite(v)) continue;
+    watts += v;
+    any = true;
+    const d = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d+)?$/.exec(ts);
+    if (at === undefined && d) at = Date.UTC(+d[1], +d[2] - 1, +d[3], +d[4], +d[5], +d[6]) / 1000 + Number(d[7] ?? 0);
+  }
+  return any ? { t: at ?? Number(m[1]), watts } : null;
 }
 
 /**
@@ -49,6 +64,8 @@ export interface PowerSampling {
   snapshot(): { samples: readonly PowerSample[]; received: readonly PowerSample[] };
   /** Readings taken within [from, to] (epoch s). */
   count(from: number, to: number): number;
+  /** Resolves once a reading taken at or after `t` (epoch s) arrived, the loop ended, or `maxMs` passed. */
+  waitPast(t: number, maxMs: number): Promise<void>;
   /** Ends the loop (the remote loop ends at its next write). */
   stop(): Promise<void>;
 }
@@ -63,6 +80,11 @@ export function startPowerSampling(runner: CommandRunner, intervalMs: number, ke
   const samples: PowerSample[] = [];
   const received: PowerSample[] = [];
   let buf = '';
+  let ended = false;
+  const waiters: Array<() => void> = [];
+  const wake = (): void => {
+    for (const w of waiters.splice(0)) w();
+  };
   const done = runner.exec(['bash', '-c', SAMPLER, 'power-sampler', String(intervalMs / 1000)], {
     timeoutMs: 0,
     signal: ac.signal,
@@ -75,6 +97,7 @@ export function startPowerSampling(runner: CommandRunner, intervalMs: number, ke
         if (!p) continue;
         samples.push(p);
         received.push({ t: Date.now() / 1000, watts: p.watts });
+        wake();
         if (samples[samples.length - 1].t - samples[0].t > keepS * 1.5) {
           const cut = samples.findIndex((x) => x.t >= p.t - keepS);
           samples.splice(0, cut);
@@ -83,10 +106,25 @@ export function startPowerSampling(runner: CommandRunner, intervalMs: number, ke
       }
       if (buf.length > 65536) buf = '';
     },
-  }).catch(() => undefined);
+  }).catch(() => undefined).finally(() => {
+    ended = true;
+    wake();
+  });
   return {
     snapshot: () => ({ samples, received }),
     count: (from, to) => samples.filter((x) => x.t >= from && x.t <= to).length,
+    waitPast: async (t, maxMs) => {
+      const end = Date.now() + maxMs;
+      while (!ended && !(samples.length && samples[samples.length - 1].t >= t) && Date.now() < end) {
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, Math.max(1, end - Date.now()));
+          waiters.push(() => {
+            clearTimeout(timer);
+            r();
+          });
+        });
+      }
+    },
     stop: async () => {
       ac.abort();
       await done;

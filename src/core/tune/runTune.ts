@@ -326,6 +326,8 @@ async function measure(a: MeasureArgs): Promise<{ run: TuneRun; samples: PointSa
   const benchS = (performance.now() - t) / 1000;
   const from = run.startedAt.getTime() / 1000;
   const to = from + run.durationS;
+  // The power reading after the run's end (one sampling period at most), so the window is covered by readings.
+  await a.server.sampler?.waitPast(to, 2 * a.spec.energy.intervalMs + 5000);
   const energyJ = a.server.sampler ? energyOf(a.server.sampler, from, to, a.spec.energy.intervalMs) : null;
   const result = resultJson(run, { profile: a.cand.profileName, preset: a.workload.preset }, { detailed: true, recorded: { tune: { run: a.runId, params: a.cand.params, energy_j: energyJ } } });
   const resultFile = a.store.saveRun(a.runId, result, a.secrets, (r) => resultFileText(r as Record<string, unknown>));

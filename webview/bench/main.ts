@@ -2,8 +2,7 @@ import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDataGrid, vsCodeDataGrid
 import uPlot from 'uplot';
 import type { BenchToHost, HostToBench, RunView } from '../../src/protocol/benchProtocol';
 import { METRIC_KEYS, percentileTable, summaryTable } from '../../src/core/bench/resultTables';
-import { css, el, num, PALETTE } from './widgets';
-
+import { css, num, PALETTE } from '../shared/theme';
 import { el } from '../shared/dom';
 import { connectHost } from '../shared/hostChannel';
 
@@ -26,7 +25,6 @@ function grid(title: string, names: string[], rows: string[][]): HTMLElement {
   sec.append(g);
   return sec;
 }
-
 
 function chart(title: string, data: uPlot.AlignedData, series: { label: string; scale?: string }[], axes: { x: string; y: string; y2?: string }, xLog = false): HTMLElement {
   const box = el('section', 'chart');

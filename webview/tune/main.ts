@@ -1,15 +1,15 @@
 import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDataGrid, vsCodeDataGridCell, vsCodeDataGridRow, type DataGrid } from '@vscode/webview-ui-toolkit';
 import uPlot from 'uplot';
 import { candidateLabel, type HostToTune, type SloCheck, type TuneCandidate, type TuneRun, type TuneToHost, type TuneView } from '../../src/protocol/tuneProtocol';
-import { css, el, PALETTE } from '../bench/widgets';
+import { el } from '../shared/dom';
+import { connectHost } from '../shared/hostChannel';
+import { css, PALETTE } from '../shared/theme';
 
 // The tuning results view: Pareto chart (as vLLM's plot_pareto), every configuration with its SLO verdict, cost and
 // energy, the ones the planner rejected with its reason, the chosen one with why, and "Apply to profile".
-interface VsCodeApi { postMessage(msg: TuneToHost): void; setState(state: { file?: string }): void }
-declare function acquireVsCodeApi(): VsCodeApi;
 
 provideVSCodeDesignSystem().register(vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeButton());
-const vscode = acquireVsCodeApi();
+const host = connectHost<TuneToHost, HostToTune, { file?: string }>();
 const app = document.getElementById('app') as HTMLElement;
 
 const fmt = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
@@ -106,11 +106,11 @@ function render(view: TuneView): void {
     if (disabled) apply.setAttribute('disabled', '');
     apply.title = view.live ? 'Waits for the run to finish' : 'unavailable' in view.applyTarget ? view.applyTarget.unavailable : 'Writes the chosen settings into the profile, with a comment naming this run';
     const best = r.best;
-    apply.addEventListener('click', () => vscode.postMessage({ type: 'apply', candidateId: best.id }));
+    apply.addEventListener('click', () => host.post({ type: 'apply', candidateId: best.id }));
     const runs = document.createElement('vscode-button');
     runs.textContent = 'Open Runs of the Chosen Configuration';
     runs.setAttribute('appearance', 'secondary');
-    runs.addEventListener('click', () => vscode.postMessage({ type: 'openRuns', candidateId: best.id }));
+    runs.addEventListener('click', () => host.post({ type: 'openRuns', candidateId: best.id }));
     actions.append(apply, runs);
   }
   head.append(actions);
@@ -170,22 +170,21 @@ function render(view: TuneView): void {
       { key: 'reason', title: 'Planner\'s reason', width: 'minmax(20em, 3fr)' },
     ], misfits.map((c) => ({ config: candidateLabel(c), gpus: String(c.gpus), reason: c.fitReason }))));
   }
-  vscode.postMessage({ type: 'rendered', candidates: r.candidates.length, points: view.points.length, front: view.front.length, charts });
+  host.post({ type: 'rendered', candidates: r.candidates.length, points: view.points.length, front: view.front.length, charts });
 }
 
-window.addEventListener('message', (ev: MessageEvent<HostToTune>) => {
-  const m = ev.data;
+host.listen((m) => {
   if (m?.type === 'tune') {
     // What a window reload needs to show this panel again (src/vscode/tune/tuneResultsPanel.ts serializer).
-    vscode.setState({ file: m.view.file });
+    host.setState({ file: m.view.file });
     render(m.view);
   } else if (m?.type === 'progress') {
     const p = app.querySelector('p.progress') ?? el('p', 'progress');
     p.textContent = m.text;
-    app.prepend(p);
+    if (m.text) app.prepend(p);
+    else p.remove();
   } else if (m?.type === 'applied') {
     const p = el('p', 'applied', m.changed.length ? `Wrote ${m.changed.join(', ')} to ${m.file}.` : `${m.file} already had these settings (comment updated).`);
     app.querySelector('section.chosen')?.append(p);
   }
 });
-vscode.postMessage({ type: 'ready' });

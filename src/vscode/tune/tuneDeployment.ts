@@ -5,7 +5,7 @@ import type { TuneProgress, TuneResult } from '../../core/tune/tuneResult';
 import type { TuneSpec } from '../../core/tune/tuneSpec';
 import { candidateLabel } from '../../protocol/tuneProtocol';
 import { loadTuneModule } from '../lazyModules';
-import { HF_TOKEN_SECRET } from '../commands/launchProfile';
+import { HF_TOKEN_SECRET } from '../launch/launchProfile';
 import { TuneResultsPanel, type ApplyToProfile } from './tuneResultsPanel';
 
 /** Arguments for running without prompts (automation, tests, the "Run Tuning" button of a new spec). */

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { TuneToHost, type HostToTune, type TuneView } from '../../protocol/tuneProtocol';
 import type { TuneResult } from '../../core/tune/tuneResult';
 import { tunePareto } from '../../core/tune/paretoFront';
 import { BenchResultsPanel, loadRunFiles } from '../bench/benchResultsPanel';
+import { ReadyGate, webviewHtml, webviewOptions } from '../webview/webviewShell';
 
 /** What the panel's webview last reported drawing (tests read it). */
 export interface TuneRendered { readonly candidates: number; readonly points: number; readonly front: number; readonly charts: number }
@@ -25,7 +25,7 @@ export class TuneResultsPanel {
   static lastRendered: TuneRendered | undefined;
   private readonly panel: vscode.WebviewPanel;
   private view: TuneView | undefined;
-  private ready = false;
+  private readonly gate: ReadyGate<HostToTune>;
 
   static show(extensionUri: vscode.Uri, result: TuneResult, opts: { file?: string; live: boolean; apply: ApplyToProfile; applyTarget: TuneView['applyTarget'] }): TuneResultsPanel {
     const p = TuneResultsPanel.current ?? new TuneResultsPanel(extensionUri, vscode.window.createWebviewPanel(TuneResultsPanel.viewType, 'DeepSeek Tuning', { viewColumn: vscode.ViewColumn.Active, preserveFocus: opts.live }, TuneResultsPanel.options(extensionUri)), opts.apply);
@@ -34,6 +34,8 @@ export class TuneResultsPanel {
     p.panel.title = `Tuning: ${result.specName}`;
     if (!opts.live) p.panel.reveal(vscode.ViewColumn.Active);
     p.post({ type: 'tune', view: p.view });
+    // A finished view has no progress line (an empty one removes it, also after a reload).
+    if (!opts.live) p.post({ type: 'progress', text: '' });
     return p;
   }
 
@@ -48,7 +50,7 @@ export class TuneResultsPanel {
   }
 
   private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')], retainContextWhenHidden: true };
+    return { ...webviewOptions(extensionUri), retainContextWhenHidden: true };
   }
 
   /** Brings the panel back after a window reload from the tune.json it showed (saved in the webview's state). */
@@ -63,26 +65,21 @@ export class TuneResultsPanel {
   }
 
   private constructor(private readonly extensionUri: vscode.Uri, panel: vscode.WebviewPanel, private apply: ApplyToProfile) {
-    const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
     this.panel = panel;
     TuneResultsPanel.current = this;
     const w = panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const src = (p: vscode.Uri): string => w.asWebviewUri(p).toString();
-    // The same policy as the benchmark panel: nonce scripts only, styles from our files, no network.
-    const csp = ["default-src 'none'", `style-src ${w.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${w.cspSource} data:`, `font-src ${w.cspSource}`, "connect-src 'none'", "form-action 'none'", "base-uri 'none'"].join('; ');
-    w.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${src(vscode.Uri.joinPath(dist, 'uPlot.min.css'))}"><link rel="stylesheet" href="${src(vscode.Uri.joinPath(extensionUri, 'media', 'bench.css'))}"><link rel="stylesheet" href="${src(vscode.Uri.joinPath(extensionUri, 'media', 'tune.css'))}">
-<title>DeepSeek Tuning</title></head><body><main id="app"></main><script nonce="${nonce}" src="${src(vscode.Uri.joinPath(dist, 'tune.js'))}"></script></body></html>`;
+    this.gate = new ReadyGate<HostToTune>(w);
+    // The shell's strict CSP and nonce, as the benchmark panel; uPlot and the toolkit style through CSSOM.
+    w.html = webviewHtml(w, extensionUri, { title: 'DeepSeek Tuning', script: 'tune.js', styles: ['dist/webview/uPlot.min.css', 'media/bench.css', 'media/tune.css'] });
     w.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw));
     panel.onDidDispose(() => {
       if (TuneResultsPanel.current === this) TuneResultsPanel.current = undefined;
     });
   }
 
+  /** Sends when the page is ready; the newest message of each kind is re-sent if the page reloads. */
   private post(msg: HostToTune): void {
-    if (this.ready) void this.panel.webview.postMessage(msg);
+    this.gate.post(msg, msg.type);
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -90,8 +87,7 @@ export class TuneResultsPanel {
     if (!parsed.success) return;
     const m = parsed.data;
     if (m.type === 'ready') {
-      this.ready = true;
-      if (this.view) this.post({ type: 'tune', view: this.view });
+      this.gate.ready();
     } else if (m.type === 'rendered') {
       TuneResultsPanel.lastRendered = { candidates: m.candidates, points: m.points, front: m.front, charts: m.charts };
       for (const l of TuneResultsPanel.renderedListeners) l(TuneResultsPanel.lastRendered);

@@ -1,12 +1,4 @@
-// Small DOM helpers shared by the results webviews (benchmark and tuning): elements, theme colours, numbers.
-
-/** A new element with a class and (as text, never HTML) its content. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+// Theme colours and numbers for the results pages' charts (benchmark and tuning), from VS Code's theme variables.
 
 /** A finite number, or null (results hold "inf" strings and missing keys). */
 export const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

@@ -115,6 +115,10 @@ async function main() {
       // The chart's points are the runs saved in tune.json, every one drawn (reported by the webview after drawing).
       const runs = result.candidates.flatMap((c) => c.runs).filter((r) => r.outputTokPerSecPerUser !== null);
       assert.ok(runs.length >= 2, `${runs.length} runs`);
+      const chart = frame.locator('section.pareto');
+      assert.equal(Number(await chart.getAttribute('data-points')), runs.length, 'every measured run is a point');
+      const front = Number(await chart.getAttribute('data-front'));
+      assert.ok(front >= 1 && front <= runs.length, `front of ${front}`);
       await frame.locator('section.pareto').scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(OUT, 'tune-results.png') });
       assert.equal(simulators(cs.tmp).length, 0, `the tuner left servers running:\n${simulators(cs.tmp).join('\n')}`);

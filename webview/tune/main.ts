@@ -58,6 +58,10 @@ function pad(lo: number | null, hi: number | null): [number, number] {
  */
 function paretoChart(view: TuneView): HTMLElement {
   const box = el('section', 'chart pareto');
+  // What was drawn, for readers that cannot see the canvas (screen readers get the same through aria-label).
+  box.dataset.points = String(view.points.length);
+  box.dataset.front = String(view.front.length);
+  box.setAttribute('aria-label', `Pareto chart: ${view.points.length} runs, ${view.front.length} on the front`);
   box.append(el('h3', '', 'Pareto front: output tok/s per user vs output tok/s per GPU (every run; the front joins the runs nothing beats on both)'));
   const xs = [...new Set(view.points.map((p) => p.x))].sort((a, b) => a - b);
   const at = new Map(xs.map((x, i) => [x, i]));

@@ -102,7 +102,9 @@ export class TuneResultsPanel {
       const c = this.view.result.candidates.find((x) => x.id === m.candidateId);
       const dir = this.view.file ? path.dirname(this.view.file) : undefined;
       if (!c || !dir || !c.runs.length) return;
-      const runs = await loadRunFiles(c.runs.map((r) => vscode.Uri.file(path.join(dir, r.resultFile))));
+      // A tune.json is data from disk: its run files are read only from inside its own folder.
+      const files = c.runs.map((r) => path.resolve(dir, r.resultFile)).filter((f) => f.startsWith(`${dir}${path.sep}`));
+      const runs = await loadRunFiles(files.map((f) => vscode.Uri.file(f)));
       if (runs.length) BenchResultsPanel.show(this.extensionUri, runs, `${this.view.result.runId} · ${c.id}`);
     }
   }

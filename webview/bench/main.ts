@@ -3,19 +3,12 @@ import uPlot from 'uplot';
 import type { BenchToHost, HostToBench, RunView } from '../../src/protocol/benchProtocol';
 import { METRIC_KEYS, percentileTable, summaryTable } from '../../src/core/bench/resultTables';
 
-interface VsCodeApi { postMessage(msg: BenchToHost): void; setState(state: { files: string[]; title: string }): void }
-declare function acquireVsCodeApi(): VsCodeApi;
+import { el } from '../shared/dom';
+import { connectHost } from '../shared/hostChannel';
 
 provideVSCodeDesignSystem().register(vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeButton());
-const vscode = acquireVsCodeApi();
+const host = connectHost<BenchToHost, HostToBench, { files: string[]; title: string }>();
 const app = document.getElementById('app') as HTMLElement;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** A toolkit data grid: first column the row label, then one column per run (runs side by side). */
 function grid(title: string, names: string[], rows: string[][]): HTMLElement {
@@ -86,7 +79,7 @@ function render(runs: RunView[], title: string): void {
     const b = document.createElement('vscode-button');
     b.textContent = label;
     b.setAttribute('appearance', 'secondary');
-    b.addEventListener('click', () => vscode.postMessage(msg));
+    b.addEventListener('click', () => host.post(msg));
     actions.append(b);
   }
   head.append(actions);
@@ -129,16 +122,14 @@ function render(runs: RunView[], title: string): void {
     app.append(chart(`Server /metrics during "${last.name}"`, [samples.map((s) => s.t), samples.map((s) => s.running ?? null), samples.map((s) => s.waiting ?? null), samples.map((s) => (s.kvUsage === undefined ? null : s.kvUsage * 100))], [{ label: 'running' }, { label: 'waiting' }, { label: 'KV cache %', scale: 'y2' }], { x: 's', y: 'requests', y2: 'KV %' }));
     charts++;
   }
-  vscode.postMessage({ type: 'rendered', runs: runs.length, charts });
+  host.post({ type: 'rendered', runs: runs.length, charts });
 }
 
-window.addEventListener('message', (ev: MessageEvent<HostToBench>) => {
-  const m = ev.data;
+host.listen((m) => {
   if (m?.type === 'runs') {
     // What a window reload needs to show this panel again (src/vscode/bench/benchResultsPanel.ts serializer).
-    vscode.setState({ files: m.runs.flatMap((r) => (r.file ? [r.file] : [])), title: m.title });
+    host.setState({ files: m.runs.flatMap((r) => (r.file ? [r.file] : [])), title: m.title });
     render(m.runs, m.title);
   }
   else if (m?.type === 'progress') app.prepend(el('p', 'progress', m.text));
 });
-vscode.postMessage({ type: 'ready' });

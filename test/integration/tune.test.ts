@@ -16,7 +16,11 @@ const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-tune-'));
 const run = path.join(dir, 'run');
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  // A failed test must not leave its servers running: stop whatever is still recorded, then remove the folder.
+  for (const r of records()) await cli(['stop', r.id]).done;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** The simulator's vLLM FP8 8×H200 row (calibration.ts), as numbers: step = base + perSeq × running (ms). */
 const CAL = (() => {

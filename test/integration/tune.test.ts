@@ -16,7 +16,11 @@ const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist/cli.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-tune-'));
 const run = path.join(dir, 'run');
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  // A failed test must not leave its servers running: stop whatever is still recorded, then remove the folder.
+  for (const r of records()) await cli(['stop', r.id]).done;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** The simulator's vLLM FP8 8×H200 row (calibration.ts), as numbers: step = base + perSeq × running (ms). */
 const CAL = (() => {
@@ -250,6 +254,11 @@ test('SSH host: energy per run is the integral of the fake nvidia-smi power read
 });
 
 const squeue = (): string => execFileSync('squeue', ['-h', '-o', '%j|%T'], { encoding: 'utf8', env: { ...process.env, SLURM_CONF: path.join(INFRA, 'slurm/slurm.conf') } });
+/** Jobs of this test still in the queue, after giving scancel'ed ones (COMPLETING) up to 15 s to leave it. */
+async function jobsLeft(prefix: string): Promise<string> {
+  for (let i = 0; i < 60 && squeue().includes(prefix); i++) await new Promise((r) => setTimeout(r, 250));
+  return squeue().split('\n').filter((l) => l.includes(prefix)).join('\n');
+}
 
 test('SLURM on the test cluster: the search picks the best max-num-seqs; a cancelled search leaves no job', { timeout: 600_000 }, async () => {
   const port = await freePort();
@@ -261,14 +270,13 @@ test('SLURM on the test cluster: the search picks the best max-num-seqs; a cance
   const expected = [2, 5].reduce((a, b) => (tokPerSecPerGpu(b) > tokPerSecPerGpu(a) ? b : a));
   assert.equal(res.best?.params.maxNumSeqs, expected);
   assert.equal(res.candidates[0].joulesPerOutputToken, null, 'no power from the login node for GPUs on the job\'s nodes');
-  assert.doesNotMatch(squeue(), /dsd-tslm-/);
+  assert.equal(await jobsLeft('dsd-tslm-'), '');
 
   const c = cli(['tune', f]);
   await until('the first run', () => /\[c0\] concurrency 1:/.test(c.stderr()), 180_000);
   c.child.kill('SIGINT');
   const cancelled = await c.done;
   assert.equal(cancelled.code, 130, cancelled.stderr);
-  for (let i = 0; i < 40 && /dsd-tslm-.*\|(RUNNING|COMPLETING|PENDING)/.test(squeue()); i++) await new Promise((res2) => setTimeout(res2, 250));
-  assert.doesNotMatch(squeue(), /dsd-tslm-.*\|(RUNNING|PENDING|CONFIGURING)/);
+  assert.equal(await jobsLeft('dsd-tslm-'), '');
   assert.ok(!records().some((x) => x.id.startsWith('dsd-gpu/tslm-')));
 });

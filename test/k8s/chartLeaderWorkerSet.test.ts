@@ -108,8 +108,8 @@ test('the API server rejects LeaderWorkerSets with wrongly typed or unknown-enum
     ['size as a word', (d) => (d.spec.leaderWorkerTemplate.size = 'two'), /spec\.leaderWorkerTemplate\.size: Invalid value: "string": spec\.leaderWorkerTemplate\.size in body must be of type integer/],
     ['restartPolicy outside its enum', (d) => (d.spec.leaderWorkerTemplate.restartPolicy = 'Sometimes'), /spec\.leaderWorkerTemplate\.restartPolicy: Unsupported value: "Sometimes"/],
     ['startupPolicy outside its enum', (d) => (d.spec.startupPolicy = 'WhenReady'), /spec\.startupPolicy: Unsupported value: "WhenReady"/],
-    ['a container\'s args as one string (pod template schema)', (d) => (d.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].args = '--tp 16'), /spec\.leaderWorkerTemplate\.workerTemplate\.spec\.containers\.args: Invalid value: "string": .*must be of type array/],
-    ['a GPU limit that is no quantity', (d) => (d.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].resources = { limits: { 'nvidia.com/gpu': 'eight' } }), /spec\.leaderWorkerTemplate\.workerTemplate\.spec\.containers\.resources\.limits\.nvidia\.com\/gpu: Invalid value: "eight"/],
+    ['a container\'s args as one string (pod template schema)', (d) => (d.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].args = '--tp 16'), /spec\.leaderWorkerTemplate\.workerTemplate\.spec\.containers(\[0\])?\.args: Invalid value: "string": .*must be of type array/],
+    ['a GPU limit that is no quantity', (d) => (d.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].resources = { limits: { 'nvidia.com/gpu': 'eight' } }), /spec\.leaderWorkerTemplate\.workerTemplate\.spec\.containers(\[0\])?\.resources\.limits\.nvidia\.com\/gpu: Invalid value: "eight"/],
   ];
   for (const [what, mutate, expected] of cases) {
     const doc = lwsDoc(golden) as unknown as Lws;

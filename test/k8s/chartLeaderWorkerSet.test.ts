@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { CHART, clusterEnv, must, run } from './helpers/kubeCluster';
+import { CHART, clusterEnv, must, run, waitFor } from './helpers/kubeCluster';
 import { leaderWorkerSetCrd, type OpenApiV2 } from './helpers/lwsCrd';
 
 // The chart's multi-node form for clusters that have LeaderWorkerSet: rendered to golden files, then validated by a real
@@ -27,7 +27,11 @@ before(async () => {
   await run('kubectl', ['delete', 'crd', CRD, '--ignore-not-found', '--wait=true'], { env });
   // create, not apply: the full schema is larger than the last-applied annotation may be (256 KiB)
   await must(env, 'kubectl', ['create', '-f', crdFile]);
-  await must(env, 'kubectl', ['wait', '--for=condition=Established', `crd/${CRD}`, '--timeout=60s']);
+  // (kubectl 1.20's `wait --for=condition` fails while a new object has no conditions yet: poll instead)
+  await waitFor('the CRD to be Established', 60_000, async () => {
+    const r = await run('kubectl', ['get', 'crd', CRD, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'], { env });
+    return r.stdout.trim() === 'True' ? true : undefined;
+  });
   await run('kubectl', ['create', 'namespace', NS], { env });
 });
 

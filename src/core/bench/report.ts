@@ -213,10 +213,11 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, args: Resul
     cancelled: run.cancelled,
     errors: m.errors,
     output_len_estimated_requests: m.outputLenEstimated,
-    dataset: c.requests || c.buildRequests ? { name: c.datasetName ?? 'file' } : { name: 'random', random_input_len: c.random.inputLen, random_output_len: c.random.outputLen, random_range_ratio: c.random.rangeRatio, random_prefix_len: c.random.prefixLen, seed: c.random.seed },
+    dataset: c.agentic ? { name: 'agentic', sessions: c.agentic.sessions, turns: c.agentic.turns, user_prompt_chars: c.agentic.userPromptChars, tool_result_chars: c.agentic.toolResultChars, max_tokens_per_turn: c.agentic.maxTokensPerTurn, tool_choice: c.agentic.toolChoice } : c.requests || c.buildRequests ? { name: c.datasetName ?? 'file' } : { name: 'random', random_input_len: c.random.inputLen, random_output_len: c.random.outputLen, random_range_ratio: c.random.rangeRatio, random_prefix_len: c.random.prefixLen, seed: c.random.seed },
     ignore_eos: c.ignoreEos,
     recorded_options: a.recorded ?? {},
     reasoning_per_request: rm?.perRequest,
+    ...(run.agentic ? { agentic: run.agentic } : {}),
     server_metrics: run.serverMetrics,
     client: { hostname: os.hostname(), platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? '', node: process.version },
   };

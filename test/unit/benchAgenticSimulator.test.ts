@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { startSimulator, stopSimulators } from '../helpers/simulatorProcess';
+import { spawnSync } from 'node:child_process';
+import { CLI, startSimulator, stopSimulators } from '../helpers/simulatorProcess';
 import { runBenchmark, type BenchConfig } from '../../src/core/bench/runBenchmark';
 import { resultJson } from '../../src/core/bench/report';
 import { BENCH_PRESETS } from '../../src/core/bench/presets';
@@ -109,4 +110,23 @@ test('agentic run cancelled mid-way keeps the finished turns and stops sending',
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(bodies(log).length, sent, 'nothing sent after the cancel');
   assert.ok(sent < 48);
+});
+
+test('deepseek-deploy bench --preset v4-agentic-tools runs the preset\'s sessions and saves the agentic section', async () => {
+  const log = path.join(tmp, 'cli.jsonl');
+  const url = await v4(18963, log);
+  const r = spawnSync(process.execPath, [CLI, 'bench', '--preset', 'v4-agentic-tools', '--base-url', url, '--thinking', 'high', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout) as Json;
+  const spec = preset.runs[0].agentic!;
+  assert.equal(result.completed, spec.sessions * spec.turns);
+  assert.equal(result.num_prompts, spec.sessions * spec.turns);
+  assert.equal(result.backend, 'openai-chat');
+  assert.equal(result.max_concurrency, preset.runs[0].maxConcurrency);
+  const a = (result.deepseek_deploy as Json).agentic as Json;
+  assert.equal(a.tool_calls_total, spec.sessions * (spec.turns - 1));
+  assert.equal(bodies(log).length, spec.sessions * spec.turns);
+  const bad = spawnSync(process.execPath, [CLI, 'bench', '--preset', 'v4-agentic-tools', '--dataset-name', 'sharegpt', '--base-url', url], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /brings its own workload/);
 });

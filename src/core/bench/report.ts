@@ -74,6 +74,12 @@ export function vllmPrintout(run: BenchRun, opts: PrintOptions = {}): string {
     out.push(rowF('Mean thinking time (ms):', r.thinkingTime.mean), rowF('Median thinking time (ms):', r.thinkingTime.median));
     for (const [p, v] of r.thinkingTime.percentiles) out.push(rowF(`P${pWord(p)} thinking time (ms):`, v));
   }
+  const a = run.agentic;
+  if (a) {
+    out.push(center('Agentic sessions', '-'), row('Sessions completed:', `${a.sessions_completed} of ${a.sessions}`), rowF('Mean turns per session:', a.mean_turns_per_session), row('Tool calls made:', a.tool_calls_total));
+    out.push(rowF('Mean session latency (ms):', a.session_latency_ms.mean), rowF('Median session latency (ms):', a.session_latency_ms.median));
+    for (const [p, v] of a.session_latency_ms.percentiles) out.push(rowF(`P${pWord(p)} session latency (ms):`, v));
+  }
   out.push('='.repeat(50));
   return out.join('\n');
 }

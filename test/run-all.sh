@@ -77,6 +77,11 @@ node test/ui/chatThinking.ui.js 2>&1 | tee "$LOGS/chatui-thinking.log"; rc2=${PI
 tier chatui "$(( $(num '[0-9]+ passed' "$LOGS/chatui.log") + $(num '[0-9]+ passed' "$LOGS/chatui-thinking.log") ))" "$(( $(num '[0-9]+ failed' "$LOGS/chatui.log") + $(num '[0-9]+ failed' "$LOGS/chatui-thinking.log") ))" $rc
 leftovers chatui
 
+echo "== tier tune: Playwright runs Tune Deployment against the simulator: Pareto chart, misfits, Apply to Profile, Explorer, cancel"
+node test/ui/tune.ui.js 2>&1 | tee "$LOGS/tune.log"; rc=${PIPESTATUS[0]}
+tier tune "$(num '[0-9]+ passed' "$LOGS/tune.log")" "$(num '[0-9]+ failed' "$LOGS/tune.log")" $rc
+leftovers tune
+
 echo "== tier firstrun: the npm run demo workbench (Workspace Trust on): view in front, trust gate, Add Host, walkthrough, chat"
 node test/ui/firstRun.ui.js 2>&1 | tee "$LOGS/firstrun.log"; rc=${PIPESTATUS[0]}
 tier firstrun "$(num '[0-9]+ passed' "$LOGS/firstrun.log")" "$(num '[0-9]+ failed' "$LOGS/firstrun.log")" $rc

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CannedReply } from './requestPlan';
 import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from './engineArgs';
-import { mergeSglangConfigFile, vllmEnvApiKey } from './engineSecrets';
+import { mergeConfigFile, vllmEnvApiKey } from './engineSecrets';
 import { joinHead, parseDistInitAddr, waitForWorkers } from './multiNode';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
 import { EngineClock } from './engineClock';
@@ -132,8 +132,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   let flagWarnings: string[];
   try {
     const engineWords = argv.slice(sep + 1);
-    const sglang = engineWords[2] === 'sglang.launch_server' || (engineWords[0] === 'sglang' && engineWords[1] === 'serve');
-    cfg = parseEngineCommand(sglang ? mergeSglangConfigFile(engineWords) : engineWords);
+    cfg = parseEngineCommand(mergeConfigFile(engineWords));
     if (cfg.flavor === 'vllm' && !cfg.apiKey) cfg = { ...cfg, apiKey: vllmEnvApiKey(process.env) };
     flagWarnings = checkFlagsForVersion(cfg, dialectFor(cfg.flavor, imitatedVersion(cfg.flavor, cfg.model, opts.engineVersion)).version);
   } catch (e) {

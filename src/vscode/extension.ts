@@ -23,6 +23,8 @@ import type { HostEntry } from '../core/hosts/hostModel';
 import { requireTrust } from './workspaceTrustGate';
 import { chatHistoryCommand } from './chat/chatHistoryCommand';
 import { openBenchmarkResultsCommand } from './bench/openBenchmarkResults';
+import { TuneResultsPanel } from './tune/tuneResultsPanel';
+import { applyToProfile, openTuneResultsCommand, showTuneFile, tuneDeploymentCommand, type TuneContext } from './tune/tuneDeployment';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
@@ -33,6 +35,8 @@ export interface DeepSeekApi {
   readonly chatSession: ChatSession;
   /** The results panel's render reports (what its webview drew). */
   readonly benchResults: Pick<typeof BenchResultsPanel, 'onDidRender'> & { lastRendered(): { runs: number; charts: number } | undefined };
+  /** The tuning results panel's render reports. */
+  readonly tuneResults: Pick<typeof TuneResultsPanel, 'onDidRender'> & { lastRendered(): typeof TuneResultsPanel.lastRendered };
   readonly activationMs: number;
   /** Servers we manage (launched here or found running after activation). */
   readonly managed: ManagedServers;
@@ -74,6 +78,8 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   const chatSession = new ChatSession(context, endpoints, custom);
   const chat = new ChatViewProvider(context.extensionUri, chatSession);
   const benchOut = vscode.window.createOutputChannel('DeepSeek Benchmarks');
+  const tuneOut = vscode.window.createOutputChannel('DeepSeek Tuning');
+  const tuneCtx: TuneContext = { extensionUri: context.extensionUri, deps: () => deps(false), secrets: context.secrets, output: tuneOut };
   context.subscriptions.push(
     chatSession,
     endpoints.onDidChange(() => chatSession.postState()),
@@ -91,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.sendPromptsFile', sendPromptsFileCommand(endpoints, custom, () => chatSession.selectedEndpointId)),
     managed,
     benchOut,
+    tuneOut,
     sshLog,
     remote,
     hosts,
@@ -102,6 +109,9 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.benchmarkEndpointPicker', () => vscode.commands.executeCommand('deepseek.benchmarkEndpoint')),
     vscode.commands.registerCommand('deepseek.openBenchmarkResults', openBenchmarkResultsCommand(context.extensionUri)),
     vscode.window.registerWebviewPanelSerializer(BenchResultsPanel.viewType, BenchResultsPanel.serializer(context.extensionUri)),
+    vscode.commands.registerCommand('deepseek.tuneDeployment', requireTrust('Tuning a deployment', tuneDeploymentCommand(tuneCtx))),
+    vscode.commands.registerCommand('deepseek.openTuneResults', openTuneResultsCommand(tuneCtx)),
+    vscode.window.registerWebviewPanelSerializer(TuneResultsPanel.viewType, TuneResultsPanel.serializer(context.extensionUri, (f) => showTuneFile(tuneCtx, f), applyToProfile)),
     vscode.window.registerWebviewPanelSerializer(ChatViewProvider.panelType, chat.serializer()),
     vscode.commands.registerCommand('deepseek.chatHistory', chatHistoryCommand(chatSession)),
     vscode.commands.registerCommand('deepseek.getStarted', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#deepseek.gettingStarted`, false)),
@@ -128,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   // Servers recorded on earlier runs (this window's, other windows', the CLI's) are looked for after activate returns:
   // contacting hosts never delays activation.
   const rediscovered = new Promise<unknown>((resolve) => setTimeout(resolve, 0)).then(() => managed.rediscover()).catch((e: Error) => sshLog.appendLine(`re-discovery: ${e.message}`));
-  return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, activationMs: performance.now() - t0, managed, rediscovered };
+  return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, tuneResults: { onDidRender: (l) => TuneResultsPanel.onDidRender(l), lastRendered: () => TuneResultsPanel.lastRendered }, activationMs: performance.now() - t0, managed, rediscovered };
 }
 
 export function deactivate(): void {

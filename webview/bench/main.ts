@@ -2,7 +2,7 @@ import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDataGrid, vsCodeDataGrid
 import uPlot from 'uplot';
 import type { BenchToHost, HostToBench, RunView } from '../../src/protocol/benchProtocol';
 import { METRIC_KEYS, percentileTable, summaryTable } from '../../src/core/bench/resultTables';
-
+import { css, num, PALETTE } from '../shared/theme';
 import { el } from '../shared/dom';
 import { connectHost } from '../shared/hostChannel';
 
@@ -25,10 +25,6 @@ function grid(title: string, names: string[], rows: string[][]): HTMLElement {
   sec.append(g);
   return sec;
 }
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const css = (name: string, fallback: string): string => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
 
 function chart(title: string, data: uPlot.AlignedData, series: { label: string; scale?: string }[], axes: { x: string; y: string; y2?: string }, xLog = false): HTMLElement {
   const box = el('section', 'chart');

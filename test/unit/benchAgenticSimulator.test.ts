@@ -38,7 +38,7 @@ const bodies = (log: string): Json[] => fs.readFileSync(log, 'utf8').trim().spli
 
 test('agentic preset: sessions × turns requests, each turn after the first sends back the tool calls, matching tool results and V4 reasoning', async () => {
   const log = path.join(tmp, 'full.jsonl');
-  const url = await v4(18961, log);
+  const url = await v4(18941, log);
   const run = await runBenchmark(cfgFor(url));
   assert.equal(run.cancelled, false);
   assert.equal(run.metrics.completed, 6 * 4, JSON.stringify(run.metrics.errors));
@@ -91,7 +91,7 @@ test('agentic preset: sessions × turns requests, each turn after the first send
 
 test('agentic run cancelled mid-way keeps the finished turns and stops sending', async () => {
   const log = path.join(tmp, 'cancel.jsonl');
-  const url = await v4(18962, log);
+  const url = await v4(18942, log);
   const ac = new AbortController();
   let seen = 0;
   const run = await runBenchmark({ ...cfgFor(url, { sessions: 8, turns: 6 }), maxConcurrency: 2 }, {
@@ -114,7 +114,7 @@ test('agentic run cancelled mid-way keeps the finished turns and stops sending',
 
 test('deepseek-deploy bench --preset v4-agentic-tools runs the preset\'s sessions and saves the agentic section', async () => {
   const log = path.join(tmp, 'cli.jsonl');
-  const url = await v4(18963, log);
+  const url = await v4(18943, log);
   const r = spawnSync(process.execPath, [CLI, 'bench', '--preset', 'v4-agentic-tools', '--base-url', url, '--thinking', 'high', '--json'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   const result = JSON.parse(r.stdout) as Json;

@@ -81,7 +81,8 @@ export interface AgenticContext {
 }
 
 /**
- * Runs the agentic sessions (called by runBenchmark when `cfg.agentic` is set, after the server probe). Each request is
+ * Runs the agentic sessions (called by runBenchmark when `cfg.agentic` is set, after the server probe; the dataset,
+ * warm-ups, ready check and request rate do not apply: sessions start as slots free up). Each request is
  * one trace (TTFT, ITL, E2EL as in every run; index = order sent); assistant turns go back with their tool calls and,
  * where the model's template needs it (catalog reasoningPassback: V4 with tools keeps all), their reasoning, through
  * the chat's own `requestMessages`. Cancelling aborts what is in flight and keeps every finished turn.
@@ -91,6 +92,10 @@ export async function runAgenticSessions(ctx: AgenticContext, hooks: { signal?: 
   const spec = cfg.agentic;
   if (!(spec.sessions >= 1 && spec.turns >= 1 && Number.isInteger(spec.sessions) && Number.isInteger(spec.turns))) throw new Error(`agentic: sessions and turns must be whole numbers ≥ 1 (got ${spec.sessions} × ${spec.turns})`);
   if (spec.turns > 64) throw new Error(`agentic: at most 64 turns per session (got ${spec.turns}); each turn resends the whole conversation`);
+  for (const [k, n] of [['userPromptChars', spec.userPromptChars], ['toolResultChars', spec.toolResultChars], ['maxTokensPerTurn', spec.maxTokensPerTurn]] as const) {
+    // Every turn resends the conversation: sizes are capped so one session's memory stays a few hundred MiB at most.
+    if (!(Number.isInteger(n) && n >= 1 && n <= 4 * 1024 * 1024)) throw new Error(`agentic: ${k} must be a whole number from 1 to 4194304 (got ${n})`);
+  }
   const concurrency = Math.min(cfg.maxConcurrency ?? spec.sessions, spec.sessions);
   const pool: Dispatcher & { close(): Promise<void> } = newPool(new URL(ctx.base).origin, concurrency, cfg.insecure);
   const abort = new AbortController();
@@ -174,7 +179,7 @@ export async function runAgenticSessions(ctx: AgenticContext, hooks: { signal?: 
       session_latency_ms: summarize(sessionMs, cfg.metricPercentiles),
     };
     const reasoning = reasoningMetrics(traces, counts, cfg.metricPercentiles);
-    return { config: { ...cfg, maxConcurrency: concurrency }, model, server: ctx.server, startedAt, durationS, traces, cancelled: abort.signal.aborted, metrics, serverMetrics: [], reasoning, counting: cfg.counting ?? 'truth', agentic };
+    return { config: { ...cfg, backend: 'openai-chat', maxConcurrency: concurrency }, model, server: ctx.server, startedAt, durationS, traces, cancelled: abort.signal.aborted, metrics, serverMetrics: [], reasoning, counting: cfg.counting ?? 'truth', agentic };
   } finally {
     clearInterval(ticker);
     hooks.signal?.removeEventListener('abort', onCancel);

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from './cliArgs';
 import { cliDeps, type Remote } from './profileCommands';
-import { ProfileError, parseProfileYaml } from '../core/profiles/profileYaml';
-import { ProfileSchema, type Profile } from '../core/profiles/profileSchema';
-import { PRESETS } from '../core/profiles/presets';
+import { ProfileError } from '../core/profiles/profileYaml';
+import type { Profile } from '../core/profiles/profileSchema';
+import { loadTuneBase } from '../core/tune/tuneApi';
 import { parseTuneSpecYaml, tuneSpecJsonSchema, type TuneSpec } from '../core/tune/tuneSpec';
 import { runTune } from '../core/tune/runTune';
 import { TUNE_EXAMPLE } from '../core/tune/tuneExample';
@@ -32,18 +32,6 @@ const SPEC = { flags: ['--json', '--resume', '--example', '--accept-new'], value
 /** The tuning spec's JSON Schema (written to dist/deepseek-tune.schema.json at build time). */
 export function tuneSpecSchemaJson(): Record<string, unknown> {
   return tuneSpecJsonSchema();
-}
-
-/** The spec's base profile: a file next to the spec, a launch preset, or inline. */
-function loadBase(spec: TuneSpec, specFile: string): { profile: Profile; file?: string } {
-  if (spec.base.inline) return { profile: spec.base.inline };
-  if (spec.base.preset !== undefined) {
-    const p = PRESETS.find((x) => x.id === spec.base.preset);
-    if (!p) throw new Error(`base.preset: unknown preset "${spec.base.preset}"; run "deepseek-deploy presets"`);
-    return { profile: ProfileSchema.parse(p.profile) };
-  }
-  const file = path.resolve(path.dirname(specFile), spec.base.profile!);
-  return { profile: parseProfileYaml(fs.readFileSync(file, 'utf8'), file), file };
 }
 
 const num = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? '-' : x >= 1000 ? x.toFixed(0) : x.toFixed(digits));
@@ -108,7 +96,7 @@ export async function runTuneCli(argv: string[], loadRemote: () => Remote): Prom
   let base: { profile: Profile; file?: string };
   try {
     spec = parseTuneSpecYaml(fs.readFileSync(specFile, 'utf8'), file);
-    base = loadBase(spec, specFile);
+    base = await loadTuneBase(spec, specFile);
   } catch (e) {
     err(e instanceof ProfileError ? `${e.message}\n` : `deepseek-deploy tune: ${(e as Error).message}\n`);
     return 2;

@@ -7,6 +7,7 @@ import { METRIC_NAMES } from '../core/bench/metrics';
 import { PyFloat, pyRepr } from '../core/bench/pyFormat';
 import { burstgptRequests, customRequests, prefixRepetitionRequests, sharegptRequests, sonnetRequests, type FileDatasetOptions } from '../core/bench/fileDatasets';
 import { DEEPSEEK_TOKENIZER } from '../core/bench/workload';
+import { BENCH_PRESETS } from '../core/bench/presets';
 import { timelineHtml } from '../core/bench/timelineHtml';
 import type { LegacyRandomState } from '../core/bench/numpyRandom';
 import { ArgError, parseVllmArgs } from './vllmArgParse';
@@ -45,6 +46,9 @@ Ours:
   --sglang-metrics        SGLang bench_serving's definitions and printout instead of vLLM's
   --api-key-env VAR       Bearer token from this environment variable (default OPENAI_API_KEY if set)
   --transport raw|undici  HTTP client for http:// (default raw)
+  --preset ID             run a one-run preset instead of the dataset options: latency, llmperf, v4-agentic-shape,
+                          v4-agentic-tools (multi-turn sessions with tool calls on /v1/chat/completions; needs a
+                          server started with a tool-call parser, vLLM: --tool-call-parser … --enable-auto-tool-choice)
   --json                  print the result object instead of the printout
 ${STREAM_HELP}Chat runs add a reasoning section (TTFO, thinking time, reasoning/answer tokens) after vLLM's block.
 Exit status: 0 ok (even with failed requests, which are counted), 1 no request succeeded, 2 bad arguments.
@@ -94,6 +98,8 @@ export function buildBenchConfig(argv: readonly string[]): Built | { help: true 
   const ns = parsed.values;
   const v = <T>(k: string): T => ns.get(k) as T;
   if (v<string | null>('request_id_prefix') === null) ns.set('request_id_prefix', `bench-${randomBytes(4).toString('hex')}-`);
+  const preset = BENCH_PRESETS.find((p) => p.id === v<string | null>('preset'));
+  if (preset && v<string>('dataset_name') !== 'random') throw new ArgError(`--preset ${preset.id} brings its own workload; leave out --dataset-name ${v<string>('dataset_name')}`);
   const log: string[] = [];
   const maxConc = v<number | null>('max_concurrency');
   if (maxConc !== null && maxConc <= 0) throw new Error('--max-concurrency must be greater than 0');
@@ -242,6 +248,13 @@ export function buildBenchConfig(argv: readonly string[]): Built | { help: true 
       return typeof x === 'number' || typeof x === 'string' ? String(x) : undefined;
     }),
   };
+  if (preset) {
+    // The preset's one run replaces the workload; the endpoint, thinking, limits and output options stay the user's.
+    const { name, ...spec } = preset.runs[0];
+    Object.assign(cfg, spec, { label: cfg.label ?? name.replace(/[^\w.-]+/g, '-') }, spec.agentic ? { backend: 'openai-chat', endpoint: '/v1/chat/completions' } : {});
+    if (spec.agentic) ns.set('backend', 'openai-chat');
+    ns.set('num_prompts', spec.agentic ? spec.agentic.sessions * spec.agentic.turns : spec.random.numPrompts);
+  }
   checkBaseUrl(cfg.baseUrl);
   // Checked before the run, so a bad name never costs a benchmark.
   const requested = v<string | null>('result_filename');

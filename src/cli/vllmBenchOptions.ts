@@ -1,3 +1,4 @@
+import { BENCH_PRESETS } from '../core/bench/presets';
 import { PyFloat } from '../core/bench/pyFormat';
 
 /** How argparse reads an option's value (vLLM's add_argument `type`/`action`/`nargs`). */
@@ -133,6 +134,8 @@ export const OUR_BENCH_OPTIONS: readonly OptSpec[] = [
   o('json', 'flag', false),
   o('compat', 'str', 'truth', 'used', { choices: ['truth', 'vllm'] }),
   o('thinking', 'str', null, 'used', { choices: ['off', 'on', 'high', 'max'] }),
+  // A one-run preset of core/bench/presets.ts (e.g. v4-agentic-tools) replaces the dataset, rate and concurrency.
+  o('preset', 'str', null, 'used', { choices: BENCH_PRESETS.filter((p) => p.runs.length === 1).map((p) => p.id) }),
   o('sglang_metrics', 'flag', false),
   o('api_key_env', 'str', null),
   o('transport', 'str', null, 'used', { choices: ['raw', 'undici'] }),

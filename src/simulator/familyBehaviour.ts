@@ -78,13 +78,16 @@ export function requestTools(body: Json): ToolSpec[] {
 
 /**
  * Whether the model's next turn is a tool call: tools are offered, tool_choice is not "none", and the conversation
- * does not end with a tool result (after a result the model answers). The named tool of tool_choice wins.
+ * does not end with a tool result (after a result the model answers) unless tool_choice is "required" (OpenAI: the
+ * model must call a tool; the agentic benchmark uses it to keep a tool loop going). The named tool of tool_choice wins.
  */
 export function chooseToolCall(model: ModelVariant, body: Json, tools: readonly ToolSpec[]): ToolSpec | undefined {
   if (!model.toolCalls || tools.length === 0 || body.tool_choice === 'none') return undefined;
   const msgs = Array.isArray(body.messages) ? (body.messages as Json[]) : [];
   const last = msgs[msgs.length - 1];
-  if (!last || last.role === 'tool' || (typeof last.content === 'string' && last.content.includes('<tool_result>'))) return undefined;
+  if (!last) return undefined;
+  const afterResult = last.role === 'tool' || (typeof last.content === 'string' && last.content.includes('<tool_result>'));
+  if (afterResult && body.tool_choice !== 'required') return undefined;
   const tc = body.tool_choice;
   if (tc && typeof tc === 'object') {
     const name = ((tc as Json).function as Json | undefined)?.name;

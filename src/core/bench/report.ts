@@ -74,6 +74,12 @@ export function vllmPrintout(run: BenchRun, opts: PrintOptions = {}): string {
     out.push(rowF('Mean thinking time (ms):', r.thinkingTime.mean), rowF('Median thinking time (ms):', r.thinkingTime.median));
     for (const [p, v] of r.thinkingTime.percentiles) out.push(rowF(`P${pWord(p)} thinking time (ms):`, v));
   }
+  const a = run.agentic;
+  if (a) {
+    out.push(center('Agentic sessions', '-'), row('Sessions completed:', `${a.sessions_completed} of ${a.sessions}`), rowF('Mean turns per session:', a.mean_turns_per_session), row('Tool calls made:', a.tool_calls_total));
+    out.push(rowF('Mean session latency (ms):', a.session_latency_ms.mean), rowF('Median session latency (ms):', a.session_latency_ms.median));
+    for (const [p, v] of a.session_latency_ms.percentiles) out.push(rowF(`P${pWord(p)} session latency (ms):`, v));
+  }
   out.push('='.repeat(50));
   return out.join('\n');
 }
@@ -213,10 +219,11 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, args: Resul
     cancelled: run.cancelled,
     errors: m.errors,
     output_len_estimated_requests: m.outputLenEstimated,
-    dataset: c.requests || c.buildRequests ? { name: c.datasetName ?? 'file' } : { name: 'random', random_input_len: c.random.inputLen, random_output_len: c.random.outputLen, random_range_ratio: c.random.rangeRatio, random_prefix_len: c.random.prefixLen, seed: c.random.seed },
+    dataset: c.agentic ? { name: 'agentic', sessions: c.agentic.sessions, turns: c.agentic.turns, user_prompt_chars: c.agentic.userPromptChars, tool_result_chars: c.agentic.toolResultChars, max_tokens_per_turn: c.agentic.maxTokensPerTurn, tool_choice: c.agentic.toolChoice } : c.requests || c.buildRequests ? { name: c.datasetName ?? 'file' } : { name: 'random', random_input_len: c.random.inputLen, random_output_len: c.random.outputLen, random_range_ratio: c.random.rangeRatio, random_prefix_len: c.random.prefixLen, seed: c.random.seed },
     ignore_eos: c.ignoreEos,
     recorded_options: a.recorded ?? {},
     reasoning_per_request: rm?.perRequest,
+    ...(run.agentic ? { agentic: run.agentic } : {}),
     server_metrics: run.serverMetrics,
     client: { hostname: os.hostname(), platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? '', node: process.version },
   };

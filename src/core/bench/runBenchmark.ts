@@ -19,6 +19,7 @@ import { calibrateChatRequests, randomDraws, randomTokenRequests, type BenchRequ
 import { normalizeBaseUrl } from '../openai/baseUrl';
 import { findModel } from '../plan/catalog';
 import { thinkingRequestFields, type ThinkingLevel } from '../chat/thinkingControl';
+import { runAgenticSessions, type AgenticSpec, type AgenticStats } from './agenticBench';
 
 export interface BenchConfig {
   readonly baseUrl: string;
@@ -87,6 +88,8 @@ export interface BenchConfig {
    * (thinkingRequestFields: engines default differently) and recorded in the result; undefined sends nothing.
    */
   readonly thinking?: ThinkingLevel;
+  /** An agentic multi-turn run with tool calls on /v1/chat/completions (agenticBench.ts); replaces the dataset. */
+  readonly agentic?: AgenticSpec;
 }
 
 export interface Progress { elapsedS: number; sent: number; completed: number; failed: number; total: number; reqPerS: number; outTokPerS: number; inflight: number }
@@ -107,6 +110,8 @@ export interface BenchRun {
   /** Ramp-up: each integer RPS reached and when (vLLM's rps_change_events). */
   readonly rpsChangeEvents?: { rps: number; timestamp: string }[];
   readonly counting: 'truth' | 'vllm';
+  /** Agentic runs: sessions, turns, tool calls, session latency. */
+  readonly agentic?: AgenticStats;
 }
 
 /** The phases of a run, in order, as `hooks.onPhase` reports them ('done': the last request ended, before metrics). */
@@ -187,6 +192,12 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   const modelName = cfg.servedModelName ?? model;
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(cfg.apiKey ? { authorization: `Bearer ${cfg.apiKey}` } : {}), ...(cfg.headers ?? {}) };
   const chat = cfg.backend === 'openai-chat';
+  const idPrefix = cfg.requestIdPrefix ?? `${cfg.label ?? 'bench'}-`;
+  if (cfg.agentic) {
+    // Dependent requests (each turn sends the previous answer back): their own loop, on the same probe and fields.
+    const agentic = cfg.agentic;
+    return runAgenticSessions({ cfg: { ...cfg, agentic }, base, path: `${prefixPath}${cfg.endpoint ?? '/v1/chat/completions'}`, model, modelName, server, headers, thinkingFields: thinkingFieldsFor(cfg, model, true), limits, prefix: idPrefix }, hooks);
+  }
   const post = async (path: string, body: unknown): Promise<unknown> => {
     const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
       throw hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : e;
@@ -240,7 +251,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   setMaxListeners(0, abort.signal);
   const onCancel = (): void => abort.abort();
   hooks.signal?.addEventListener('abort', onCancel);
-  const prefix = cfg.requestIdPrefix ?? `${cfg.label ?? 'bench'}-`;
+  const prefix = idPrefix;
   // Chat runs keep text (reasoning split, TTFO); --compat vllm keeps it to re-count partial answers.
   const wantText = chat || cfg.keepText || counting === 'vllm';
   const splitThink = chat && /r1|reasoner|think/i.test(model);

@@ -117,6 +117,13 @@ export function recordMessage(t: RequestTrace, buf: Buffer, s: number, e: number
     if (t.text) {
       const str = (x: unknown): string => (typeof x === 'string' ? x : '');
       pushChunk(t, now, addDeltaText(t.text, str(d.reasoning) || str(d.reasoning_content), str(d.content) || str(ch.text)));
+      if (t.tools) {
+        try {
+          t.tools.push(d.tool_calls);
+        } catch (err) {
+          t.error = (err as Error).message;
+        }
+      }
     } else pushChunk(t, now, [d.content, d.reasoning, d.reasoning_content, ch.text].some((x) => typeof x === 'string' && x.length > 0));
     token = true;
   }

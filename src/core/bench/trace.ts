@@ -1,3 +1,5 @@
+import type { ToolCallAssembler } from '../openai/toolCallAssembly';
+
 /**
  * What one benchmark request recorded. Chunk receive times live in typed arrays (no per-chunk objects, no text), so
  * a long run's memory is a few bytes per chunk. Times are milliseconds on performance.now()'s clock.
@@ -31,6 +33,8 @@ export interface RequestTrace {
   text?: TraceText;
   /** A mid-stream `{"error": …}` event (kept apart so `--compat vllm` can ignore it, as vLLM's client does). */
   streamError?: string;
+  /** Agentic runs: the answer's streamed tool calls, assembled (needs `text`: only parsed chunks are read). */
+  tools?: ToolCallAssembler;
 }
 
 /** Generated text of one request, split into reasoning and answer (vLLM's generated_text is the answer part). */

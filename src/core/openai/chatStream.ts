@@ -4,7 +4,8 @@ import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
 import { findModel } from '../plan/catalog';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
-import { MAX_ERROR_BODY_BYTES, MAX_TOOL_CALL_CHARS, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
+import { ToolCallAssembler, type ToolCallDelta } from './toolCallAssembly';
+import { MAX_ERROR_BODY_BYTES, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
 import type { ToolCall, WireMessage } from '../chat/conversation';
 
 export interface StreamResult {
@@ -40,7 +41,6 @@ export class OpenAIError extends Error {
   }
 }
 
-interface ToolCallDelta { index?: number; id?: string | null; function?: { name?: string | null; arguments?: string | null } }
 interface ChunkChoice { delta?: { content?: string | null; reasoning?: string | null; reasoning_content?: string | null; tool_calls?: ToolCallDelta[] | null }; finish_reason?: string | null }
 interface Chunk { choices?: ChunkChoice[]; usage?: { completion_tokens?: number; prompt_tokens?: number } | null; error?: { message?: string } }
 
@@ -133,8 +133,7 @@ async function streamChatBody(
   let usage: Chunk['usage'];
   let finishReason: string | undefined;
   let reasoningTokens = 0;
-  const toolCalls: { id: string; name: string; arguments: string }[] = [];
-  let toolChars = 0;
+  const toolCalls = new ToolCallAssembler();
   let thoughtMs: number | undefined;
   const handle = (ev: SseEvent): void => {
     if (ev.data === '[DONE]') return;
@@ -152,18 +151,13 @@ async function streamChatBody(
       last = now;
       const ch = c.choices[0];
       if (ch.delta) {
-        for (const t of ch.delta.tool_calls ?? []) {
-          const i = t.index ?? 0;
-          if (i < 0 || i > 127) continue; // bounded: a server cannot make us keep an unbounded sparse array
-          const c = (toolCalls[i] ??= { id: '', name: '', arguments: '' });
-          toolChars += (t.id?.length ?? 0) + (t.function?.name?.length ?? 0) + (t.function?.arguments?.length ?? 0);
-          if (toolChars > MAX_TOOL_CALL_CHARS) throw new OpenAIError(`The server streamed more than ${MAX_TOOL_CALL_CHARS} characters of tool calls in one answer; stopped reading.`, undefined, 'stream', partial());
-          if (t.id) c.id = t.id;
-          if (t.function?.name) c.name = t.function.name;
-          if (t.function?.arguments) c.arguments += t.function.arguments;
+        let name: string | undefined;
+        try {
+          name = toolCalls.push(ch.delta.tool_calls);
+        } catch (e) {
+          throw new OpenAIError((e as Error).message, undefined, 'stream', partial());
         }
-        const tc = ch.delta.tool_calls;
-        if (tc?.length) opts.onToolCallDelta?.(toolCalls[tc[tc.length - 1].index ?? 0]?.name ?? '');
+        if (name !== undefined) opts.onToolCallDelta?.(name);
         const d = split.push(ch.delta);
         if (d.reasoning) reasoningTokens++;
         if (d.content && thoughtMs === undefined) thoughtMs = now - st;
@@ -212,6 +206,6 @@ async function streamChatBody(
     simulated: res.headers['x-deepseek-simulated'] === '1',
     reasoningTokens,
     thoughtMs,
-    ...(toolCalls.length ? { toolCalls: toolCalls.filter((c) => c !== undefined) } : {}),
+    ...(toolCalls.result().length ? { toolCalls: toolCalls.result() } : {}),
   };
 }

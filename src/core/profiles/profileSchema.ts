@@ -147,7 +147,13 @@ const kubernetes = z.object({
   ]).default({ kind: 'emptyDir' }),
   /** nodes > 1: LeaderWorkerSet when the cluster serves leaderworkerset.x-k8s.io (API discovery), else a StatefulSet. */
   multiNode: z.enum(['auto', 'leaderworkerset', 'statefulset']).default('auto'),
-  /** The leader's address for clusters without cluster DNS (default: the headless Service's DNS name). */
+  /**
+   * How ranks > 0 find rank 0 (nodes > 1): "dns" = the headless Service's DNS name (LWS: LWS_LEADER_ADDRESS);
+   * "podIP" for clusters without cluster DNS = rank 0's pod IP, which the product writes into the release's
+   * ConfigMap while the launch starts; a fixed leaderAddress overrides both.
+   */
+  leaderDiscovery: z.enum(['dns', 'podIP']).default('dns'),
+  /** A fixed leader address (host or IP) for clusters where neither DNS nor the pod IP will do. */
   leaderAddress: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'runtime.leaderAddress: a host name or IP address').optional(),
   /** The chart on the host running helm (default: the chart shipped with DeepSeek Deploy, copied there). */
   chart: positional('runtime.chart').optional(),

@@ -123,7 +123,7 @@ export function kubernetesValues(p: KubernetesProfile, o: KubernetesRenderOption
     multiNode: {
       workerCommand: cmd.workerCommand,
       workerArgs: cmd.workerArgs,
-      leaderDiscovery: rt.leaderAddress ? 'value' : 'dns',
+      leaderDiscovery: rt.leaderAddress ? 'value' : rt.leaderDiscovery === 'podIP' ? 'configMap' : 'dns',
       leaderAddress: rt.leaderAddress ?? '',
     },
     gpu: { resourceName: rt.gpuResource, count: rt.gpusPerPod ?? gpusPerNode(p) },
@@ -167,10 +167,15 @@ const followScript = (skip: string): string => [
   `"$@" logs -f "$pod" 2>&1${skip}`,
 ].join('\n');
 
-/** One round trip of state for explainRelease: pods, events of pods that are not running, rank 0's previous log. */
+/**
+ * One round trip of state for explainRelease: pods, events of pods that are not running, rank 0's previous log.
+ * $3 (leader ConfigMap, "" unless leader discovery is podIP): once rank 0 has a pod IP, it is written into the
+ * ConfigMap's `address`, which ranks > 0 wait for (the chart's configMap discovery, for clusters without DNS).
+ */
 const STATE_SCRIPT = [
-  'sel=$1; sel0=$2; shift 2',
+  'sel=$1; sel0=$2; cm=$3; shift 3',
   POD0,
+  'if [ -n "$cm" ]; then p=$(pod0 "$@"); ip=$([ -n "$p" ] && "$@" get pod "$p" -o "jsonpath={.status.podIP}" 2>/dev/null); if [ -n "$ip" ] && [ "$("$@" get configmap "$cm" -o "jsonpath={.data.address}" 2>/dev/null)" != "$ip" ]; then "$@" patch configmap "$cm" --type merge -p "{\\"data\\":{\\"address\\":\\"$ip\\"}}" >/dev/null 2>&1; fi; fi',
   'out=$("$@" get pods -l "$sel" -o json 2>/dev/null) || exit 0',
   'echo @@pods; printf "%s\\n" "$out"',
   // Events only when something is not running yet (each kubectl costs ~0.1 s of CPU; this runs every second).
@@ -253,7 +258,7 @@ export function kubernetesPlan(p: KubernetesProfile, o: KubernetesRenderOptions 
     logs: (skip) => ['sh', '-c', followScript(skipLines(skip)), 'sh', sel.rank0, ...kubectl],
     logSnapshot: ['sh', '-c', `sel0=$1; shift\n${POD0}\npod=$(pod0 "$@"); [ -n "$pod" ] || { echo "no pod of release ${release} found" >&2; exit 1; }\nexec "$@" logs "$pod"`, 'sh', sel.rank0, ...kubectl],
     stop: [{ description: `helm uninstall ${release}, delete its Secrets, wait for its pods to go`, argv: ['bash', '-c', STOP_SCRIPT, 'bash', release, sel.all, hfTokenSecretName(release), apiKeySecretName(release), String(helm.length), ...helm, ...kubectl] }],
-    jobState: ['sh', '-c', STATE_SCRIPT, 'sh', sel.all, sel.rank0, ...kubectl],
+    jobState: ['sh', '-c', STATE_SCRIPT, 'sh', sel.all, sel.rank0, values.nodes !== 1 && rt.leaderDiscovery === 'podIP' && !rt.leaderAddress ? `${release}-leader` : '', ...kubectl],
     parseJobState: explainRelease,
     portForward: ['sh', '-c', PORT_FORWARD_SCRIPT, 'sh', sel.rank0, String(p.knobs.port), String(deadlineS), ...kubectl],
     values: valuesYaml,

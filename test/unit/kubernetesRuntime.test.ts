@@ -16,9 +16,10 @@ import { checkProfileFit } from '../../src/core/plan/profileFit';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/unit/fixtures');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, 'k8s', name), 'utf8');
-const k8s = (over: Partial<ProfileInput> & { runtime?: Record<string, unknown> } = {}): KubernetesProfile => ProfileSchema.parse({
+type Over = Omit<Partial<ProfileInput>, 'runtime'> & { runtime?: Record<string, unknown> };
+const k8s = (over: Over = {}): KubernetesProfile => ProfileSchema.parse({
   name: 'r1', engine: { kind: 'vllm', version: '0.9.0' }, model: { id: 'deepseek-ai/DeepSeek-R1' }, ...over,
-  runtime: { kind: 'kubernetes', ...(over.runtime ?? {}) },
+  runtime: { ...(over.runtime ?? {}), kind: 'kubernetes' },
 }) as KubernetesProfile;
 
 test('a kubernetes profile: defaults, and a bad field is named with its line', () => {

@@ -52,6 +52,8 @@ if (args.has('--tests')) {
   await esbuild.build({ ...common, entryPoints: hostile, outdir: 'out/test/hostile', outbase: 'test/hostile', platform: 'node', format: 'cjs', target: 'node20' });
   const integration = walk('test/integration', (p) => p.endsWith('.ts'));
   await esbuild.build({ ...common, entryPoints: integration, outdir: 'out/test/integration', outbase: 'test/integration', platform: 'node', format: 'cjs', target: 'node20' });
+  const k8s = walk('test/k8s', (p) => p.endsWith('.ts'));
+  await esbuild.build({ ...common, entryPoints: k8s, outdir: 'out/test/k8s', outbase: 'test/k8s', platform: 'node', format: 'cjs', target: 'node20' });
   await esbuild.build({ ...common, entryPoints: vscodeTests, outdir: 'out/test', outbase: 'test', platform: 'node', format: 'cjs', target: 'node20', external: [...common.external, 'vscode', 'mocha'] });
 } else if (args.has('--watch')) {
   for (const t of targets) await (await esbuild.context(t)).watch();

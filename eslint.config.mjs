@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     // node:test's test() returns a promise that the runner itself tracks.
-    files: ['test/unit/**/*.ts', 'test/integration/**/*.ts', 'test/hostile/**/*.ts'],
+    files: ['test/unit/**/*.ts', 'test/integration/**/*.ts', 'test/hostile/**/*.ts', 'test/k8s/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it'] }] }] },
   },
   {

@@ -81,6 +81,20 @@ node test/ui/firstRun.ui.js 2>&1 | tee "$LOGS/firstrun.log"; rc=${PIPESTATUS[0]}
 tier firstrun "$(num '[0-9]+ passed' "$LOGS/firstrun.log")" "$(num '[0-9]+ failed' "$LOGS/firstrun.log")" $rc
 leftovers firstrun
 
+echo "== tier k8s: a real one-node Kubernetes v1.20.2 (k8s-build.sh: binaries cached in \${DSD_K8S_CACHE:-/var/cache/deepseek-deploy/k8s/v1.20.2}, cold build ≈ 8.5 min; k8s-images.sh: simulator images; k8s-up.sh), the project's Helm chart and the kubernetes runtime"
+K8S_START=$SECONDS
+if bash test/infra/k8s-build.sh 2>&1 | tee "$LOGS/k8s-infra.log" && bash test/infra/k8s-images.sh 2>&1 | tee -a "$LOGS/k8s-infra.log" \
+   && bash test/infra/k8s-up.sh 2>&1 | tee -a "$LOGS/k8s-infra.log"; then
+  echo "== k8s cluster ready after $((SECONDS - K8S_START))s (build, images, start)"
+  node --test --test-reporter=spec --test-concurrency=1 out/test/k8s/*.test.js 2>&1 | tee "$LOGS/k8s.log"; rc=${PIPESTATUS[0]}
+  tier k8s "$(num '(ℹ )?pass [0-9]+' "$LOGS/k8s.log")" "$(num '(ℹ )?fail [0-9]+' "$LOGS/k8s.log")" $rc
+  leftovers k8s
+else
+  echo "npm test: the k8s tier's cluster could not be built or started (see above and $LOGS/k8s-infra.log)" >&2
+  tier k8s 0 1 1
+fi
+bash test/infra/k8s-down.sh
+
 bash test/infra/slurm-acct-down.sh
 bash test/infra/slurm-down.sh
 bash test/infra/docker-down.sh

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CannedReply } from './requestPlan';
 import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from './engineArgs';
 import { mergeSglangConfigFile, vllmEnvApiKey } from './engineSecrets';
-import { joinHead, parseDistInitAddr, waitForWorkers } from './multiNode';
+import { joinHead, parseDistInitAddr, serveWorkerHealth, waitForWorkers, type Rendezvous } from './multiNode';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
 import { EngineClock } from './engineClock';
 import { pickCalibration } from './calibration';
@@ -145,7 +145,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   // --gpus describes one node; an engine spanning nodes sees all of them.
   if (cfg.nnodes > 1) gpus = { count: gpus.count * cfg.nnodes, model: gpus.model };
   const say = (msg: string): void => void process.stdout.write(`[${new Date().toISOString().replace('T', ' ').slice(0, 19)}] ${msg}\n`);
-  let rendezvous: import('node:net').Server | undefined;
+  let rendezvous: Rendezvous | undefined;
   if (cfg.nnodes > 1) {
     let addr;
     try {
@@ -156,7 +156,11 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     }
     if (cfg.nodeRank > 0) {
       // Workers hold their share of the model and serve no HTTP (the head does); they live as long as the head.
-      await joinHead(addr, cfg.nodeRank, say);
+      let health: import('node:http').Server | undefined;
+      await joinHead(addr, cfg.nodeRank, say, () => {
+        if (cfg.flavor === 'sglang') health = serveWorkerHealth(cfg.host, cfg.port, say);
+      });
+      health?.close();
       say(`node rank ${cfg.nodeRank}: the head went away; exiting`);
       return 0;
     }

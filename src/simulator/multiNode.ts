@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 
@@ -14,16 +15,33 @@ export function parseDistInitAddr(addr: string | undefined): { host: string; por
 
 const nodeName = (): string => process.env.SLURMD_NODENAME ?? os.hostname();
 
-/** Head: resolves once nnodes − 1 workers have joined. */
-export function waitForWorkers(addr: { host: string; port: number }, nnodes: number, log: (msg: string) => void): Promise<net.Server> {
+/** The head's end of the rendezvous: close() stops listening and drops every worker's connection. */
+export interface Rendezvous {
+  close(): void;
+}
+
+/**
+ * Head: resolves once nnodes − 1 workers have joined. Closing it also ends the workers' connections (a worker leaves
+ * when its head goes away), so a stopped head exits at once instead of waiting for its workers.
+ */
+export function waitForWorkers(addr: { host: string; port: number }, nnodes: number, log: (msg: string) => void): Promise<Rendezvous> {
   return new Promise((resolve, reject) => {
     let joined = 0;
+    const sockets = new Set<net.Socket>();
+    const rendezvous: Rendezvous = {
+      close: () => {
+        server.close();
+        for (const s of sockets) s.destroy();
+      },
+    };
     const server = net.createServer((sock) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
       sock.setEncoding('utf8');
       sock.once('data', (d: string) => {
         joined++;
         log(`node rank ${d.trim()} joined the rendezvous (${joined + 1}/${nnodes} nodes)`);
-        if (joined === nnodes - 1) resolve(server);
+        if (joined === nnodes - 1) resolve(rendezvous);
       });
       sock.on('error', () => undefined);
     });
@@ -32,8 +50,11 @@ export function waitForWorkers(addr: { host: string; port: number }, nnodes: num
   });
 }
 
-/** Worker: joins the head (retrying for up to 10 min, as NCCL's rendezvous would wait), resolves when the head goes away. */
-export async function joinHead(addr: { host: string; port: number }, rank: number, log: (msg: string) => void): Promise<void> {
+/**
+ * Worker: joins the head (retrying for up to 10 min, as NCCL's rendezvous would wait), calls `onJoined` once it has,
+ * and resolves when the head goes away.
+ */
+export async function joinHead(addr: { host: string; port: number }, rank: number, log: (msg: string) => void, onJoined?: () => void): Promise<void> {
   const deadline = Date.now() + 600_000;
   for (;;) {
     const sock = await new Promise<net.Socket | undefined>((resolve) => {
@@ -43,10 +64,31 @@ export async function joinHead(addr: { host: string; port: number }, rank: numbe
     if (sock) {
       sock.write(`${rank}\n`);
       log(`node rank ${rank} on ${nodeName()}: joined the head at ${addr.host}:${addr.port}`);
+      onJoined?.();
       await new Promise<void>((resolve) => sock.once('close', () => resolve()));
       return;
     }
     if (Date.now() > deadline) throw new Error(`could not reach the head at ${addr.host}:${addr.port}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * SGLang's ranks > 0 serve no API but a health-only HTTP server on --host/--port once their schedulers are ready
+ * (sglang/srt/utils launch_dummy_health_check_server: GET /health, /health_generate and /ping answer 200), so a
+ * Kubernetes probe shared by every rank of a StatefulSet passes on them too. Anything else is 404, as FastAPI's.
+ */
+export function serveWorkerHealth(host: string, port: number, log: (msg: string) => void): http.Server {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && (path === '/health' || path === '/health_generate' || path === '/ping')) {
+      res.writeHead(200, { 'content-length': '0' }).end();
+      return;
+    }
+    const body = JSON.stringify({ detail: 'Not Found' });
+    res.writeHead(404, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }).end(body);
+  });
+  server.on('error', (e) => log(`health-check server on ${host}:${port}: ${e.message}`));
+  server.listen(port, host, () => log(`Dummy health check server started at http://${host}:${port}`));
+  return server;
 }

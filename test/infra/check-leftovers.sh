@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs after each test tier, before any teardown: fails (exit 1, listing them) when the tier left anything of ours
 # running: a simulator (`cli.js simulate`), a log follower (`tail … -F`, our `docker logs -f`), an engine container
-# labelled deepseek-deploy.managed=true on the test dockerd, or a SLURM job named dsd-* on the test clusters.
+# labelled deepseek-deploy.managed=true on the test dockerd, a SLURM job named dsd-* on the test clusters, an object
+# labelled app.kubernetes.io/managed-by=deepseek-deploy on the k8s tier's cluster, or a kubectl port-forward/logs -f.
 # It only reports: stopping is each tier's own job (and only for PIDs it recorded).
 set -uo pipefail
 TIER=${1:-tier}
@@ -11,6 +12,11 @@ scan() {
   while IFS= read -r l; do [ -n "$l" ] && left+=("process: $l"); done < <(ps -eo pid=,args= | grep -E 'cli\.js simulate|tail -n \+[0-9]+ -F|docker logs -f dsd-' | grep -v -E 'grep -E|check-leftovers')
   if [ -S "$BASE/docker/docker.sock" ]; then
     while IFS= read -r l; do [ -n "$l" ] && left+=("container: $l"); done < <(DOCKER_HOST="unix://$BASE/docker/docker.sock" docker ps -a --filter label=deepseek-deploy.managed=true --format '{{.Names}} ({{.Status}})' 2>/dev/null)
+  fi
+  # the k8s tier's cluster (k8s-up.sh): our releases' objects, and kubectl port-forwards or log followers
+  while IFS= read -r l; do [ -n "$l" ] && left+=("process: $l"); done < <(ps -eo pid=,args= | grep -E 'kubectl .*(port-forward|logs .*-f)' | grep -v -E 'grep -E|check-leftovers')
+  if [ -f "${DSD_K8S_RUN:-/tmp/dsd-k8s}/READY" ]; then
+    while IFS= read -r l; do [ -n "$l" ] && left+=("kubernetes: $l"); done < <(. "${DSD_K8S_RUN:-/tmp/dsd-k8s}/env.sh" && kubectl get deployments,statefulsets,jobs,pods,services,configmaps -A -l app.kubernetes.io/managed-by=deepseek-deploy --no-headers -o custom-columns=KIND:.kind,NS:.metadata.namespace,NAME:.metadata.name 2>/dev/null)
   fi
   for conf in "$BASE/slurm/slurm.conf" "$BASE/slurm-multi/slurm.conf"; do
     [ -f "$conf" ] || continue

@@ -54,34 +54,9 @@ EOF
 done
 chown -R dsd-gpu:dsd-gpu /home/dsd-gpu/.docker
 
-# Engine images from the simulator: a minimal rootfs with busybox, this machine's node and its libraries, and dist/.
+# Engine images from the simulator (engine-rootfs.sh: busybox, this machine's node, dist/, the real images' entry points).
 R=$DK/rootfs
-rm -rf "$R"; mkdir -p "$R"/{bin,usr/bin,usr/local/bin,tmp,etc,proc,sys,dev,root/.cache/huggingface,opt/dsd,lib64,lib/x86_64-linux-gnu}
-cp /bin/busybox "$R/bin/"
-for a in sh echo cat sleep ls env mkdir rm tail; do ln -sf busybox "$R/bin/$a"; done
-NODE=$(readlink -f "$(command -v node)")
-cp "$NODE" "$R/usr/local/bin/node"
-for lib in $(ldd "$NODE" | grep -oE '/[^ ]+\.so[^ ]*'); do mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"; done
-cp "$ROOT/dist/cli.js" "$ROOT/dist/simulator.js" "$ROOT/dist/bench.js" "$R/opt/dsd/"
-echo 'root:x:0:0:root:/root:/bin/sh' > "$R/etc/passwd"
-cat > "$R/opt/dsd/vllm-entrypoint" <<'EOF'
-#!/bin/sh
-# Stands where vllm/vllm-openai has `python3 -m vllm.entrypoints.openai.api_server`: the args are that server's.
-exec /usr/local/bin/node /opt/dsd/cli.js simulate $DSD_SIM_OPTS -- "$@"
-EOF
-cat > "$R/usr/bin/python3" <<'EOF'
-#!/bin/sh
-# Stands for the SGLang image's python3: `python3 -m sglang.launch_server …` runs the simulator imitating SGLang.
-exec /usr/local/bin/node /opt/dsd/cli.js simulate $DSD_SIM_OPTS -- python3 "$@"
-EOF
-cat > "$R/usr/local/bin/vllm" <<'EOF'
-#!/bin/sh
-# Stands for the image's `vllm` CLI: `vllm bench serve …` is deepseek-deploy bench (it takes vllm bench serve's flags
-# and prints its "Serving Benchmark Result" block); anything else runs the simulator.
-if [ "$1" = bench ] && [ "$2" = serve ]; then shift 2; exec /usr/local/bin/node /opt/dsd/cli.js bench "$@"; fi
-exec /usr/local/bin/node /opt/dsd/cli.js simulate $DSD_SIM_OPTS -- vllm "$@"
-EOF
-chmod 755 "$R/opt/dsd/vllm-entrypoint" "$R/usr/bin/python3" "$R/usr/local/bin/vllm"
+bash "$ROOT/test/infra/engine-rootfs.sh" "$R"
 tar -C "$R" -cf "$DK/engine-rootfs.tar" .
 LABEL='LABEL deepseek-deploy.simulator=true'
 docker import -c "$LABEL" -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' -c 'ENTRYPOINT ["/opt/dsd/vllm-entrypoint"]' "$DK/engine-rootfs.tar" vllm/vllm-openai:v0.9.0 >/dev/null

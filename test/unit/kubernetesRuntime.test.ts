@@ -9,7 +9,7 @@ import { parseProfileYaml, ProfileError } from '../../src/core/profiles/profileY
 import { PRESETS } from '../../src/core/profiles/presets';
 import { planToScript, renderLaunch } from '../../src/core/runtimes/launchPlan';
 import { explainRelease, parseClusterNodes } from '../../src/core/runtimes/kubernetesState';
-import { kubernetesValues, releaseName, type KubernetesProfile } from '../../src/core/runtimes/kubernetesPlan';
+import { kubernetesValues, releaseName, type ChartValues, type KubernetesProfile } from '../../src/core/runtimes/kubernetesPlan';
 import { gpuSpecFromCluster } from '../../src/core/launch/kubernetesPreflight';
 import { startupDeadlineMs } from '../../src/core/plan/catalog';
 import { checkProfileFit } from '../../src/core/plan/profileFit';
@@ -49,7 +49,7 @@ test('seed 004 on GKE: the preset\'s values are the golden file; the recipe\'s i
   const plan = renderLaunch(ProfileSchema.parse(preset.profile), { hfToken: 'hf_x' });
   const golden = readFileSync(path.join(FIXTURES, 'presets', 'b200x8-vllm-gke-helm.values.yaml'), 'utf8');
   assert.equal(plan.values, golden);
-  const v = parseYaml(plan.values!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a parsed values file
+  const v = parseYaml(plan.values) as ChartValues;
   assert.equal(v.workload, 'deployment');
   assert.equal(v.image.name, 'vllm/vllm-openai:v0.9.0');
   assert.deepEqual(v.engine.command, [], 'the vllm-openai image\'s own entrypoint runs the API server, as in the recipe');
@@ -65,17 +65,17 @@ test('seed 004 on GKE: the preset\'s values are the golden file; the recipe\'s i
 
 test('probes allow the catalog\'s whole start-up deadline (V4.1\'s ≈ 46 min first boot is not killed)', () => {
   for (const id of ['deepseek-ai/DeepSeek-R1', 'deepseek-ai/DeepSeek-V4.1-Flash', 'my-org/unknown-model']) {
-    const v = kubernetesValues(k8s({ model: { id } })) as { probes: { startup: { periodSeconds: number; failureThreshold: number } } };
+    const v = kubernetesValues(k8s({ model: { id } }));
     const allowed = v.probes.startup.periodSeconds * v.probes.startup.failureThreshold * 1000;
     assert.ok(allowed >= startupDeadlineMs(id) && allowed < startupDeadlineMs(id) + 10_000, `${id}: ${allowed} ms vs ${startupDeadlineMs(id)}`);
   }
-  const v41 = kubernetesValues(k8s({ model: { id: 'deepseek-ai/DeepSeek-V4.1-Flash' } })) as { probes: { startup: { periodSeconds: number; failureThreshold: number } } };
+  const v41 = kubernetesValues(k8s({ model: { id: 'deepseek-ai/DeepSeek-V4.1-Flash' } }));
   assert.ok(v41.probes.startup.periodSeconds * v41.probes.startup.failureThreshold >= 46 * 60);
 });
 
 test('workloads: Deployment for one node; LeaderWorkerSet when discovered, else StatefulSet; ranks from the chart\'s placeholders', () => {
   const sgl = k8s({ engine: { kind: 'sglang' }, parallel: { tp: 16, nodes: 2 } });
-  const sts = kubernetesValues(sgl) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- values
+  const sts = kubernetesValues(sgl);
   assert.equal(sts.workload, 'statefulset');
   assert.equal(sts.nodes, 2);
   assert.deepEqual(sts.engine.command, ['python3', '-m', 'sglang.launch_server']);
@@ -85,14 +85,14 @@ test('workloads: Deployment for one node; LeaderWorkerSet when discovered, else 
   assert.equal(a[a.indexOf('--nnodes') + 1], '2');
   assert.equal(a[a.indexOf('--host') + 1], '0.0.0.0', 'the kubelet probes the pod IP');
   assert.equal(sts.gpu.count, 8, 'TP 16 over 2 nodes: 8 GPUs per pod');
-  assert.equal((kubernetesValues(sgl, { leaderWorkerSet: true }) as { workload: string }).workload, 'leaderworkerset');
-  assert.equal((kubernetesValues(k8s({ engine: { kind: 'sglang' }, parallel: { tp: 16, nodes: 2 }, runtime: { multiNode: 'statefulset' } }), { leaderWorkerSet: true }) as { workload: string }).workload, 'statefulset');
-  const noDns = kubernetesValues(k8s({ engine: { kind: 'sglang' }, parallel: { tp: 16, nodes: 2 }, runtime: { leaderDiscovery: 'podIP' } })) as { multiNode: { leaderDiscovery: string } };
+  assert.equal(kubernetesValues(sgl, { leaderWorkerSet: true }).workload, 'leaderworkerset');
+  assert.equal(kubernetesValues(k8s({ engine: { kind: 'sglang' }, parallel: { tp: 16, nodes: 2 }, runtime: { multiNode: 'statefulset' } }), { leaderWorkerSet: true }).workload, 'statefulset');
+  const noDns = kubernetesValues(k8s({ engine: { kind: 'sglang' }, parallel: { tp: 16, nodes: 2 }, runtime: { leaderDiscovery: 'podIP' } }));
   assert.equal(noDns.multiNode.leaderDiscovery, 'configMap');
-  const ray = kubernetesValues(k8s({ parallel: { tp: 16, nodes: 2 } })) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- values
+  const ray = kubernetesValues(k8s({ parallel: { tp: 16, nodes: 2 } }));
   assert.deepEqual(ray.multiNode.workerCommand, ['ray', 'start', '--address={{DSD_LEADER_ADDR}}:6379', '--block']);
   assert.ok((ray.engine.args as string[]).includes('--distributed-executor-backend'));
-  const one = kubernetesValues(k8s({ runtime: { gpusPerPod: 0, imagePullSecret: 'regcred', priorityClassName: 'high', hfCache: { kind: 'pvc', claimName: 'hf' } } })) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- values
+  const one = kubernetesValues(k8s({ runtime: { gpusPerPod: 0, imagePullSecret: 'regcred', priorityClassName: 'high', hfCache: { kind: 'pvc', claimName: 'hf' } } }));
   assert.equal(one.workload, 'deployment');
   assert.equal(one.gpu.count, 0);
   assert.deepEqual(one.imagePullSecrets, ['regcred']);

@@ -102,17 +102,38 @@ function engineCommandFor(p: KubernetesProfile, nodes: number): { command: strin
   return { command: argv.slice(0, 3), args: argv.slice(3), workerCommand: [], workerArgs: [] };
 }
 
+/** The values the product sets (charts/deepseek-deploy/values.yaml documents each; the rest keep the chart's defaults). */
+export interface ChartValues {
+  readonly workload: 'deployment' | 'statefulset' | 'leaderworkerset';
+  readonly nodes: number;
+  readonly launch: { readonly id: string; readonly profile: string; readonly engine: 'vllm' | 'sglang' };
+  readonly image: { readonly name: string; readonly pullPolicy: string };
+  readonly imagePullSecrets: readonly string[];
+  readonly engine: { readonly command: readonly string[]; readonly args: readonly string[]; readonly port: number; readonly env: Readonly<Record<string, string>> };
+  readonly multiNode: { readonly workerCommand: readonly string[]; readonly workerArgs: readonly string[]; readonly leaderDiscovery: 'dns' | 'configMap' | 'value'; readonly leaderAddress: string };
+  readonly gpu: { readonly resourceName: string; readonly count: number };
+  readonly shm: { readonly enabled: boolean; readonly sizeLimit: string };
+  readonly hfCache: { readonly type: 'pvc' | 'hostPath' | 'emptyDir'; readonly claimName?: string; readonly hostPath?: string };
+  readonly hfToken: { readonly secretName: string; readonly secretKey: string };
+  readonly apiKey: { readonly secretName: string; readonly secretKey: string; readonly envName: string };
+  readonly probes: { readonly enabled: boolean; readonly path: string } & ReturnType<typeof probesFor>;
+  readonly service: { readonly enabled: boolean; readonly port: number };
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: ReadonlyArray<Readonly<Record<string, string>>>;
+  readonly priorityClassName: string;
+}
+
 /**
  * The chart's values for a profile (charts/deepseek-deploy/values.yaml describes each key). No secret is ever a value:
  * the HF token and API key are named Secrets the product creates from stdin (`hfToken.secretName`, `apiKey.secretName`).
  */
-export function kubernetesValues(p: KubernetesProfile, o: KubernetesRenderOptions & { hfToken?: boolean; apiKey?: boolean; launchId?: string } = {}): Record<string, unknown> {
+export function kubernetesValues(p: KubernetesProfile, o: KubernetesRenderOptions & { hfToken?: boolean; apiKey?: boolean; launchId?: string } = {}): ChartValues {
   const rt = p.runtime;
   const release = releaseName(p);
   const workload = workloadOf(p, o);
   const nodes = workload === 'deployment' ? 1 : p.parallel.nodes;
   const cmd = engineCommandFor(p, nodes);
-  const hfCache = rt.hfCache.kind === 'pvc' ? { type: 'pvc', claimName: rt.hfCache.claimName } : rt.hfCache.kind === 'hostPath' ? { type: 'hostPath', hostPath: rt.hfCache.path } : { type: 'emptyDir' };
+  const hfCache: ChartValues['hfCache'] = rt.hfCache.kind === 'pvc' ? { type: 'pvc', claimName: rt.hfCache.claimName } : rt.hfCache.kind === 'hostPath' ? { type: 'hostPath', hostPath: rt.hfCache.path } : { type: 'emptyDir' };
   return {
     workload,
     nodes,
@@ -134,7 +155,7 @@ export function kubernetesValues(p: KubernetesProfile, o: KubernetesRenderOption
     probes: { enabled: true, path: '/health', ...probesFor(p.model.id) },
     service: { enabled: true, port: p.knobs.port },
     nodeSelector: { ...rt.nodeSelector },
-    tolerations: rt.tolerations.map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined))),
+    tolerations: rt.tolerations.map((t) => Object.fromEntries(Object.entries(t).filter((e): e is [string, string] => e[1] !== undefined))),
     priorityClassName: rt.priorityClassName ?? '',
   };
 }
@@ -227,7 +248,7 @@ export function kubernetesPlan(p: KubernetesProfile, o: KubernetesRenderOptions 
   const apiKey = flavor === 'vllm' ? o.apiKey : undefined;
   const values = kubernetesValues(p, { ...o, hfToken: !!o.hfToken, apiKey: !!apiKey });
   const valuesYaml = `# DeepSeek Deploy: values for release ${release} (no secrets: the HF token and API key are Secrets by name)\n${toYaml(values)}`;
-  const engine = values.engine as { command: string[]; args: string[] };
+  const engine = values.engine;
   const chart = rt.chart ?? o.chartDir ?? REMOTE_CHART_DIR;
   const copyChart: RemoteStep[] = !rt.chart && !o.chartDir && o.chartFiles?.length
     ? [

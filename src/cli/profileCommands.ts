@@ -249,6 +249,7 @@ async function launch(profile: Profile, deps: PipelineDeps, o: { simulatorOption
   const prep = await prepareLaunch({ profile, hfToken: o.token, apiKey, pickFreeGpus: o.pickFree, simulatorOptions: o.simulatorOptions }, deps);
   for (const w of prep.plan.warnings) err(`warning: ${w}\n`);
   if (prep.fit) err(`memory fit: ${prep.fit.summary}\n`);
+  else if (prep.plan.portForward) err('memory fit: not checked (no ready node with allocatable GPUs names its GPU model: node label nvidia.com/gpu.product or cloud.google.com/gke-accelerator)\n');
   else if (profile.engine.kind !== 'simulator') err(`memory fit: not checked (${prep.probeError ?? prep.probe?.gpuError ?? 'no GPUs found on the host'})\n`);
   for (const n of prep.preflight.notes) err(`note: ${n}\n`);
   if (!o.token && profile.engine.kind !== 'simulator') err(`note: $${o.tokenEnv} is not set; gated or private models will fail to download\n`);

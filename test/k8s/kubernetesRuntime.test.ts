@@ -30,6 +30,7 @@ after(async () => {
     await run('kubectl', ['wait', '--for=delete', 'pod', '-n', NS, '--all', '--timeout=90s'], { env, timeoutMs: 100_000 });
     await run('kubectl', ['delete', 'namespace', NS, '--ignore-not-found', '--wait=false'], { env });
     await run('bash', [NODE_GPUS, '8'], { env });
+    await run('kubectl', ['label', 'node', env.DSD_K8S_NODE ?? 'dsd-k8s-node', 'nvidia.com/gpu.product-'], { env });
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -100,6 +101,8 @@ const leftovers = async (release: string): Promise<string> => [
 
 test('single-node release: values and the exact helm command shown, ready through kubectl port-forward, chat, benchmark, ps by label; the HF token only in its Secret; stop leaves nothing', { timeout: 600_000 }, async () => {
   const f = profile('k8s-r1');
+  // GPU feature discovery's label names the model: the memory planner checks the fit against the node's 8 GPUs.
+  await must(env, 'kubectl', ['label', 'node', env.DSD_K8S_NODE!, 'nvidia.com/gpu.product=NVIDIA-H200', '--overwrite']);
   const launch = await cliUntil(['launch', f], { HF_TOKEN: TOKEN }, /port-forward open at http:\/\/127\.0\.0\.1:\d+/, 300_000);
   const { stdout, stderr } = launch.out();
   const url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)![1];
@@ -109,6 +112,7 @@ test('single-node release: values and the exact helm command shown, ready throug
   assert.ok(stderr.indexOf('$ helm') < stderr.indexOf('] ready'), 'the command is shown before the release starts');
   assert.match(stderr, /note: cluster: the current kubeconfig context, Kubernetes v1\.20\.2, namespace dsd-rt/);
   assert.match(stderr, /note: GPUs: 1 node\(s\) with ≥ 8 allocatable nvidia\.com\/gpu/);
+  assert.match(stderr, /memory fit: fits on 8× H200-141GB/);
   assert.match(stderr, /loading weights 100%/);
   assert.ok(!stderr.includes(TOKEN) && !stdout.includes(TOKEN));
   // The engine is vLLM in a pod: reachable by every pod of the cluster, so a key is generated, kept in a 0600 file.

@@ -26,7 +26,7 @@ before(async () => {
 
 after(async () => {
   if (env) {
-    for (const rel of ['dsd-k8s-r1', 'dsd-k8s-pending', 'dsd-k8s-noimage']) await run('helm', ['uninstall', rel, '-n', NS], { env });
+    for (const rel of ['dsd-k8s-r1', 'dsd-k8s-pending', 'dsd-k8s-noimage', 'dsd-k8s-crash']) await run('helm', ['uninstall', rel, '-n', NS], { env });
     await run('kubectl', ['wait', '--for=delete', 'pod', '-n', NS, '--all', '--timeout=90s'], { env, timeoutMs: 100_000 });
     await run('kubectl', ['delete', 'namespace', NS, '--ignore-not-found', '--wait=false'], { env });
     await run('bash', [NODE_GPUS, '8'], { env });
@@ -178,4 +178,14 @@ test('an image the node does not have (imagePullPolicy Never) fails the launch a
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /FAILED: The pod dsd-k8s-noimage-\S+ failed: ErrImageNeverPull \(imagePullPolicy is Never and the image is not on the node\)/);
   assert.equal(await leftovers('dsd-k8s-noimage'), '');
+});
+
+test('an engine that exits at start-up (an unknown flag): the launch fails with the engine\'s own error and its last log lines, and is uninstalled', { timeout: 300_000 }, async () => {
+  const f = profile('k8s-crash');
+  writeFileSync(f, readFileSync(f, 'utf8').replace('parallel: {tp: 8}', 'parallel: {tp: 8}\nknobs: {extraArgs: [--no-such-flag]}'));
+  const r = await cli(['launch', f, '--detach']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /FAILED: The engine rejected its arguments: --no-such-flag/);
+  assert.match(r.stderr, /last log lines:\n[^]*unrecognized arguments: --no-such-flag/);
+  assert.equal(await leftovers('dsd-k8s-crash'), '');
 });

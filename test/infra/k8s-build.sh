@@ -62,14 +62,23 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 quiet_download() { grep -v '^W: Download is performed unsandboxed' || true; }
-if [ -n "$(missing | grep '^root/\|^bin/kubectl$')" ] || [ ! -x "$P/root/usr/lib/go-1.19/bin/go" ]; then
-  step "apt: binary packages (apt-get download + dpkg -x into $P/root; no service started)"
+# Debian binary packages for what is missing (apt-get download + dpkg -x into $P/root; no service started)
+pkgs=()
+M=$(missing)
+grep -q '^root/usr/bin/etcd$' <<< "$M" && pkgs+=(etcd-server)
+grep -qE '^root/usr/bin/(containerd|containerd-shim-runc-v2|ctr)$' <<< "$M" && pkgs+=(containerd)
+grep -q '^root/usr/sbin/runc$' <<< "$M" && pkgs+=(runc)
+grep -q '^root/usr/lib/cni/' <<< "$M" && pkgs+=(containernetworking-plugins)
+grep -q '^bin/kubectl$' <<< "$M" && [ ! -x "$P/root/usr/bin/kubectl" ] && pkgs+=(kubernetes-client)
+grep -qE '^bin/(kube-|kubelet)' <<< "$M" && [ ! -x "$P/root/usr/lib/go-1.19/bin/go" ] && pkgs+=(golang-1.19-go golang-1.19-src)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  step "apt: ${pkgs[*]} (apt-get download + dpkg -x into $P/root)"
   apt_update
-  (cd "$P/debs" && apt-get download -qq golang-1.19-go golang-1.19-src etcd-server containerd runc \
-     containernetworking-plugins kubernetes-client 2>&1 | quiet_download)
-  for f in "$P"/debs/*.deb; do dpkg -x "$f" "$P/root"; done
-  cp "$P/root/usr/bin/kubectl" "$P/bin/kubectl"
+  for pkg in "${pkgs[@]}"; do rm -f "$P/debs/${pkg}_"*.deb; done
+  (cd "$P/debs" && apt-get download -qq "${pkgs[@]}" 2>&1 | quiet_download)
+  for pkg in "${pkgs[@]}"; do for f in "$P/debs/${pkg}_"*.deb; do dpkg -x "$f" "$P/root"; done; done
 fi
+[ -x "$P/bin/kubectl" ] || cp "$P/root/usr/bin/kubectl" "$P/bin/kubectl"
 
 if [ -n "$(missing | grep -E '^bin/(kube-|kubelet|pause)')" ]; then
   SRC=$(ls -d "$P"/src/kubernetes-1.20*/ 2>/dev/null | head -1 || true); SRC=${SRC%/}

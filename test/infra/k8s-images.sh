@@ -41,7 +41,7 @@ mkimage() {
     manifest="$manifest{\"Config\":\"$cname\",\"RepoTags\":$tagjson,\"Layers\":[\"$diff/layer.tar\"]},"
   done
   printf '[%s]' "${manifest%,}" > "$d/manifest.json"
-  tar -C "$d" -cf "$out" .
+  (cd "$d" && tar -cf "$out" -- *)   # member names without "./", as docker save writes them
   rm -rf "$d"
   printf 'k8s-images: %s (%d MiB):' "$(basename "$out")" $(( $(stat -c %s "$out") >> 20 ))
   for spec in "$@"; do printf ' %s' "${spec%%|*}"; done; echo

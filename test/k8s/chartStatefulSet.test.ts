@@ -20,6 +20,9 @@ before(async () => {
   env = await clusterEnv();
   dir = mkdtempSync(path.join(tmpdir(), 'dsd-sts-'));
   await run('kubectl', ['create', 'namespace', NS], { env });
+  // 2 ranks × 4 GPUs: the node advertises 8 (another test may have changed it)
+  const gpus = await run('bash', [path.resolve(__dirname, '../../../test/infra/k8s-node-gpus.sh'), '8'], { env });
+  assert.equal(gpus.code, 0, gpus.stderr);
 });
 
 after(async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -13,6 +13,7 @@ import { kubernetesValues, releaseName, type ChartValues, type KubernetesProfile
 import { gpuSpecFromCluster } from '../../src/core/launch/kubernetesPreflight';
 import { startupDeadlineMs } from '../../src/core/plan/catalog';
 import { checkProfileFit } from '../../src/core/plan/profileFit';
+import { createStubHost } from '../helpers/stubHost';
 
 const FIXTURES = path.resolve(__dirname, '../../../test/unit/fixtures');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, 'k8s', name), 'utf8');
@@ -146,4 +147,35 @@ test('cluster nodes: allocatable GPUs and the GPU model from node labels feed th
   assert.equal(gpuSpecFromCluster({ leaderWorkerSet: false, nodes: parseClusterNodes('a|8|||True\n') }), undefined, 'no model label: not guessed');
   const fit = checkProfileFit(ProfileSchema.parse(PRESETS.find((p) => p.id === 'b200x8-vllm-gke-helm')!.profile), spec);
   assert.equal(fit.refuse, false, fit.summary);
+});
+
+test('run on a host (kubectl and helm logging their argv): the token and key reach kubectl only on stdin, byte for byte; helm reads the values on stdin; stop uninstalls and deletes both Secrets', () => {
+  const host = createStubHost();
+  try {
+    const token = 'hf_StubToken_$(id)_`x`';
+    const key = 'dsd-StubKey-123';
+    const plan = renderLaunch(k8s({ name: 'stub', runtime: { context: 'ctx-a' } }), { hfToken: token, apiKey: key });
+    host.runStart(plan);
+    const calls = host.calls();
+    assert.ok(!JSON.stringify(calls).includes(token) && !JSON.stringify(calls).includes(key), 'in no argv');
+    const creates = calls.filter((c) => c[0] === 'kubectl' && c.includes('create'));
+    assert.deepEqual(creates.map((c) => c.slice(1, -1)), [
+      ['--context', 'ctx-a', '--namespace', 'default', 'create', 'secret', 'generic', 'dsd-stub-hf-token', '--from-file=token=/dev/stdin'],
+      ['--context', 'ctx-a', '--namespace', 'default', 'create', 'secret', 'generic', 'dsd-stub-api-key', '--from-file=api-key=/dev/stdin'],
+    ]);
+    const stored = readdirSync(host.dir).filter((f) => f.startsWith('secret.')).map((f) => readFileSync(path.join(host.dir, f), 'utf8')).sort();
+    assert.deepEqual(stored, [key, token].sort(), 'exactly the values, no trailing newline');
+    const values = readFileSync(`${host.log}.values`, 'utf8').split('\u001e').filter(Boolean);
+    assert.equal(values.length, 1);
+    assert.equal(values[0].trimEnd(), plan.values!.trimEnd());
+    const helm = calls.find((c) => c[0] === 'helm')!;
+    assert.deepEqual(helm.slice(1, 9), ['--kube-context', 'ctx-a', '--namespace', 'default', 'upgrade', '--install', 'dsd-stub', helm[8]]);
+    const before = calls.length;
+    for (const s of plan.stop) assert.equal(host.exec(s.argv).code, 0);
+    const stopCalls = host.calls().slice(before).map((c) => c.slice(0, -1).join(' '));
+    assert.ok(stopCalls.includes('helm --kube-context ctx-a --namespace default uninstall dsd-stub --wait'), stopCalls.join('\n'));
+    assert.ok(stopCalls.includes('kubectl --context ctx-a --namespace default delete secret dsd-stub-hf-token dsd-stub-api-key --ignore-not-found'), stopCalls.join('\n'));
+  } finally {
+    host.dispose();
+  }
 });

@@ -179,3 +179,12 @@ test('run on a host (kubectl and helm logging their argv): the token and key rea
     host.dispose();
   }
 });
+
+test('values are YAML written by the yaml library: a value with YAML, shell and template syntax comes back from the file unchanged', () => {
+  const nasty = 'x: y # $(touch /tmp/dsd-canary) `id` {{ .Release.Name }} \'"&*!|>';
+  const plan = renderLaunch(k8s({ name: 'nasty', model: { id: 'org/model', servedModelName: nasty }, env: { NOTE: nasty } }));
+  const v = parseYaml(plan.values!) as ChartValues;
+  assert.equal(v.engine.env.NOTE, nasty);
+  assert.equal(v.engine.args[v.engine.args.indexOf('--served-model-name') + 1], nasty);
+  assert.equal(spawnSync('bash', ['-n'], { input: planToScript(plan), encoding: 'utf8' }).status, 0);
+});

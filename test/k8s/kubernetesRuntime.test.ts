@@ -39,7 +39,7 @@ const profile = (name: string, extra: string[] = [], tp = 8): string => {
   const f = path.join(dir, `${name}.deepseek.yaml`);
   writeFileSync(f, [
     `name: ${name}`, 'host: local', 'engine: {kind: vllm, version: 0.9.0}', 'model: {id: deepseek-ai/DeepSeek-R1}', `parallel: {tp: ${tp}}`,
-    "env: {DSD_SIM_OPTS: '--startup-speed 60 --gpus 8xH200-141GB'}",
+    "env: {DSD_SIM_OPTS: '--startup-speed 1000 --gpus 8xH200-141GB'}",
     'runtime:', '  kind: kubernetes', `  namespace: ${NS}`, '  imagePullPolicy: Never', '  shmSize: 256Mi', ...extra, '',
   ].join('\n'));
   return f;

@@ -25,11 +25,14 @@ const targets = [
   { ...common, entryPoints: ['src/simulator/main.ts'], outfile: 'dist/simulator.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/ssh/remoteHosts.ts'], outfile: 'dist/remote.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/cli/profileCommands.ts'], outfile: 'dist/cli-profiles.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/cli/tuneCommand.ts'], outfile: 'dist/cli-tune.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/launch/launchApi.ts'], outfile: 'dist/launch.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['src/core/bench/benchApi.ts'], outfile: 'dist/bench.js', platform: 'node', format: 'cjs', target: 'node20' },
+  { ...common, entryPoints: ['src/core/tune/tuneApi.ts'], outfile: 'dist/tune.js', platform: 'node', format: 'cjs', target: 'node20' },
   // ESM with splitting: highlight.js's core and each language are lazy chunks next to chat.js (loaded on demand).
   { ...common, entryPoints: { chat: 'webview/chat/main.ts' }, outdir: 'dist/webview', splitting: true, chunkNames: 'chat-chunks/[name]-[hash]', platform: 'browser', format: 'esm', target: 'es2022' },
   { ...common, entryPoints: ['webview/bench/main.ts'], outfile: 'dist/webview/bench.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  { ...common, entryPoints: ['webview/tune/main.ts'], outfile: 'dist/webview/tune.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
 function walk(dir, pred) {
@@ -64,4 +67,6 @@ if (args.has('--tests')) {
   // The profile JSON Schema (yamlValidation for *.deepseek.yaml) comes from the same zod schema the launcher uses.
   const { profileSchemaJson } = createRequire(import.meta.url)('./dist/launch.js');
   writeFileSync('dist/deepseek-profile.schema.json', JSON.stringify(profileSchemaJson(), null, 2));
+  // The tuning spec's JSON Schema (yamlValidation for *.tune.yaml), from the zod schema `deepseek-deploy tune` uses.
+  writeFileSync('dist/deepseek-tune.schema.json', JSON.stringify(createRequire(import.meta.url)('./dist/cli-tune.js').tuneSpecSchemaJson(), null, 2));
 }

@@ -71,10 +71,16 @@ node test/ui/workbench.ui.js 2>&1 | tee "$LOGS/ui.log"; rc=${PIPESTATUS[0]}
 tier ui "$(num '[0-9]+ passed' "$LOGS/ui.log")" "$(num '[0-9]+ failed' "$LOGS/ui.log")" $rc
 leftovers ui
 
-echo "== tier chatui: Playwright drives the chat webview against the simulator (XSS corpus, Stop, reload; screenshots)"
+echo "== tier chatui: Playwright drives the chat webview against the simulator (XSS corpus, Stop, reload; thinking control, tool calls, V4 reasoning passback; screenshots)"
 node test/ui/chat.ui.js 2>&1 | tee "$LOGS/chatui.log"; rc=${PIPESTATUS[0]}
-tier chatui "$(num '[0-9]+ passed' "$LOGS/chatui.log")" "$(num '[0-9]+ failed' "$LOGS/chatui.log")" $rc
+node test/ui/chatThinking.ui.js 2>&1 | tee "$LOGS/chatui-thinking.log"; rc2=${PIPESTATUS[0]}; [ "$rc" -eq 0 ] && rc=$rc2
+tier chatui "$(( $(num '[0-9]+ passed' "$LOGS/chatui.log") + $(num '[0-9]+ passed' "$LOGS/chatui-thinking.log") ))" "$(( $(num '[0-9]+ failed' "$LOGS/chatui.log") + $(num '[0-9]+ failed' "$LOGS/chatui-thinking.log") ))" $rc
 leftovers chatui
+
+echo "== tier tune: Playwright runs Tune Deployment against the simulator: Pareto chart, misfits, Apply to Profile, Explorer, cancel"
+node test/ui/tune.ui.js 2>&1 | tee "$LOGS/tune.log"; rc=${PIPESTATUS[0]}
+tier tune "$(num '[0-9]+ passed' "$LOGS/tune.log")" "$(num '[0-9]+ failed' "$LOGS/tune.log")" $rc
+leftovers tune
 
 echo "== tier firstrun: the npm run demo workbench (Workspace Trust on): view in front, trust gate, Add Host, walkthrough, chat"
 node test/ui/firstRun.ui.js 2>&1 | tee "$LOGS/firstrun.log"; rc=${PIPESTATUS[0]}

@@ -20,6 +20,7 @@ commands:
   logs PROFILE|ID [--no-follow]              the server log;  stop / restart PROFILE|ID: stop (docker/compose/scancel/kill), relaunch
   ps [--host H] [--json]                     servers we started, found running on this machine and every known host
   chat --endpoint URL [--json] PROMPT        stream one answer: reasoning (stderr) and answer (stdout) kept apart
+  tune SPEC.tune.yaml [--json] [--resume]    the best engine settings for your SLOs (goodput, $/Mtok, J/token); see "tune --help"
 
 options:
   --help       show this help
@@ -59,6 +60,12 @@ function loadBench(): typeof import('../core/bench/benchApi') {
   return require(path.join(__dirname, 'bench.js')) as typeof import('../core/bench/benchApi');
 }
 
+/** The tuner (search, launches, benchmark) is its own bundle too. */
+function loadTune(): typeof import('./tuneCommand') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
+  return require(path.join(__dirname, 'cli-tune.js')) as typeof import('./tuneCommand');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -77,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   if (cmd === 'presets') return loadProfiles().runPresets();
   if (cmd === 'chat') return runChat(rest, loadOpenAIClient);
   if (cmd === 'bench') return runBenchCli(rest, loadBench);
+  if (cmd === 'tune') return loadTune().runTuneCli(rest, loadRemote);
   if (cmd === 'launch' || cmd === 'stop' || cmd === 'logs' || cmd === 'restart' || cmd === 'ps') return loadProfiles().runDeploymentCommand(cmd, rest, loadRemote);
   process.stderr.write(`deepseek-deploy: unknown command "${cmd}"\n\n${HELP}`);
   return 2;
@@ -95,7 +103,7 @@ main(process.argv.slice(2)).then((code) => {
   // chat and bench are done when they return: undici's kept-alive sockets (probe, /v1/models) must not hold the
   // process for seconds after a Ctrl-C or a finished run. Exit once what was written has been flushed.
   const cmd = process.argv[2];
-  if (cmd === 'chat' || cmd === 'bench') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  if (cmd === 'chat' || cmd === 'bench' || cmd === 'tune') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }, (e: unknown) => {
   process.stderr.write(`deepseek-deploy: ${(e as Error).message}\n`);
   process.exitCode = 1;

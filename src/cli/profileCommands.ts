@@ -121,7 +121,7 @@ ${path.join('<config dir>', 'hosts.json')} (the extension's Add Host writes it) 
 [{id, host, runtime, profile, engine, model, state, url, startedAt}].
 `;
 
-interface Remote { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }
+export interface Remote { createRemoteHosts(o: RemoteHostsOptions): RemoteHosts }
 
 const SPEC = {
   flags: ['--detach', '--no-follow', '--accept-new', '--force', '--pick-free-gpus', '--json'],
@@ -131,7 +131,7 @@ const SPEC = {
 } as const;
 
 /** The pipeline's dependencies for the CLI: our own dist/cli.js for the simulator, SSH without prompts. */
-function cliDeps(args: { acceptNew: boolean; knownHosts: readonly string[]; sshConfig?: string }, loadRemote: () => Remote, disposers: Array<() => void>): PipelineDeps {
+export function cliDeps(args: { acceptNew: boolean; knownHosts: readonly string[]; sshConfig?: string }, loadRemote: () => Remote, disposers: Array<() => void>): PipelineDeps {
   let remote: RemoteHosts | undefined;
   const err = (s: string): boolean => process.stderr.write(s);
   return {

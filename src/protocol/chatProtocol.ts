@@ -1,6 +1,7 @@
 // zod/mini: the same validation as full zod at a few KB, because this module is in the activation bundle.
 import * as z from 'zod/mini';
-import type { AnswerState, ChatMessage, ChatSettings, Conversation, MessageStats } from '../core/chat/conversation';
+import type { AnswerState, ChatMessage, ChatSettings, Conversation, MessageStats, ToolCall } from '../core/chat/conversation';
+import type { ThinkingLevel } from '../core/chat/thinkingControl';
 
 /** Messages between the extension host and the chat webview. The host validates what the webview sends (zod). */
 export interface EndpointSummary {
@@ -17,16 +18,32 @@ export interface EndpointSummary {
 export interface LiveFigures {
   readonly tokens: number;
   readonly ms: number;
+  /** The model is writing a tool call to this function (model output: shown as text only). */
+  readonly toolCall?: string;
+}
+
+/** The selected endpoint's thinking switch: the levels its model offers (never empty) and the one the next answer uses. */
+export interface ThinkingState {
+  readonly levels: ThinkingLevel[];
+  readonly level: ThinkingLevel;
+}
+
+/** The tools offered to the model (setting deepseek.chat.tools) as JSON text, and why the last edit was refused. */
+export interface ToolsState {
+  readonly text: string;
+  readonly error?: string;
 }
 
 export type HostToChat =
-  | { type: 'state'; endpoints: EndpointSummary[]; selectedEndpointId?: string; settings: ChatSettings; busy: boolean }
+  /** `thinking` is absent when the selected endpoint's model has no switch (V3 never thinks, R1 always does). */
+  | { type: 'state'; endpoints: EndpointSummary[]; selectedEndpointId?: string; settings: ChatSettings; busy: boolean; thinking?: ThinkingState; tools: ToolsState }
   /** The whole transcript: after the ready handshake, New chat, Regenerate. */
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'append'; message: ChatMessage }
   /** Text appended to a streaming answer since the last post (the host posts at most one of these per frame). */
   | { type: 'delta'; id: string; reasoning: string; content: string; thought?: { ms: number; tokens: number }; live?: LiveFigures }
-  | { type: 'finish'; id: string; state: AnswerState; error?: string; stats?: MessageStats }
+  /** `toolCalls`: the calls the answer ended with (finish_reason tool_calls), each with its result once supplied. */
+  | { type: 'finish'; id: string; state: AnswerState; error?: string; stats?: MessageStats; toolCalls?: ToolCall[] }
   | { type: 'image'; src: string; dataUrl?: string; error?: string };
 
 const settingsPatch = z.object({
@@ -49,6 +66,11 @@ export const ChatToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('addEndpoint') }),
   z.object({ type: z.literal('selectEndpoint'), id: z.string().check(z.maxLength(1000)) }),
   z.object({ type: z.literal('updateSettings'), settings: settingsPatch }),
+  z.object({ type: z.literal('setThinking'), level: z.enum(['off', 'on', 'low', 'high', 'xhigh', 'max']) }),
+  /** The tools JSON as typed (an OpenAI `tools` array; empty = no tools); the host parses and validates it. */
+  z.object({ type: z.literal('updateTools'), text: z.string().check(z.maxLength(1_000_000)) }),
+  /** Results for the tool calls of answer `id`, by call index; the host sends them back and streams the continuation. */
+  z.object({ type: z.literal('toolResults'), id: z.string().check(z.maxLength(200)), results: z.array(z.string().check(z.maxLength(1_000_000))).check(z.maxLength(128)) }),
   z.object({ type: z.literal('openLink'), href: z.string().check(z.maxLength(8192)) }),
   z.object({ type: z.literal('copy'), text: z.string().check(z.maxLength(10_000_000)) }),
   z.object({ type: z.literal('loadImage'), src: z.string().check(z.maxLength(8192)) }),

@@ -1,4 +1,5 @@
 import type * as http from 'node:http';
+import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { streamingErrorBody } from './dialect';
 import { planResponse, requestSeed, type CannedReply, type PlannedToken, type RequestPlan } from './requestPlan';
@@ -159,6 +160,8 @@ export function createGenerationHandler(ctx: ServerContext, deps: GenerationDeps
 
   return async (req, res, chat) => {
     const body = await deps.readBody(req);
+    // Written before the answer starts (synchronously), so a client that got a response finds its request in the file.
+    if (ctx.sim.requestLog) appendFileSync(ctx.sim.requestLog, `${JSON.stringify({ path: chat ? '/v1/chat/completions' : '/v1/completions', body })}\n`, { mode: 0o600 });
     const model = deps.checkModel(body);
     const arrivedAt = performance.now();
     const id = chat ? (ctx.dialect.flavor === 'vllm' ? `chatcmpl-${hexId()}` : hexId()) : `cmpl-${hexId()}`;

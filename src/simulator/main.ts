@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CannedReply } from './requestPlan';
 import { ArgparseError, checkFlagsForVersion, parseEngineCommand } from './engineArgs';
-import { mergeSglangConfigFile, vllmEnvApiKey } from './engineSecrets';
+import { mergeConfigFile, vllmEnvApiKey } from './engineSecrets';
 import { joinHead, parseDistInitAddr, serveWorkerHealth, waitForWorkers, type Rendezvous } from './multiNode';
 import { DEFAULT_VERSIONS, dialectFor } from './dialect';
 import { EngineClock } from './engineClock';
@@ -37,6 +37,7 @@ Sim options:
   --disconnect-rate P    share of streams cut mid-answer
   --seed N               deterministic text and timing (default 0)
   --replies FILE         scripted answers: JSON [{"match": "text in the last user message", "reasoning": "…", "answer": "…"}]
+  --request-log FILE     append each generation request (path and JSON body, no headers) to FILE as a JSON line
   --parent-pid PID       exit when process PID is gone (the VS Code window that launched it, even if it crashed)
   --expose-timing        add GET /_simulator/timing (token lateness against schedule, CPU); off so routes match the engine
 `;
@@ -84,6 +85,7 @@ function parseSimOptions(argv: string[]): SimOptions & { engineVersion?: string;
       case '--expose-timing': m.exposeTiming = true; break;
       case '--parent-pid': m.parentPid = num(f, v, 1); i++; break;
       case '--replies': m.replies = readReplies(v); i++; break;
+      case '--request-log': if (!v) throw new Error('--request-log needs a file path'); m.requestLog = v; i++; break;
       default: throw new Error(`unknown simulator option ${f} (engine flags go after "--")`);
     }
   }
@@ -130,8 +132,7 @@ export async function runSimulator(argv: string[], version: string): Promise<num
   let flagWarnings: string[];
   try {
     const engineWords = argv.slice(sep + 1);
-    const sglang = engineWords[2] === 'sglang.launch_server' || (engineWords[0] === 'sglang' && engineWords[1] === 'serve');
-    cfg = parseEngineCommand(sglang ? mergeSglangConfigFile(engineWords) : engineWords);
+    cfg = parseEngineCommand(mergeConfigFile(engineWords));
     if (cfg.flavor === 'vllm' && !cfg.apiKey) cfg = { ...cfg, apiKey: vllmEnvApiKey(process.env) };
     flagWarnings = checkFlagsForVersion(cfg, dialectFor(cfg.flavor, imitatedVersion(cfg.flavor, cfg.model, opts.engineVersion)).version);
   } catch (e) {

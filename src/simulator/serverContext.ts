@@ -17,6 +17,12 @@ export interface SimOptions {
   readonly exposeTiming?: boolean;
   /** Scripted replies (`--replies FILE`), for demos and tests that need exact model output. */
   readonly replies?: readonly CannedReply[];
+  /**
+   * `--request-log FILE`: every generation request's path and JSON body appended as one line (JSONL, mode 0600), so a
+   * test can check what a client sent (thinking fields, the history and reasoning passed back). Headers, and so API
+   * keys, are never written.
+   */
+  readonly requestLog?: string;
 }
 
 /** Everything a request handler needs: the parsed engine command, its dialect, the served model's facts, the clock. */

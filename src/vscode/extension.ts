@@ -1,28 +1,30 @@
 import * as vscode from 'vscode';
 import { EndpointStore } from '../core/endpoints/endpointStore';
-import { HostsTreeProvider } from './views/hostsTreeProvider';
-import { EndpointsTreeProvider } from './views/endpointsTreeProvider';
-import { ChatViewProvider } from './panels/chatViewProvider';
+import { HostsTreeProvider } from './hosts/hostsTreeProvider';
+import { EndpointsTreeProvider } from './endpoints/endpointsTreeProvider';
+import { ChatViewProvider } from './chat/chatViewProvider';
 import { ChatSession } from './chat/chatSession';
 import { CustomEndpoints } from './chat/customEndpoints';
-import { sendPromptsFileCommand } from './commands/sendPromptsFile';
+import { sendPromptsFileCommand } from './chat/sendPromptsFile';
 import { BenchResultsPanel } from './bench/benchResultsPanel';
-import { engineBenchmarkCommand } from './commands/engineBenchmark';
-import { launchServerCommand } from './commands/launchServer';
-import { benchmarkEndpointCommand } from './commands/benchmarkEndpoint';
-import { serverCommands } from './commands/serverCommands';
+import { engineBenchmarkCommand } from './bench/engineBenchmark';
+import { launchServerCommand } from './launch/launchServer';
+import { benchmarkEndpointCommand } from './bench/benchmarkEndpoint';
+import { serverCommands } from './endpoints/serverCommands';
 import { ManagedServers } from './launch/managedServers';
 import { ServerRecords } from '../core/launch/serverRecords';
 import type { PipelineDeps } from '../core/launch/launchPipeline';
-import { refreshHostsCommand } from './commands/refreshHosts';
-import { hostCommands } from './commands/hostCommands';
-import { forgetHostKeyCommand } from './commands/forgetHostKey';
-import { RemoteAccess } from './remote/remoteAccess';
-import { HF_TOKEN_SECRET, launchProfileCommand, type LaunchContext } from './commands/launchProfile';
+import { refreshHostsCommand } from './hosts/refreshHosts';
+import { hostCommands } from './hosts/hostCommands';
+import { forgetHostKeyCommand } from './hosts/forgetHostKey';
+import { RemoteAccess } from './hosts/remoteAccess';
+import { HF_TOKEN_SECRET, launchProfileCommand, type LaunchContext } from './launch/launchProfile';
 import type { HostEntry } from '../core/hosts/hostModel';
 import { requireTrust } from './workspaceTrustGate';
 import { chatHistoryCommand } from './chat/chatHistoryCommand';
 import { openBenchmarkResultsCommand } from './bench/openBenchmarkResults';
+import { TuneResultsPanel } from './tune/tuneResultsPanel';
+import { applyToProfile, openTuneResultsCommand, showTuneFile, tuneDeploymentCommand, type TuneContext } from './tune/tuneDeployment';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
@@ -33,6 +35,8 @@ export interface DeepSeekApi {
   readonly chatSession: ChatSession;
   /** The results panel's render reports (what its webview drew). */
   readonly benchResults: Pick<typeof BenchResultsPanel, 'onDidRender'> & { lastRendered(): { runs: number; charts: number } | undefined };
+  /** The tuning results panel's render reports. */
+  readonly tuneResults: Pick<typeof TuneResultsPanel, 'onDidRender'> & { lastRendered(): typeof TuneResultsPanel.lastRendered };
   readonly activationMs: number;
   /** Servers we manage (launched here or found running after activation). */
   readonly managed: ManagedServers;
@@ -75,6 +79,8 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   const chatSession = new ChatSession(context, endpoints, custom);
   const chat = new ChatViewProvider(context.extensionUri, chatSession);
   const benchOut = vscode.window.createOutputChannel('DeepSeek Benchmarks');
+  const tuneOut = vscode.window.createOutputChannel('DeepSeek Tuning');
+  const tuneCtx: TuneContext = { extensionUri: context.extensionUri, deps: () => deps(false), secrets: context.secrets, output: tuneOut };
   context.subscriptions.push(
     chatSession,
     endpoints.onDidChange(() => chatSession.postState()),
@@ -92,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.sendPromptsFile', sendPromptsFileCommand(endpoints, custom, () => chatSession.selectedEndpointId)),
     managed,
     benchOut,
+    tuneOut,
     sshLog,
     remote,
     hosts,
@@ -103,6 +110,9 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.benchmarkEndpointPicker', () => vscode.commands.executeCommand('deepseek.benchmarkEndpoint')),
     vscode.commands.registerCommand('deepseek.openBenchmarkResults', openBenchmarkResultsCommand(context.extensionUri)),
     vscode.window.registerWebviewPanelSerializer(BenchResultsPanel.viewType, BenchResultsPanel.serializer(context.extensionUri)),
+    vscode.commands.registerCommand('deepseek.tuneDeployment', requireTrust('Tuning a deployment', tuneDeploymentCommand(tuneCtx))),
+    vscode.commands.registerCommand('deepseek.openTuneResults', openTuneResultsCommand(tuneCtx)),
+    vscode.window.registerWebviewPanelSerializer(TuneResultsPanel.viewType, TuneResultsPanel.serializer(context.extensionUri, (f) => showTuneFile(tuneCtx, f), applyToProfile)),
     vscode.window.registerWebviewPanelSerializer(ChatViewProvider.panelType, chat.serializer()),
     vscode.commands.registerCommand('deepseek.chatHistory', chatHistoryCommand(chatSession)),
     vscode.commands.registerCommand('deepseek.getStarted', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#deepseek.gettingStarted`, false)),
@@ -129,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
   // Servers recorded on earlier runs (this window's, other windows', the CLI's) are looked for after activate returns:
   // contacting hosts never delays activation.
   const rediscovered = new Promise<unknown>((resolve) => setTimeout(resolve, 0)).then(() => managed.rediscover()).catch((e: Error) => sshLog.appendLine(`re-discovery: ${e.message}`));
-  return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, activationMs: performance.now() - t0, managed, rediscovered };
+  return { endpoints, hosts, remote, chat, chatSession, benchResults: { onDidRender: (l) => BenchResultsPanel.onDidRender(l), lastRendered: () => BenchResultsPanel.lastRendered }, tuneResults: { onDidRender: (l) => TuneResultsPanel.onDidRender(l), lastRendered: () => TuneResultsPanel.lastRendered }, activationMs: performance.now() - t0, managed, rediscovered };
 }
 
 export function deactivate(): void {

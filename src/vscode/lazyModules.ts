@@ -23,3 +23,8 @@ export function loadBenchModule(): typeof import('../core/bench/benchApi') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps undici and the benchmark out of the activation bundle
   return require(path.join(__dirname, 'bench.js')) as typeof import('../core/bench/benchApi');
 }
+
+export function loadTuneModule(): typeof import('../core/tune/tuneApi') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the tuner (and the benchmark and launch code it drives) out of the activation bundle
+  return require(path.join(__dirname, 'tune.js')) as typeof import('../core/tune/tuneApi');
+}

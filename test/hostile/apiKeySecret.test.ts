@@ -12,7 +12,7 @@ import { CLI } from '../helpers/simulatorProcess';
 import { freePort } from '../helpers/stubHost';
 
 // Issue 3/8, kind 4: security knobs work. knobs.apiKeySecret's key reaches the engine by a mechanism the engine
-// accepts (vLLM: VLLM_API_KEY in its environment; SGLang: a 0600 `--config` YAML file), never on a command line, in
+// accepts (vLLM: VLLM_API_KEY in its environment, in docker set inside the container from a 0600 file; SGLang: a 0600 `--config` YAML file), never on a command line, in
 // a compose file, a job script or the shown script; the engine (our simulator, enforcing the key as vLLM does)
 // answers 401 without it; every process's /proc/PID/cmdline (world-readable) is sampled while it runs, and the
 // engine's /proc/PID/environ (where vLLM's key lives) is readable by its owner only. Engines bind 127.0.0.1.
@@ -40,6 +40,12 @@ test('kind 4: the key is in no argv, compose file, job script or shown script on
       assert.ok(!planToScript(plan).includes(KEY), `${kind}/${flavor}: shown script`);
       assert.ok(!plan.engineCommand.some((w) => w.includes(KEY)), `${kind}/${flavor}: engine command`);
       if (flavor === 'sglang') assert.ok(plan.engineCommand.includes('--config'), 'SGLang reads the key from its --config file');
+      // A container's environment shows in `docker inspect`: vLLM in docker sets VLLM_API_KEY inside, from a 0600 file.
+      if (kind === 'docker' && flavor === 'vllm') {
+        const run = plan.start.find((s) => s.argv[0] === 'docker' && s.argv[1] === 'run')!;
+        assert.ok(run && !run.argv.some((w, i) => w === '-e' && run.argv[i + 1].startsWith('VLLM_API_KEY')), 'no -e VLLM_API_KEY');
+        assert.ok(run.argv.includes('--entrypoint') && run.argv.at(-plan.engineCommand.length - 1) === '/root/.cache/huggingface/deepseek-deploy/key-docker-vllm.api-key', 'the key file is read inside the container');
+      }
     }
   }
 });

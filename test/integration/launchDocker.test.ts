@@ -22,12 +22,12 @@ after(() => remote.dispose());
 const target: SshTarget = { id: 'dsd-gpu', host: '127.0.0.1', port: PORT, user: 'dsd-gpu', identityFiles: [path.join(INFRA, 'keys/client')], agent: 'none' };
 const docker = (...args: string[]): string => execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_HOST } });
 
-/** Reads every process's argv and environment on this machine (root sees them all) looking for the token. */
-function tokenInAnyProcess(): string | undefined {
+/** Reads every process's argv and environment on this machine (root sees them all) looking for the secret. */
+function tokenInAnyProcess(secret = TOKEN): string | undefined {
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     for (const f of ['cmdline', 'environ']) {
       try {
-        if (fs.readFileSync(`/proc/${pid}/${f}`, 'latin1').includes(TOKEN)) return `/proc/${pid}/${f}`;
+        if (fs.readFileSync(`/proc/${pid}/${f}`, 'latin1').includes(secret)) return `/proc/${pid}/${f}`;
       } catch {
         /* gone, or a kernel thread */
       }
@@ -36,18 +36,18 @@ function tokenInAnyProcess(): string | undefined {
   return undefined;
 }
 
-async function launch(profile: ProfileInput, token?: string): Promise<{ dep: Deployment; url: string; events: LogEvent[]; states: DeploymentState[]; leaks: string[] }> {
-  const plan = renderLaunch(ProfileSchema.parse(profile), { hfToken: token });
+async function launch(profile: ProfileInput, token?: string, apiKey?: string): Promise<{ dep: Deployment; url: string; events: LogEvent[]; states: DeploymentState[]; leaks: string[] }> {
+  const plan = renderLaunch(ProfileSchema.parse(profile), { hfToken: token, apiKey });
   const events: LogEvent[] = [];
   const states: DeploymentState[] = [];
   const dep = new Deployment(plan, sshRunner(remote.pool, target), { onEvent: (e) => events.push(e), onState: (s) => states.push(s) });
   const leaks: string[] = [];
   const sampler = setInterval(() => {
-    const hit = tokenInAnyProcess();
+    const hit = tokenInAnyProcess() ?? (apiKey ? tokenInAnyProcess(apiKey) : undefined);
     if (hit) leaks.push(hit);
   }, 25);
   try {
-    const url = await dep.start({ reach: async (port) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target, '127.0.0.1', port)).localPort}`, timeoutMs: 120_000 });
+    const url = await dep.start({ reach: async (port) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target, '127.0.0.1', port)).localPort}`, apiKey, timeoutMs: 120_000 });
     return { dep, url, events, states, leaks };
   } finally {
     clearInterval(sampler);
@@ -82,6 +82,34 @@ test('docker · vLLM image: progress → ready → chat through the tunnel → s
   assert.ok(!dep.log.some((l) => l.includes(TOKEN)));
   await dep.stop();
   assert.equal(docker('ps', '-a', '-q', '--filter', `name=^${name}$`).trim(), '', 'container removed');
+});
+
+test('docker · vLLM image with an API key: 401 without it, 200 with it; the key is in no docker inspect, argv, log or container config (read inside from a 0600 file)', async () => {
+  const KEY = `sk-dsd-docker-${Date.now()}`;
+  const { dep, url, leaks } = await launch(base('it-vllm-key', 18627, { kind: 'vllm', version: '0.9.0' }), undefined, KEY);
+  try {
+    assert.equal((await fetch(`${url}/v1/models`)).status, 401, 'no key → 401');
+    assert.equal((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).status, 200);
+    const inspect = docker('inspect', 'dsd-it-vllm-key');
+    assert.ok(!inspect.includes(KEY), 'key not in docker inspect');
+    assert.ok(!docker('inspect', '-f', '{{json .Config.Env}}', 'dsd-it-vllm-key').includes('VLLM_API_KEY'), 'no VLLM_API_KEY in the container configuration');
+    const file = '/home/dsd-gpu/.cache/huggingface/deepseek-deploy/it-vllm-key.api-key';
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'the key file is 0600');
+    assert.deepEqual(leaks.filter((l) => l.endsWith('cmdline')), [], 'key in a process argv');
+    // Only the engine's own environment holds it (readable by its owner alone, as for a process launch).
+    const cmdlineOf = (l: string): string[] => {
+      try {
+        return [fs.readFileSync(l.replace('environ', 'cmdline'), 'latin1')];
+      } catch {
+        return []; // exited since
+      }
+    };
+    const envHolders = leaks.filter((l) => l.endsWith('environ')).flatMap(cmdlineOf);
+    assert.ok(envHolders.every((c) => /simulate/.test(c)), `key in the environment of ${envHolders.join(' | ')}`);
+    assert.ok(!dep.log.some((l) => l.includes(KEY)), 'key in the engine log');
+  } finally {
+    await dep.stop();
+  }
 });
 
 test('docker · SGLang image: ready only after "fired up", chat answers with reasoning_content, stop', async () => {

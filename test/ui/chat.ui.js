@@ -6,10 +6,10 @@ const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
 const http = require('node:http');
-const { spawn } = require('node:child_process');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
 const { createSteps, palette, exitWith } = require('./uiHarness');
+const { startSimulator: startSim, chatFrame, send } = require('./chatHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -59,38 +59,8 @@ function replies(sentinel) {
   ];
 }
 
-async function startSimulator(port, file) {
-  const cli = path.join(ROOT, 'dist/cli.js');
-  const p = spawn(process.execPath, [cli, 'simulate', '--startup-speed', '1000', '--exact-ttft-ms', '300', '--exact-itl-ms', '25', '--replies', file, '--', 'vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8', '--reasoning-parser', 'deepseek_r1', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; if (/Application startup complete/.test(out)) resolve(); });
-    p.on('exit', (c) => reject(new Error(`simulator exited ${c}: ${out}`)));
-  });
-  p.removeAllListeners('exit');
-  return p;
-}
-
-/** The chat webview's inner frame (VS Code nests webviews two iframes deep). */
-async function chatFrame(page, timeout = 30_000) {
-  const until = Date.now() + timeout;
-  while (Date.now() < until) {
-    // The editor panel's frame, once it is shown: the sidebar's chat view is a second frame, about 270 px wide; the
-    // panel's composer is far wider. A hidden (not yet revealed) panel has no box, so keep polling until it shows.
-    for (const f of page.frames()) {
-      const el = await f.$('main#app.chat .composer').catch(() => null);
-      const box = el ? await el.boundingBox().catch(() => null) : null;
-      if (box && box.width > 450) return f;
-    }
-    await page.waitForTimeout(250);
-  }
-  throw new Error('chat webview frame not found');
-}
-
-async function send(frame, text) {
-  const input = frame.locator('textarea.prompt');
-  await input.fill(text);
-  await input.press('Enter');
+function startSimulator(port, file) {
+  return startSim(['--startup-speed', '1000', '--exact-ttft-ms', '300', '--exact-itl-ms', '25', '--replies', file], ['vllm', 'serve', 'deepseek-ai/DeepSeek-R1', '--tensor-parallel-size', '8', '--reasoning-parser', 'deepseek_r1', '--port', String(port)]);
 }
 
 async function main() {

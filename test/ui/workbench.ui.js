@@ -11,6 +11,15 @@ const { createSteps, palette, exitWith } = require('./uiHarness');
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
 
+/** The benchmark results panel's webview frame (the one with a data grid). */
+async function resultsFrame(page) {
+  for (let i = 0; i < 240; i++) {
+    for (const f of page.frames()) if (await f.$('main#app vscode-data-grid').catch(() => null)) return f;
+    await page.waitForTimeout(250);
+  }
+  throw new Error('results panel never showed a data grid');
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const ws = makeWorkspace({ 'deepseek.simulator.startupSpeed': 60 });
@@ -76,6 +85,62 @@ async function main() {
       await page.screenshot({ path: path.join(OUT, 'ui-benchmark-chart.png') });
     });
 
+    await step('Export JSON… asks where to save (default beside the result) and writes the file; no untitled editor opens', async () => {
+      const frame = await resultsFrame(page);
+      const before = await page.locator('.tabs-container .tab').count();
+      await frame.locator('vscode-button', { hasText: 'Export JSON…' }).first().click();
+      // code-server's save dialog is VS Code's simple file dialog: a quick input holding the path.
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 15_000 });
+      await page.locator('.quick-input-title', { hasText: 'Export 1 run as JSON' }).first().waitFor({ timeout: 15_000 });
+      // The dialog fills in its default (beside the saved result) a moment after it opens; typing before that is lost.
+      for (let i = 0; i < 60 && !(await input.inputValue()).endsWith('.export.json'); i++) await page.waitForTimeout(250);
+      assert.match(await input.inputValue(), /benchmarks\/.*\.export\.json$/, 'the default export path is not beside the saved result');
+      const target = path.join(ws, 'exported-latency.json');
+      await input.fill(target);
+      // The simple file dialog validates the typed path asynchronously and ignores Enter until it has (slow on a
+      // loaded machine): press again while it is still open.
+      for (let i = 0; i < 20 && !fs.existsSync(target); i++) {
+        if (await input.isVisible()) await page.keyboard.press('Enter');
+        await page.waitForTimeout(1500);
+      }
+      await page.locator('.notifications-toasts .notification-toast', { hasText: 'exported to' }).first().waitFor({ timeout: 15_000 });
+      const exported = JSON.parse(fs.readFileSync(target, 'utf8'));
+      const runs = Array.isArray(exported) ? exported : [exported];
+      assert.ok(runs.length >= 1 && runs.every((r) => typeof r.completed === 'number' && r.completed >= 1), `export holds no finished run: ${JSON.stringify(exported).slice(0, 200)}`);
+      assert.equal(await page.locator('.tabs-container .tab').count(), before, 'an extra editor opened on export');
+      await page.screenshot({ path: path.join(OUT, 'ui-benchmark-exported.png') });
+    });
+
+    await step('a benchmark cancelled from its notification shows "cancelled" and is saved apart from finished runs', async () => {
+      await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first().click({ button: 'right' });
+      await page.locator('.context-view .action-label', { hasText: 'Benchmark this endpoint' }).first().click({ timeout: 10_000 });
+      const manyUsers = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Many users' }).first();
+      await manyUsers.waitFor({ timeout: 15_000 });
+      // The latency run above measured this endpoint: the estimates now come from that, and say so.
+      assert.match(await manyUsers.innerText(), /≈ .* from its measured speed/);
+      await manyUsers.click();
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Benchmarking' }).first();
+      await toast.waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(3000); // let some of the 640 requests finish
+      await toast.hover();
+      await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().click({ timeout: 10_000 });
+      let frame;
+      for (let i = 0; i < 240 && !frame; i++) {
+        for (const f of page.frames()) if (await f.locator('.note.cancelled').count().catch(() => 0)) frame = f;
+        if (!frame) await page.waitForTimeout(250);
+      }
+      assert.ok(frame, 'no results panel says the run was cancelled');
+      assert.match(await frame.locator('.note.cancelled').innerText(), /Cancelled: .*llmperf/);
+      await frame.locator('vscode-data-grid-cell', { hasText: '(cancelled)' }).first().waitFor({ timeout: 10_000 });
+      const cancelledDir = path.join(ws, '.deepseek', 'benchmarks', 'cancelled');
+      assert.ok(fs.existsSync(cancelledDir) && fs.readdirSync(cancelledDir).some((f) => f.endsWith('.json')), 'the cancelled run was not saved under benchmarks/cancelled/');
+      const finished = fs.readdirSync(path.join(ws, '.deepseek', 'benchmarks')).filter((f) => f.endsWith('.json'));
+      assert.ok(!finished.some((f) => /llmperf/.test(f)), `the cancelled run sits among finished runs: ${finished.join(', ')}`);
+      await page.screenshot({ path: path.join(OUT, 'ui-benchmark-cancelled.png') });
+      await palette(page, 'Notifications: Clear All Notifications'); // toasts would cover the wizard's pickers
+    });
+
     await step('"Launch Server → New deployment…" walks 7 steps, saves the profile, shows the exact script, and launches it', async () => {
       await page.keyboard.press('Escape');
       await palette(page, 'DeepSeek: Launch Server');
@@ -85,7 +150,12 @@ async function main() {
         await page.locator('.quick-input-title', { hasText: `Launch Server (${n})` }).waitFor({ timeout: 15_000 });
         // The model list holds the whole family (grouped, scrolled): filter it as a user would, by typing.
         if (n === '3/7') await page.keyboard.type(choice);
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
+        // The previous click leaves the mouse over this list: its hover tooltip can cover the next row.
+        await page.mouse.move(5, 5);
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click().catch(async (e) => {
+          await page.screenshot({ path: path.join(OUT, `ui-wizard-failed-${n.replace('/', 'of')}.png`) });
+          throw e;
+        });
       }
       await page.locator('.quick-input-title', { hasText: 'Launch Server (6/7)' }).waitFor({ timeout: 15_000 });
       await page.keyboard.type('32768');

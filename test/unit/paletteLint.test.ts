@@ -39,6 +39,8 @@ const PROMPTS: Record<string, boolean> = {
   // Endpoint row actions: they act on the row (Restart and Remove only confirm), so no "…".
   'deepseek.restartServer': false, 'deepseek.removeServer': false, 'deepseek.showServerLog': false, 'deepseek.copyEndpointUrl': false,
   'deepseek.chatWithEndpoint': false,
+  // A spec / run picker; a file dialog from the palette (the Explorer and editor title pass the tune.json).
+  'deepseek.tuneDeployment': true, 'deepseek.openTuneResults': true,
 };
 /** Titles fixed by the product card, exempt from the casing and ellipsis rules. */
 const EXACT: Record<string, string> = { 'deepseek.launchServer': 'Launch Server', 'deepseek.benchmarkEndpoint': 'Benchmark this endpoint' };

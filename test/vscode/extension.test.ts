@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DeepSeekApi } from '../../src/vscode/extension';
-import type { BenchmarkOutcome } from '../../src/vscode/commands/benchmarkEndpoint';
+import type { BenchmarkOutcome } from '../../src/vscode/bench/benchmarkEndpoint';
 import { requestMessages } from '../../src/core/chat/conversation';
-import { EndpointsTreeProvider } from '../../src/vscode/views/endpointsTreeProvider';
+import { EndpointsTreeProvider } from '../../src/vscode/endpoints/endpointsTreeProvider';
 
 const EXT_ID = 'deepseek-deploy.deepseek-deploy';
 

@@ -2,20 +2,13 @@ import { provideVSCodeDesignSystem, vsCodeButton, vsCodeDataGrid, vsCodeDataGrid
 import uPlot from 'uplot';
 import type { BenchToHost, HostToBench, RunView } from '../../src/protocol/benchProtocol';
 import { METRIC_KEYS, percentileTable, summaryTable } from '../../src/core/bench/resultTables';
-
-interface VsCodeApi { postMessage(msg: BenchToHost): void; setState(state: { files: string[]; title: string }): void }
-declare function acquireVsCodeApi(): VsCodeApi;
+import { css, num, PALETTE } from '../shared/theme';
+import { el } from '../shared/dom';
+import { connectHost } from '../shared/hostChannel';
 
 provideVSCodeDesignSystem().register(vsCodeDataGrid(), vsCodeDataGridRow(), vsCodeDataGridCell(), vsCodeButton());
-const vscode = acquireVsCodeApi();
+const host = connectHost<BenchToHost, HostToBench, { files: string[]; title: string }>();
 const app = document.getElementById('app') as HTMLElement;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** A toolkit data grid: first column the row label, then one column per run (runs side by side). */
 function grid(title: string, names: string[], rows: string[][]): HTMLElement {
@@ -32,10 +25,6 @@ function grid(title: string, names: string[], rows: string[][]): HTMLElement {
   sec.append(g);
   return sec;
 }
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const css = (name: string, fallback: string): string => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
-const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
 
 function chart(title: string, data: uPlot.AlignedData, series: { label: string; scale?: string }[], axes: { x: string; y: string; y2?: string }, xLog = false): HTMLElement {
   const box = el('section', 'chart');
@@ -86,7 +75,7 @@ function render(runs: RunView[], title: string): void {
     const b = document.createElement('vscode-button');
     b.textContent = label;
     b.setAttribute('appearance', 'secondary');
-    b.addEventListener('click', () => vscode.postMessage(msg));
+    b.addEventListener('click', () => host.post(msg));
     actions.append(b);
   }
   head.append(actions);
@@ -129,16 +118,14 @@ function render(runs: RunView[], title: string): void {
     app.append(chart(`Server /metrics during "${last.name}"`, [samples.map((s) => s.t), samples.map((s) => s.running ?? null), samples.map((s) => s.waiting ?? null), samples.map((s) => (s.kvUsage === undefined ? null : s.kvUsage * 100))], [{ label: 'running' }, { label: 'waiting' }, { label: 'KV cache %', scale: 'y2' }], { x: 's', y: 'requests', y2: 'KV %' }));
     charts++;
   }
-  vscode.postMessage({ type: 'rendered', runs: runs.length, charts });
+  host.post({ type: 'rendered', runs: runs.length, charts });
 }
 
-window.addEventListener('message', (ev: MessageEvent<HostToBench>) => {
-  const m = ev.data;
+host.listen((m) => {
   if (m?.type === 'runs') {
     // What a window reload needs to show this panel again (src/vscode/bench/benchResultsPanel.ts serializer).
-    vscode.setState({ files: m.runs.flatMap((r) => (r.file ? [r.file] : [])), title: m.title });
+    host.setState({ files: m.runs.flatMap((r) => (r.file ? [r.file] : [])), title: m.title });
     render(m.runs, m.title);
   }
   else if (m?.type === 'progress') app.prepend(el('p', 'progress', m.text));
 });
-vscode.postMessage({ type: 'ready' });

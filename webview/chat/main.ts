@@ -1,13 +1,12 @@
-import type { ChatToHost, EndpointSummary, HostToChat, LiveFigures } from '../../src/protocol/chatProtocol';
+import type { ChatToHost, EndpointSummary, HostToChat, LiveFigures, ThinkingState, ToolsState } from '../../src/protocol/chatProtocol';
 import type { ChatMessage, ChatSettings, Conversation } from '../../src/core/chat/conversation';
 import { createMarkdown } from './markdown';
-import { AnswerView, el, userView } from './messageView';
+import { AnswerView, userView } from './messageView';
+import { el } from '../shared/dom';
+import { connectHost } from '../shared/hostChannel';
 
-interface VsCodeApi { postMessage(msg: ChatToHost): void; setState(state: { chat: true }): void }
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const post = (m: ChatToHost): void => vscode.postMessage(m);
+const host = connectHost<ChatToHost, HostToChat, { chat: true }>();
+const post = (m: ChatToHost): void => host.post(m);
 const md = createMarkdown();
 const app = document.getElementById('app') as HTMLElement;
 
@@ -20,8 +19,15 @@ const newBtn = button('New chat', 'new-chat', 'Start a new conversation', () => 
 const exportBtn = button('Export', 'export', 'Export this conversation as Markdown', () => post({ type: 'exportMarkdown' }));
 const batchBtn = button('Prompts file…', 'prompts-file', 'Send a JSON/JSONL file of tagged prompts', () => post({ type: 'sendPromptsFile' }));
 const settingsBtn = button('⚙', 'settings-toggle', 'Sampling settings', () => (settingsForm.hidden = !settingsForm.hidden));
-toolbar.append(picker, addBtn, newBtn, exportBtn, batchBtn, settingsBtn);
+// Thinking level of the selected endpoint: only shown when its model has a switch (V3.1 onwards; not V3, not R1).
+const thinkingPicker = el('select', 'thinking-picker');
+thinkingPicker.setAttribute('aria-label', 'Thinking level for this endpoint');
+thinkingPicker.title = 'How much the model reasons before answering; sent with every request to this endpoint';
+thinkingPicker.hidden = true;
+toolbar.append(picker, thinkingPicker, addBtn, newBtn, exportBtn, batchBtn, settingsBtn);
 picker.addEventListener('change', () => post({ type: 'selectEndpoint', id: picker.value }));
+thinkingPicker.addEventListener('change', () => post({ type: 'setThinking', level: thinkingPicker.value as ThinkingState['level'] }));
+const LEVEL_TEXT: Record<ThinkingState['level'], string> = { off: 'Thinking off', on: 'Thinking on', low: 'Think low', high: 'Think high', xhigh: 'Think xhigh', max: 'Think max' };
 
 const settingsForm = el('form', 'settings');
 settingsForm.hidden = true;
@@ -33,7 +39,21 @@ const fields = {
 const sysPrompt = el('textarea', 'system-prompt');
 sysPrompt.rows = 3;
 sysPrompt.placeholder = 'System prompt (off). DeepSeek-R1\'s model card: no system prompt; for original R1 it is folded into your first message.';
-settingsForm.append(fields.temperature.label, fields.topP.label, fields.maxTokens.label, labelled('System prompt', sysPrompt));
+const toolsInput = el('textarea', 'tools-json');
+toolsInput.rows = 4;
+toolsInput.spellcheck = false;
+toolsInput.placeholder = 'Tools offered to the model (off). An OpenAI tools array: [{"type": "function", "function": {"name": "get_weather", "parameters": {…}}}]. The server needs a tool parser (vLLM --enable-auto-tool-choice --tool-call-parser …).';
+const toolsError = el('div', 'tools-error');
+toolsError.setAttribute('role', 'alert');
+toolsError.hidden = true;
+const toolsField = labelled('Tools (JSON)', toolsInput);
+toolsField.append(toolsError);
+settingsForm.append(fields.temperature.label, fields.topP.label, fields.maxTokens.label, labelled('System prompt', sysPrompt), toolsField);
+// Its own message: the host parses and checks the JSON and says which field is wrong.
+toolsInput.addEventListener('change', (e) => {
+  e.stopPropagation();
+  post({ type: 'updateTools', text: toolsInput.value });
+});
 settingsForm.addEventListener('change', () => {
   const n = (f: HTMLInputElement): number | undefined => (f.value === '' || !f.validity.valid ? undefined : Number(f.value));
   post({ type: 'updateSettings', settings: { temperature: n(fields.temperature.input), topP: n(fields.topP.input), maxTokens: n(fields.maxTokens.input), systemPrompt: sysPrompt.value } });
@@ -140,7 +160,7 @@ function addMessage(m: ChatMessage): void {
     transcript.append(userView(m));
     return;
   }
-  const v = new AnswerView(md, m);
+  const v = new AnswerView(md, m, (id, results) => post({ type: 'toolResults', id, results }));
   answers.set(m.id, v);
   transcript.append(v.el);
   lastAnswer?.setLast(false);
@@ -156,6 +176,33 @@ function showConversation(c: Conversation): void {
   for (const m of c.messages) addMessage(m);
   transcript.scrollTop = transcript.scrollHeight;
 }
+
+function showThinking(t: ThinkingState | undefined): void {
+  thinkingPicker.hidden = !t;
+  if (!t) return;
+  const same = thinkingPicker.options.length === t.levels.length && t.levels.every((l, i) => thinkingPicker.options[i].value === l);
+  if (!same) {
+    thinkingPicker.replaceChildren(
+      ...t.levels.map((l) => {
+        const o = el('option', '', LEVEL_TEXT[l]);
+        o.value = l;
+        return o;
+      }),
+    );
+  }
+  thinkingPicker.value = t.level;
+}
+
+function showTools(t: ToolsState): void {
+  if (document.activeElement !== toolsInput && toolsInput.value !== t.text) toolsInput.value = t.text;
+  toolsError.hidden = !t.error;
+  toolsError.textContent = t.error ?? '';
+  toolsInput.setAttribute('aria-invalid', t.error ? 'true' : 'false');
+  // A new refusal (or a bad setting) is shown, not hidden in a closed drawer; closing it again is the user's choice.
+  if (t.error && t.error !== lastToolsError) settingsForm.hidden = false;
+  lastToolsError = t.error;
+}
+let lastToolsError: string | undefined;
 
 function showState(endpoints: EndpointSummary[], selected: string | undefined, settings: ChatSettings, isBusy: boolean): void {
   busy = isBusy;
@@ -202,10 +249,11 @@ function renderPending(): void {
   keepBottom(stick);
 }
 
-window.addEventListener('message', (ev: MessageEvent<HostToChat>) => {
-  const m = ev.data;
+host.listen((m) => {
   switch (m?.type) {
     case 'state':
+      showThinking(m.thinking);
+      showTools(m.tools);
       return showState(m.endpoints, m.selectedEndpointId, m.settings, m.busy);
     case 'conversation':
       return showConversation(m.conversation);
@@ -231,7 +279,9 @@ window.addEventListener('message', (ev: MessageEvent<HostToChat>) => {
       if (pending.size) renderPending();
       const v = answers.get(m.id);
       const stick = nearBottom();
-      v?.finish(m.state, m.error, m.stats);
+      // A second finish for the same answer only brings its tool calls' results (after Continue).
+      if (v?.state === 'streaming') v.finish(m.state, m.error, m.stats);
+      v?.setToolCalls(m.toolCalls);
       if (v) v.setLast(v === lastAnswer);
       return keepBottom(stick);
     }
@@ -255,5 +305,4 @@ window.addEventListener('message', (ev: MessageEvent<HostToChat>) => {
   }
 });
 // Marks the editor panel as restorable after a reload (its serializer re-attaches it to the session).
-vscode.setState({ chat: true });
-post({ type: 'ready' });
+host.setState({ chat: true });

@@ -86,7 +86,7 @@ export function isOriginalR1(model: string): boolean {
 
 /**
  * The messages sent for the next answer. Only finished answers go back (and answers that ended in tool calls, with
- * those calls and the results supplied for them). Reasoning goes back exactly where the model needs it (reference
+ * the calls that got a result and one `tool` message per result, in call order). Reasoning goes back exactly where the model needs it (reference
  * §4.3): V4/V4.1 with tools defined keep every earlier turn's reasoning; V3.2 keeps it inside the current tool loop
  * (after the last user message); otherwise it is dropped, as R1/V3.1 templates strip it and it wastes context.
  * Unfinished answers (stopped, failed) are left out, and the user turns around them are merged so roles alternate.
@@ -106,9 +106,12 @@ export function requestMessages(conv: Conversation, settings: ChatSettings, mode
       const w: WireMessage = { role: 'assistant', content: m.content };
       const keep = m.reasoning && ((opts.passback === 'with-tools' && opts.toolsDefined) || (opts.passback === 'tool-loop' && i > lastUser));
       if (keep) Object.assign(w, { reasoning: m.reasoning, reasoning_content: m.reasoning });
-      if (m.toolCalls?.length) w.tool_calls = m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      // Calls left unanswered (the user wrote a new message instead) do not go back: a tool_calls entry without its
+      // tool message is refused by OpenAI-style servers.
+      const answered = (m.toolCalls ?? []).filter((c) => c.result !== undefined);
+      if (answered.length) w.tool_calls = answered.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
       out.push(w);
-      for (const c of m.toolCalls ?? []) if (c.result !== undefined) out.push({ role: 'tool', tool_call_id: c.id, content: c.result });
+      for (const c of answered) out.push({ role: 'tool', tool_call_id: c.id, content: c.result ?? '' });
     }
   });
   const sys = settings.systemPrompt.trim();
@@ -131,7 +134,7 @@ function fenceFor(text: string): string {
   return '`'.repeat(n);
 }
 
-/** Markdown export: reasoning in a collapsible <details>, stats and partial/failed marks kept. */
+/** Markdown export: reasoning and each tool call (arguments, result) in a collapsible <details>, stats and partial/failed marks kept. */
 export function conversationToMarkdown(conv: Conversation): string {
   const lines = [`# ${conv.title}`, '', `_Exported ${new Date().toISOString()} from DeepSeek Deploy_`, ''];
   for (const m of conv.messages) {
@@ -145,6 +148,11 @@ export function conversationToMarkdown(conv: Conversation): string {
       lines.push('<details><summary>Reasoning</summary>', '', `${f}text`, m.reasoning.trim(), f, '', '</details>', '');
     }
     lines.push(m.content, '');
+    for (const c of m.toolCalls ?? []) {
+      const f = fenceFor(c.arguments + (c.result ?? ''));
+      lines.push(`<details><summary>Tool call: ${c.name.replace(/[<>&]/g, '')}</summary>`, '', `${f}json`, c.arguments, f, '');
+      lines.push(...(c.result === undefined ? ['_No result given._'] : ['Result:', '', `${f}text`, c.result, f]), '', '</details>', '');
+    }
     if (m.state === 'stopped') lines.push('_Stopped: partial answer._', '');
     if (m.state === 'failed') lines.push(`_Failed: ${m.error ?? 'unknown error'} (partial answer kept)._`, '');
     if (m.stats) lines.push(`<sub>${formatStats(m.stats)}</sub>`, '');

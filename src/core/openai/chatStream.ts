@@ -4,7 +4,7 @@ import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
 import { findModel } from '../plan/catalog';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
-import { MAX_ERROR_BODY_BYTES, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
+import { MAX_ERROR_BODY_BYTES, MAX_TOOL_CALL_CHARS, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
 import type { ToolCall, WireMessage } from '../chat/conversation';
 
 export interface StreamResult {
@@ -68,6 +68,8 @@ export async function streamChat(opts: {
   extraBody?: Record<string, unknown>;
   /** Called with each piece as it arrives (reasoning and answer already split). */
   onDelta?: (d: { reasoning: string; content: string }) => void;
+  /** Called per chunk that carries tool-call deltas, with the name of the call being written (so far). */
+  onToolCallDelta?: (name: string) => void;
   /** Event size cap and stream deadlines (defaults: 16 MiB, 600 s to the first data, 120 s between data). */
   limits?: Partial<StreamLimits>;
 }): Promise<StreamResult> {
@@ -132,6 +134,7 @@ async function streamChatBody(
   let finishReason: string | undefined;
   let reasoningTokens = 0;
   const toolCalls: { id: string; name: string; arguments: string }[] = [];
+  let toolChars = 0;
   let thoughtMs: number | undefined;
   const handle = (ev: SseEvent): void => {
     if (ev.data === '[DONE]') return;
@@ -153,10 +156,14 @@ async function streamChatBody(
           const i = t.index ?? 0;
           if (i < 0 || i > 127) continue; // bounded: a server cannot make us keep an unbounded sparse array
           const c = (toolCalls[i] ??= { id: '', name: '', arguments: '' });
+          toolChars += (t.id?.length ?? 0) + (t.function?.name?.length ?? 0) + (t.function?.arguments?.length ?? 0);
+          if (toolChars > MAX_TOOL_CALL_CHARS) throw new OpenAIError(`The server streamed more than ${MAX_TOOL_CALL_CHARS} characters of tool calls in one answer; stopped reading.`, undefined, 'stream', partial());
           if (t.id) c.id = t.id;
           if (t.function?.name) c.name = t.function.name;
           if (t.function?.arguments) c.arguments += t.function.arguments;
         }
+        const tc = ch.delta.tool_calls;
+        if (tc?.length) opts.onToolCallDelta?.(toolCalls[tc[tc.length - 1].index ?? 0]?.name ?? '');
         const d = split.push(ch.delta);
         if (d.reasoning) reasoningTokens++;
         if (d.content && thoughtMs === undefined) thoughtMs = now - st;

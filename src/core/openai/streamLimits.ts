@@ -18,6 +18,13 @@ export interface StreamLimits {
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxEventBytes: DEFAULT_MAX_EVENT_BYTES, firstTokenTimeoutMs: 600_000, idleTimeoutMs: 120_000 };
 
+/**
+ * Most characters of tool-call text (function names and JSON arguments of all calls of one answer) a stream may
+ * accumulate: 4 Mi. Each delta is already capped by maxEventBytes; this caps their sum, which a server could otherwise
+ * grow without end. Beyond it the stream stops with an error that says so.
+ */
+export const MAX_TOOL_CALL_CHARS = 4 * 1024 * 1024;
+
 /** Most bytes of an HTTP error body kept for the message (the rest is not read: the connection is dropped). */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 

@@ -1,4 +1,5 @@
 import { isNode, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { ProfileSchema, type Profile } from './profileSchema';
 
 export interface ProfileIssue {
@@ -22,6 +23,14 @@ const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
 
 /** Parses and validates a profile; every problem names its field and line. Never throws anything but ProfileError. */
 export function parseProfileYaml(text: string, file = 'profile.deepseek.yaml'): Profile {
+  return parseYamlWithSchema(ProfileSchema, text, file);
+}
+
+/**
+ * Parses YAML and validates it with a zod schema (profiles, tuning specs); every problem names its field and line.
+ * Throws only ProfileError, or what `makeError` builds from the same issues.
+ */
+export function parseYamlWithSchema<S extends z.ZodType>(schema: S, text: string, file: string, makeError: (file: string, issues: ProfileIssue[]) => Error = (f, i) => new ProfileError(f, i)): z.output<S> {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined): { line?: number; col?: number } => {
@@ -30,12 +39,12 @@ export function parseProfileYaml(text: string, file = 'profile.deepseek.yaml'): 
     return { line: p.line, col: p.col };
   };
   if (doc.errors.length) {
-    throw new ProfileError(file, doc.errors.map((e) => ({ field: '', message: `YAML: ${e.message.split('\n')[0]}`, ...at(e.pos[0]) })));
+    throw makeError(file, doc.errors.map((e) => ({ field: '', message: `YAML: ${e.message.split('\n')[0]}`, ...at(e.pos[0]) })));
   }
   const data: unknown = doc.toJS();
-  const r = ProfileSchema.safeParse(data ?? {});
+  const r = schema.safeParse(data ?? {});
   if (r.success) return r.data;
-  throw new ProfileError(file, r.error.issues.map((issue) => {
+  throw makeError(file, r.error.issues.map((issue) => {
     // Point at the deepest part of the path that exists in the file (a missing field points at its parent).
     let path = [...issue.path];
     const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;

@@ -183,11 +183,29 @@ const dockerName = (p: Profile): string => (p.runtime.kind === 'docker' && p.run
 /** Compose interpolates `$VAR` and `${VAR}` in every string of the file; `$$` is its literal dollar (compose spec). */
 const composeLiteral = (s: string): string => s.replace(/\$/g, '$$$$');
 
-/** The engine's key mechanism for this profile: the SGLang config-file path to add, or VLLM_API_KEY in the env. */
-function keyArgs(p: Profile, o: RenderOptions, configPath: string): { sglangConfig?: string; env: boolean } {
+/**
+ * The engine's key mechanism for this profile: SGLang reads a 0600 `--config` YAML file holding `api-key`; vLLM reads
+ * VLLM_API_KEY from its environment. Not a vLLM `--config` file: vLLM logs its non-default arguments at start-up
+ * (`non-default args: {…, 'api_key': …}`), so the key would land in the engine log, while an environment variable is
+ * not logged. In a docker container the variable is set inside, from a 0600 file (see vllmKeyEntrypoint), so it is
+ * not in the container's configuration either (`docker inspect`).
+ */
+function keyArgs(p: Profile, o: RenderOptions, configPath: string): { configFile?: string; env: boolean } {
   if (!o.apiKey) return { env: false };
-  return flavorOf(p) === 'sglang' ? { sglangConfig: configPath, env: false } : { env: true };
+  return flavorOf(p) === 'sglang' ? { configFile: configPath, env: false } : { env: true };
 }
+
+/**
+ * `docker run` arguments that start vLLM with VLLM_API_KEY read inside the container from `keyFile` (0600, in the
+ * mounted HF cache): the image's own entrypoint is `vllm serve` (vllm/vllm-openai since 0.6; our simulator images
+ * imitate it), replaced by a shell that exports the key and execs it, so neither `docker inspect` (Config.Env,
+ * Args) nor any argv holds the key. (vllm/entrypoints/openai/api_server.py: the key is VLLM_API_KEY when --api-key is
+ * absent.)
+ */
+const vllmKeyEntrypoint = (keyFile: string): { entrypoint: string[]; args: string[] } => ({
+  entrypoint: ['--entrypoint', '/bin/sh'],
+  args: ['-c', `${API_KEY_ENV}="$(cat "$0")"; export ${API_KEY_ENV}; exec vllm serve "$@"`, keyFile],
+});
 
 const withConfig = (argv: string[], config: string | undefined): string[] => (config ? [...argv, '--config', config] : argv);
 
@@ -201,8 +219,10 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
   const bridge = rt.network === 'bridge';
   const inContainerConfig = `/root/.cache/huggingface/deepseek-deploy/${apiKeyConfigName(p)}`;
   const key = keyArgs(p, o, inContainerConfig);
+  const keyFileName = `${p.name}.api-key`;
+  const viaFile = key.env ? vllmKeyEntrypoint(`/root/.cache/huggingface/deepseek-deploy/${keyFileName}`) : undefined;
   // vllm/vllm-openai's entrypoint is the API server, so it takes the image form; SGLang images have none.
-  const engineCommand = withConfig(flavor === 'vllm' ? engineArgv(p, 'image', undefined, bridge ? '0.0.0.0' : ex.bind) : engineArgv(p, 'serve', undefined, bridge ? '0.0.0.0' : ex.bind), key.sglangConfig);
+  const engineCommand = withConfig(flavor === 'vllm' ? engineArgv(p, 'image', undefined, bridge ? '0.0.0.0' : ex.bind) : engineArgv(p, 'serve', undefined, bridge ? '0.0.0.0' : ex.bind), key.configFile);
   const publish = ex.bind === '127.0.0.1' || !p.knobs.host ? '127.0.0.1' : p.knobs.host;
   const run = [
     'docker', 'run', '-d', '--name', name, '--label', managedLabel, '--label', `deepseek-deploy.profile=${p.name}`,
@@ -211,9 +231,9 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
     ...(hubMount(rt.hfCache, o.hfHubCache) ? ['-v', hubMount(rt.hfCache, o.hfHubCache)!] : []),
     ...(bridge ? ['-p', `${publish.includes(':') ? `[${publish}]` : publish}:${p.knobs.port}:${p.knobs.port}`] : ['--network=host']),
     ...Object.entries(p.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    // `-e NAME` without a value copies NAME from the docker client's environment: the key is in no argv.
-    ...(key.env ? ['-e', API_KEY_ENV] : []),
+    ...(viaFile?.entrypoint ?? []),
     defaultImage(p),
+    ...(viaFile?.args ?? []),
     ...engineCommand,
   ];
   return {
@@ -227,11 +247,10 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
     logLocation: `docker logs ${name}`,
     start: [
       ...tokenStep(p, o.hfToken),
-      ...(key.sglangConfig ? [secretFileStep(`write the API key config for SGLang to ${rt.hfCache}/deepseek-deploy/${apiKeyConfigName(p)} (mode 0600)`, `${rt.hfCache}/deepseek-deploy`, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
+      ...(key.configFile ? [secretFileStep(`write the API key config for ${flavor === 'vllm' ? 'vLLM' : 'SGLang'} to ${rt.hfCache}/deepseek-deploy/${apiKeyConfigName(p)} (mode 0600)`, `${rt.hfCache}/deepseek-deploy`, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
       { description: `remove a stopped container left from an earlier run named ${name}`, argv: ['sh', '-c', 'docker rm -f "$1" >/dev/null 2>&1 || true', 'sh', name] },
-      key.env
-        ? { description: `start ${defaultImage(p)} as ${name} (API key from stdin into the docker client's environment)`, argv: withKeyFromStdin(run), stdin: o.apiKey!, secretStdin: true }
-        : { description: `start ${defaultImage(p)} as ${name}`, argv: run },
+      ...(key.env ? [secretFileStep(`write the API key for vLLM to ${rt.hfCache}/deepseek-deploy/${keyFileName} (mode 0600; read inside the container into VLLM_API_KEY)`, `${rt.hfCache}/deepseek-deploy`, keyFileName, o.apiKey!)] : []),
+      { description: `start ${defaultImage(p)} as ${name}`, argv: run },
     ],
     logs: (skip) => ['sh', '-c', `docker logs -f "$1" 2>&1${skipLines(skip)}`, 'sh', name],
     logSnapshot: ['docker', 'logs', name],
@@ -246,7 +265,7 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
   const project = rt.project ?? `dsd-${p.name.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;
   const file = `${rt.directory}/${project}.yaml`;
   const key = keyArgs(p, o, `/root/.cache/huggingface/deepseek-deploy/${apiKeyConfigName(p)}`);
-  const engineCommand = withConfig(flavor === 'vllm' ? engineArgv(p, 'image', undefined, ex.bind) : engineArgv(p, 'serve', undefined, ex.bind), key.sglangConfig);
+  const engineCommand = withConfig(flavor === 'vllm' ? engineArgv(p, 'image', undefined, ex.bind) : engineArgv(p, 'serve', undefined, ex.bind), key.configFile);
   const service = flavor === 'vllm' ? 'vllm-server' : 'sglang-server';
   // Every string is written through the yaml library (quoting) and compose's `$$` (no interpolation of user text);
   // only the volume's ${HOME}, which we add, is interpolated.
@@ -282,7 +301,7 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
     logLocation: `${file} (service ${service})`,
     start: [
       ...tokenStep(p, o.hfToken),
-      ...(key.sglangConfig ? [secretFileStep(`write the API key config for SGLang to ${rt.hfCache}/deepseek-deploy/${apiKeyConfigName(p)} (mode 0600)`, `${rt.hfCache}/deepseek-deploy`, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
+      ...(key.configFile ? [secretFileStep(`write the API key config for ${flavor === 'vllm' ? 'vLLM' : 'SGLang'} to ${rt.hfCache}/deepseek-deploy/${apiKeyConfigName(p)} (mode 0600)`, `${rt.hfCache}/deepseek-deploy`, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
       { description: `write the compose file ${file}`, argv: ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', remoteHomePath(file)], stdin: `# written by DeepSeek Deploy\n${toYaml({ version: '3.8', ...compose })}` },
       key.env
         ? { description: `docker compose up -d (project ${project}; API key from stdin into compose's environment)`, argv: withKeyFromStdin(up), stdin: o.apiKey!, secretStdin: true }
@@ -316,7 +335,7 @@ function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions
   const key = keyArgs(p, o, keyFile);
   // Rank variables are produced by our script (shellVar), never by letting a profile value expand.
   const multi: MultiNodeContext | undefined = nodes > 1 ? { mode: flavor === 'vllm' && rt.multiNode === 'ray' ? 'ray' : 'native', nodes, distInitAddr: `${shellVar('DSD_HEAD_ADDR')}:${shellVar('DSD_RDZV_PORT')}`, nodeRankExpr: shellVar('SLURM_NODEID') } : undefined;
-  const engineCommand = withSimulator(p, withConfig(engineArgv(p, 'serve', multi, ex.bind), key.sglangConfig), o);
+  const engineCommand = withSimulator(p, withConfig(engineArgv(p, 'serve', multi, ex.bind), key.configFile), o);
   const out = `${rt.workdir}/${p.name}.%j.out`;
   const line = (argv: readonly string[]): string => argv.map(shQuoteRemote).join(' ');
   // The node's own cluster address (NodeAddr is how SLURM itself reaches it; DNS may not know node names).
@@ -378,7 +397,7 @@ function slurmPlan(p: Profile & { runtime: { kind: 'slurm' } }, o: RenderOptions
       ...tokenStep(p, o.hfToken),
       ...simulatorInstallSteps(p, o),
       { description: `create ${rt.workdir}`, argv: ['mkdir', '-p', workdir] },
-      ...(o.apiKey ? [secretFileStep(`write the API key to ${rt.workdir}/${apiKeyConfigName(p)} (mode 0600; the job reads it)`, rt.workdir, apiKeyConfigName(p), key.sglangConfig ? apiKeyYaml(o.apiKey) : o.apiKey)] : []),
+      ...(o.apiKey ? [secretFileStep(`write the API key to ${rt.workdir}/${apiKeyConfigName(p)} (mode 0600; the job reads it)`, rt.workdir, apiKeyConfigName(p), key.configFile ? apiKeyYaml(o.apiKey) : o.apiKey)] : []),
       // sbatch reads the script from stdin: nothing to clean up, and SLURM stores exactly what we sent (no secrets).
       { description: 'submit the job (sbatch --parsable, script on stdin)', argv: ['sh', '-c', 'cd "$1" && id=$(sbatch --parsable) && printf "%s\\n" "$id" > "$2" && echo "$id"', 'sh', workdir, jobFile], stdin: script },
     ],
@@ -396,7 +415,7 @@ function processPlan(p: Profile & { runtime: { kind: 'process' } }, o: RenderOpt
   const workdir = remoteHomePath(rt.workdir);
   const keyFile = `${workdir}/${apiKeyConfigName(p)}`;
   const key = keyArgs(p, o, keyFile);
-  const engineCommand = withSimulator(p, withConfig(engineArgv(p, 'serve', undefined, ex.bind), key.sglangConfig), o);
+  const engineCommand = withSimulator(p, withConfig(engineArgv(p, 'serve', undefined, ex.bind), key.configFile), o);
   const log = `${workdir}/${p.name}.log`;
   const pid = `${workdir}/${p.name}.pid`;
   // Values are literal (single-quoted): `$HOME` in a profile value means the same here as in docker and compose.
@@ -415,7 +434,7 @@ function processPlan(p: Profile & { runtime: { kind: 'process' } }, o: RenderOpt
       ...tokenStep(p, o.hfToken),
       ...simulatorInstallSteps(p, o),
       { description: `create ${rt.workdir}`, argv: ['mkdir', '-p', workdir] },
-      ...(key.sglangConfig ? [secretFileStep(`write the API key config for SGLang to ${rt.workdir}/${apiKeyConfigName(p)} (mode 0600)`, rt.workdir, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
+      ...(key.configFile ? [secretFileStep(`write the API key config for SGLang to ${rt.workdir}/${apiKeyConfigName(p)} (mode 0600)`, rt.workdir, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
       key.env
         ? { description: `start in the background (own process group), log ${rt.workdir}/${p.name}.log; API key from stdin into its environment`, argv: withKeyFromStdin(['bash', '-c', startScript, 'bash', log, pid]), stdin: o.apiKey!, secretStdin: true }
         : { description: `start in the background (own process group), log ${rt.workdir}/${p.name}.log, pid ${rt.workdir}/${p.name}.pid`, argv: ['bash', '-c', startScript, 'bash', log, pid] },

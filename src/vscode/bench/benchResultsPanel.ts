@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import { BenchToHost, type HostToBench, type RunView } from '../../protocol/benchProtocol';
 import { toCsv, toMarkdown } from '../../core/bench/resultTables';
+import { ReadyGate, webviewHtml, webviewOptions } from '../webview/webviewShell';
 
 /**
  * The benchmark results panel (one per window): summary and percentile grids with runs side by side, sweep and
@@ -12,7 +12,7 @@ export class BenchResultsPanel {
   private readonly panel: vscode.WebviewPanel;
   private runs: RunView[] = [];
   private title = 'Benchmark results';
-  private ready = false;
+  private readonly gate: ReadyGate<HostToBench>;
   /** What the webview last reported drawing (tests read it). */
   static lastRendered: { runs: number; charts: number } | undefined;
   private static readonly renderedListeners = new Set<(r: { runs: number; charts: number }) => void>();
@@ -34,7 +34,7 @@ export class BenchResultsPanel {
   static readonly viewType = 'deepseek.benchResults';
 
   private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')], retainContextWhenHidden: true };
+    return { ...webviewOptions(extensionUri), retainContextWhenHidden: true };
   }
 
   /**
@@ -54,18 +54,12 @@ export class BenchResultsPanel {
   }
 
   private constructor(extensionUri: vscode.Uri, panel: vscode.WebviewPanel) {
-    const dist = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
     this.panel = panel;
     BenchResultsPanel.current = this;
     const w = this.panel.webview;
-    const nonce = randomBytes(16).toString('base64');
-    const src = (p: vscode.Uri): string => w.asWebviewUri(p).toString();
-    // The toolkit and uPlot style elements through CSSOM (allowed); no inline <style> or style attributes are needed.
-    const csp = ["default-src 'none'", `style-src ${w.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${w.cspSource} data:`, `font-src ${w.cspSource}`, "connect-src 'none'", "form-action 'none'", "base-uri 'none'"].join('; ');
-    w.html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${src(vscode.Uri.joinPath(dist, 'uPlot.min.css'))}"><link rel="stylesheet" href="${src(vscode.Uri.joinPath(extensionUri, 'media', 'bench.css'))}">
-<title>DeepSeek Benchmark</title></head><body><main id="app"></main><script nonce="${nonce}" src="${src(vscode.Uri.joinPath(dist, 'bench.js'))}"></script></body></html>`;
+    this.gate = new ReadyGate<HostToBench>(w);
+    // The toolkit and uPlot style elements through CSSOM (allowed by the shell's CSP); no inline styles are needed.
+    w.html = webviewHtml(w, extensionUri, { title: 'DeepSeek Benchmark', script: 'bench.js', styles: ['dist/webview/uPlot.min.css', 'media/bench.css'] });
     w.onDidReceiveMessage((raw: unknown) => this.onMessage(raw));
     this.panel.onDidDispose(() => {
       if (BenchResultsPanel.current === this) BenchResultsPanel.current = undefined;
@@ -73,9 +67,7 @@ export class BenchResultsPanel {
   }
 
   private post(): void {
-    if (!this.ready) return;
-    const msg: HostToBench = { type: 'runs', runs: this.runs, title: this.title };
-    void this.panel.webview.postMessage(msg);
+    this.gate.post({ type: 'runs', runs: this.runs, title: this.title }, 'runs');
   }
 
   private async onMessage(raw: unknown): Promise<void> {
@@ -83,8 +75,7 @@ export class BenchResultsPanel {
     if (!parsed.success) return;
     const m = parsed.data;
     if (m.type === 'ready') {
-      this.ready = true;
-      this.post();
+      this.gate.ready();
     } else if (m.type === 'rendered') {
       BenchResultsPanel.lastRendered = { runs: m.runs, charts: m.charts };
       for (const l of BenchResultsPanel.renderedListeners) l(BenchResultsPanel.lastRendered);

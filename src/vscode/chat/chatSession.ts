@@ -4,11 +4,12 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { EndpointStore } from '../../core/endpoints/endpointStore';
 import { conversationToMarkdown, requestMessages, titleFrom, type AssistantMessage, type Conversation, type MessageStats } from '../../core/chat/conversation';
-import type { HostToChat, LiveFigures } from '../../protocol/chatProtocol';
+import type { HostToChat, LiveFigures, ThinkingState, ToolsState } from '../../protocol/chatProtocol';
 import type { OpenAIError } from '../../core/openai/chatStream';
 import { readStreamLimits } from '../streamSettings';
 import { loadOpenAIClient } from '../lazyModules';
-import { readChatSettings } from './chatSettings';
+import { readChatSettings, readChatTools, updateChatTools } from './chatSettings';
+import { chatToolsText, parseChatTools } from '../../core/chat/chatTools';
 import { DEFAULT_CHAT_SETTINGS } from '../../core/chat/conversation';
 import { findModel } from '../../core/plan/catalog';
 import { defaultThinkingLevel, recommendedSampling, thinkingLevels, thinkingRequestFields, thinks, type ThinkingLevel } from '../../core/chat/thinkingControl';
@@ -37,6 +38,8 @@ export class ChatSession implements vscode.Disposable {
   private flushTimer: NodeJS.Timeout | undefined;
   private persistTimer: NodeJS.Timeout | undefined;
   private readonly finishedListeners = new Set<(m: AssistantMessage) => void>();
+  /** Tools JSON the user typed that did not check out: shown back with the reason until a valid edit replaces it. */
+  private toolsDraft: ToolsState | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly store: EndpointStore, private readonly custom: CustomEndpoints) {
     const saved = context.workspaceState.get<Conversation>(CONVERSATION_KEY);
@@ -94,7 +97,60 @@ export class ChatSession implements vscode.Disposable {
       selectedEndpointId: this.selectedEndpointId,
       settings: readChatSettings(),
       busy: this.busy,
+      thinking: this.thinkingState(),
+      tools: this.toolsState(),
     };
+  }
+
+  /** The selected endpoint's thinking switch, when its model has one. */
+  private thinkingState(): ThinkingState | undefined {
+    const ep = this.store.get(this.selectedEndpointId ?? '');
+    if (!ep) return undefined;
+    const levels = thinkingLevels(findModel(ep.model));
+    const level = this.thinkingLevel(ep.id, ep.model);
+    return levels.length && level ? { levels, level } : undefined;
+  }
+
+  private toolsState(): ToolsState {
+    if (this.toolsDraft) return this.toolsDraft;
+    const { tools, error } = readChatTools();
+    return error ? { text: '', error } : { text: chatToolsText(tools) };
+  }
+
+  /** Sets the thinking level of the selected endpoint (persisted per endpoint id); refused when its model lacks it. */
+  async setThinkingLevel(level: ThinkingLevel): Promise<void> {
+    const ep = this.store.get(this.selectedEndpointId ?? '');
+    if (!ep || !thinkingLevels(findModel(ep.model)).includes(level)) return this.postState();
+    const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
+    await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: level });
+    this.postState();
+  }
+
+  /** The tools JSON from the chat's settings: stored when it checks out, else kept as typed with the reason shown. */
+  async updateTools(text: string): Promise<void> {
+    try {
+      const tools = parseChatTools(text);
+      this.toolsDraft = undefined;
+      await updateChatTools(tools);
+    } catch (e) {
+      this.toolsDraft = { text, error: (e as Error).message };
+    }
+    this.postState();
+  }
+
+  /**
+   * The user's results for the tool calls answer `id` ended with (by call index): stored on the calls, then the chat
+   * continues (the assistant's tool_calls and one `tool` message per result go back). Only the last answer, finished
+   * with unanswered calls, takes results; anything else is ignored (a stale webview).
+   */
+  async submitToolResults(id: string, results: readonly string[]): Promise<AssistantMessage | undefined> {
+    if (this.inflight) return undefined;
+    const last = this.conv.messages[this.conv.messages.length - 1];
+    if (last?.role !== 'assistant' || last.id !== id || last.state !== 'done' || !last.toolCalls?.length) return undefined;
+    if (results.length !== last.toolCalls.length || last.toolCalls.some((c) => c.result !== undefined)) return undefined;
+    last.toolCalls = last.toolCalls.map((c, i) => ({ ...c, result: results[i] }));
+    this.broadcast({ type: 'finish', id: last.id, state: last.state, error: last.error, stats: last.stats, toolCalls: last.toolCalls });
+    return this.answer();
   }
 
   private broadcast(msg: HostToChat): void {
@@ -119,7 +175,7 @@ export class ChatSession implements vscode.Disposable {
       this.conv.messages.pop();
       this.broadcast({ type: 'conversation', conversation: this.conv });
     }
-    if (this.conv.messages[this.conv.messages.length - 1]?.role !== 'user') return undefined;
+    if (!answerable(this.conv.messages[this.conv.messages.length - 1])) return undefined;
     return this.answer();
   }
 
@@ -203,8 +259,7 @@ export class ChatSession implements vscode.Disposable {
     const current = this.thinkingLevel(ep.id, ep.model);
     const pick = await vscode.window.showQuickPick(levels.map((l) => ({ label: l, description: l === current ? 'current' : '' })), { title: `Thinking for ${ep.label} (${ep.model})` });
     if (!pick) return;
-    const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
-    await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: pick.label });
+    await this.setThinkingLevel(pick.label);
   }
 
   private async answer(): Promise<AssistantMessage | undefined> {
@@ -213,7 +268,8 @@ export class ChatSession implements vscode.Disposable {
     const catalogModel = ep ? findModel(ep.model) : undefined;
     // Levels are sent explicitly every time: engines disagree on the default (vLLM thinks on V4, SGLang does not).
     const level = ep ? this.thinkingLevel(ep.id, ep.model) : undefined;
-    const extraBody = catalogModel && level ? thinkingRequestFields(catalogModel, level) : undefined;
+    const tools = readChatTools();
+    const extraBody = { ...(catalogModel && level ? thinkingRequestFields(catalogModel, level) : {}), ...(tools.tools.length ? { tools: tools.tools } : {}) };
     // The model's recommended sampling replaces the generic defaults the user has not changed (V4: 1.0 / 1.0).
     const rec = recommendedSampling(catalogModel);
     const temperature = rec && settings.temperature === DEFAULT_CHAT_SETTINGS.temperature ? rec.temperature : settings.temperature;
@@ -229,11 +285,11 @@ export class ChatSession implements vscode.Disposable {
       simulated: ep?.simulated ?? false,
       at: Date.now(),
     };
-    const wire = requestMessages(this.conv, settings, msg.model, { passback: catalogModel?.reasoningPassback, toolsDefined: false });
+    const wire = requestMessages(this.conv, settings, msg.model, { passback: catalogModel?.reasoningPassback, toolsDefined: tools.tools.length > 0 });
     this.conv.messages.push(msg);
     this.broadcast({ type: 'append', message: msg });
-    if (!ep) {
-      this.finish(msg, 'failed', 'No ready endpoint. Launch a server or add an endpoint first.');
+    if (!ep || tools.error) {
+      this.finish(msg, 'failed', tools.error ?? 'No ready endpoint. Launch a server or add an endpoint first.');
       return msg;
     }
     const abort = new AbortController();
@@ -270,6 +326,10 @@ export class ChatSession implements vscode.Disposable {
           }
           chunks++;
           this.queueDelta(msg.id, d.reasoning, d.content, thought, { tokens: chunks, ms: performance.now() - t0 });
+        },
+        onToolCallDelta: (name) => {
+          chunks++;
+          this.queueDelta(msg.id, '', '', undefined, { tokens: chunks, ms: performance.now() - t0, toolCall: name.slice(0, 64) });
         },
       });
       const out = r.completionTokens;
@@ -322,7 +382,7 @@ export class ChatSession implements vscode.Disposable {
     this.flushTimer = undefined;
     const p = this.pending;
     this.pending = undefined;
-    if (p && (p.reasoning || p.content || p.thought)) this.broadcast({ type: 'delta', ...p });
+    if (p && (p.reasoning || p.content || p.thought || p.live)) this.broadcast({ type: 'delta', ...p });
   }
 
   /** Keys used by the current request: a server that echoes one never gets it into history or exports. */
@@ -337,7 +397,7 @@ export class ChatSession implements vscode.Disposable {
     error = msg.error;
     msg.stats = stats;
     this.inflight = undefined;
-    this.broadcast({ type: 'finish', id: msg.id, state, error, stats });
+    this.broadcast({ type: 'finish', id: msg.id, state, error, stats, toolCalls: msg.toolCalls });
     this.postState();
     void this.persist();
     for (const l of this.finishedListeners) l(msg);
@@ -352,6 +412,12 @@ export class ChatSession implements vscode.Disposable {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.persistTimer) clearTimeout(this.persistTimer);
   }
+}
+
+/** A conversation can be answered when it ends with the user's turn or with tool calls that all have their results. */
+function answerable(m: Conversation['messages'][number] | undefined): boolean {
+  if (m?.role === 'user') return true;
+  return m?.role === 'assistant' && m.state === 'done' && !!m.toolCalls?.length && m.toolCalls.every((c) => c.result !== undefined);
 }
 
 function newConversation(): Conversation {

@@ -1,39 +1,15 @@
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import { ChatToHost, type HostToChat } from '../../protocol/chatProtocol';
 import { loadOpenAIClient } from '../lazyModules';
 import type { ChatSession } from './chatSession';
 import { updateChatSettings } from './chatSettings';
+import { webviewHtml, webviewOptions } from '../webview/webviewShell';
 
-/**
- * The chat page under a strict CSP: scripts only with this load's nonce, styles only from our files, images only ours
- * or data: (remote images reach it as data: URLs the host fetched after a click), no connections at all.
- */
-export function chatHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'chat.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'chat.css'));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-    "connect-src 'none'",
-    "frame-src 'none'",
-    "form-action 'none'",
-    "base-uri 'none'",
-  ].join('; ');
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}"><title>DeepSeek Chat</title></head>
-<body><main id="app" class="chat"></main><script type="module" nonce="${nonce}" src="${script.toString()}"></script></body></html>`;
-}
+/** The chat page in the one webview shell (strict CSP; remote images reach it as data: URLs fetched after a click). */
+export const chatHtml = (webview: vscode.Webview, extensionUri: vscode.Uri): string =>
+  webviewHtml(webview, extensionUri, { title: 'DeepSeek Chat', script: 'chat.js', module: true, styles: ['media/chat.css'], mainClass: 'chat' });
 
-export function chatWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
-  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')] };
-}
+export const chatWebviewOptions = webviewOptions;
 
 const LINK_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
 
@@ -71,6 +47,12 @@ export function wireChatWebview(webview: vscode.Webview, session: ChatSession, o
         }
         case 'selectEndpoint':
           return session.selectEndpoint(msg.id);
+        case 'setThinking':
+          return session.setThinkingLevel(msg.level);
+        case 'updateTools':
+          return session.updateTools(msg.text);
+        case 'toolResults':
+          return void session.submitToolResults(msg.id, msg.results);
         case 'updateSettings':
           await updateChatSettings(msg.settings);
           return session.postState();

@@ -5,6 +5,7 @@ import type { PreflightProblem } from '../../core/launch/preflight';
 import { flavorOf } from '../../core/engines/engineArgv';
 import { redactText } from '../../core/security/redact';
 import { apiKeySecret } from '../chat/customEndpoints';
+import { fetchSteps, runFetchSteps, type FetchStep } from '../../core/launch/fetchArtifacts';
 import { loadLaunchModule } from '../lazyModules';
 import type { ManagedServers } from './managedServers';
 
@@ -81,11 +82,16 @@ export async function launchWithUi(request: LaunchRequest, o: LaunchUiOptions, c
   }
   if (o.interactive) {
     const notes = [...(prep.fit ? [`Memory: ${prep.fit.summary}`] : []), ...prep.preflight.notes];
-    const detail = `${notes.length ? `${notes.join('\n')}\n\n` : ''}$ ${prep.commandLine}${o.showScript ? `\n\n${prep.script}` : ''}`;
-    const choice = await vscode.window.showInformationMessage(`Launch ${prep.profile.name} on ${o.hostLabel}${o.note ? ` ${o.note}` : ''}?`, { modal: true, detail }, 'Launch', 'Open Script', 'Copy Command');
+    // What pre-flight found missing and we can fetch first, on the host, with progress (docker pull, hf download).
+    const fetch = fetchSteps(prep.profile, prep.preflight);
+    const fetchFirst = fetch.length ? `${fetch.map((f) => f.title.replace(/^(\w+) .*/, '$1')).join(' + ')}, then Launch` : undefined;
+    const detail = `${notes.length ? `${notes.join('\n')}\n\n` : ''}$ ${fetch.map((f) => `${f.argv.join(' ')}\n$ `).join('')}${prep.commandLine}${o.showScript ? `\n\n${prep.script}` : ''}`;
+    const buttons = [...(fetchFirst ? [fetchFirst] : []), 'Launch', 'Open Script', 'Copy Command'];
+    const choice = await vscode.window.showInformationMessage(`Launch ${prep.profile.name} on ${o.hostLabel}${o.note ? ` ${o.note}` : ''}?`, { modal: true, detail }, ...buttons);
     if (choice === 'Copy Command') await vscode.env.clipboard.writeText(prep.commandLine);
     if (choice === 'Open Script') await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: prep.script, language: 'shellscript' }));
-    if (choice !== 'Launch') return undefined;
+    if (choice !== 'Launch' && choice !== fetchFirst) return undefined;
+    if (choice === fetchFirst && !(await fetchOnHost(prep, fetch, o.hostLabel, ctx))) return undefined;
   }
   const id = prep.id;
   const p = prep.profile;
@@ -133,5 +139,31 @@ export async function launchWithUi(request: LaunchRequest, o: LaunchUiOptions, c
     void vscode.window.showErrorMessage(`DeepSeek: ${p.name} failed: ${msg}`, 'Show Log').then((c) => c && out.show());
     if (!o.interactive) throw e;
     return undefined;
+  }
+}
+
+/**
+ * Runs the fetch steps (image pull, weights download) on the host with a cancellable progress notification, their
+ * lines in the launch's output channel; true when all finished. Failures and cancels are shown, nothing is launched.
+ */
+async function fetchOnHost(prep: PreparedLaunch, steps: readonly FetchStep[], hostLabel: string, ctx: { managed: ManagedServers }): Promise<boolean> {
+  const out = ctx.managed.output(prep.id, `${prep.profile.name} @ ${hostLabel}`);
+  out.show(true);
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `${steps.map((s) => s.title).join(', ')} on ${hostLabel}`, cancellable: true }, (progress, cancel) => {
+      const ac = new AbortController();
+      cancel.onCancellationRequested(() => ac.abort());
+      return runFetchSteps(prep.host.runner, steps, {
+        signal: ac.signal,
+        onLine: (step, line) => {
+          out.appendLine(`[${step.kind}] ${line}`);
+          progress.report({ message: line.slice(0, 120) });
+        },
+      });
+    });
+    return true;
+  } catch (e) {
+    void vscode.window.showErrorMessage(`DeepSeek: ${(e as Error).message}`, 'Show Log').then((c) => c && out.show());
+    return false;
   }
 }

@@ -3,9 +3,9 @@ import type { EndpointStore } from '../../core/endpoints/endpointStore';
 import type { Profile } from '../../core/profiles/profileSchema';
 import type { PipelineDeps } from '../../core/launch/launchPipeline';
 import { loadLaunchModule } from '../lazyModules';
-import type { HostsTreeProvider } from '../views/hostsTreeProvider';
-import type { ManagedServers } from '../launch/managedServers';
-import { launchWithUi, windowBound } from '../launch/launchFlow';
+import type { HostsTreeProvider } from '../hosts/hostsTreeProvider';
+import type { ManagedServers } from './managedServers';
+import { launchWithUi, windowBound } from './launchFlow';
 
 /** Arguments for running without prompts (automation and tests). */
 export interface LaunchProfileArgs {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Endpoint } from '../../core/endpoints/endpointStore';
-import type { LaunchContext } from './launchProfile';
+import type { LaunchContext } from '../launch/launchProfile';
 import { launchWithUi, windowBound } from '../launch/launchFlow';
 
 /** Tree rows arrive as the Endpoint; tests and other commands pass its id. */

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { catalogByFamily, GPU_CATALOG } from '../../core/plan/catalog';
 import { minimumGpus } from '../../core/plan/memoryFit';
 import type { HostEntry } from '../../core/hosts/hostModel';
-import type { HostsTreeProvider } from '../views/hostsTreeProvider';
+import type { HostsTreeProvider } from '../hosts/hostsTreeProvider';
 
 interface Item<T> extends vscode.QuickPickItem { value: T }
 

@@ -3,9 +3,9 @@ import type { EndpointStore } from '../../core/endpoints/endpointStore';
 import { parsePromptsFile, responsesPathFor, runPrompts, type PromptResponse } from '../../core/chat/promptsFile';
 import { isOriginalR1 } from '../../core/chat/conversation';
 import { loadOpenAIClient } from '../lazyModules';
-import { readChatSettings } from '../chat/chatSettings';
+import { readChatSettings } from './chatSettings';
 import { readStreamLimits } from '../streamSettings';
-import type { CustomEndpoints } from '../chat/customEndpoints';
+import type { CustomEndpoints } from './customEndpoints';
 
 export interface PromptsRun { readonly outFile: string; readonly responses: PromptResponse[]; readonly cancelled: boolean }
 

@@ -6,11 +6,11 @@ import type { BenchConfig } from '../../core/bench/runBenchmark';
 import { readStreamLimits } from '../streamSettings';
 import type { RunView } from '../../protocol/benchProtocol';
 import { loadBenchModule } from '../lazyModules';
-import { BenchResultsPanel, benchmarksDir } from '../bench/benchResultsPanel';
+import { BenchResultsPanel, benchmarksDir } from './benchResultsPanel';
 import type { CustomEndpoints } from '../chat/customEndpoints';
 import { redactDeep, redactText } from '../../core/security/redact';
 import { resolveResultPath, saveResultFile } from '../../core/bench/resultFiles';
-import { estimateRunSeconds, formatEstimate } from '../../core/bench/presetEstimate';
+import { estimateRunSeconds, formatEstimate, measuredSpeedOf, stepCostFromMeasurement, type MeasuredSpeed } from '../../core/bench/presetEstimate';
 import { CALIBRATIONS } from '../../simulator/calibration';
 
 export interface BenchmarkOutcome {
@@ -40,6 +40,9 @@ async function customSpec(): Promise<RunSpec | undefined> {
   return { name: `custom ${i}/${o} n${prompts}${conc ? ` c${conc}` : ''}`, random: { numPrompts: Number(prompts), inputLen: i, outputLen: o, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: rate === 'inf' ? Infinity : Number(rate), maxConcurrency: conc ? Number(conc) : undefined, ignoreEos: true };
 }
 
+/** The last finished run's speed per endpoint (id → speed), for the next picker's estimates. This window only. */
+const measured = new Map<string, MeasuredSpeed>();
+
 /**
  * "Benchmark this endpoint": pick a preset (latency, the seed 003 matrix, llmperf-style, a concurrency sweep) or a
  * custom run; each run is vllm bench serve's measurement, saved under .deepseek/benchmarks/ with vLLM's JSON keys,
@@ -65,10 +68,14 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
       const preset = opts?.preset ? BENCH_PRESETS.find((p) => p.id === opts.preset) : undefined;
       if (preset) runs = [...preset.runs];
       else {
-        // An estimate before anything starts: the calibrated 8×H200 step cost of the endpoint's engine (simulator scale applied).
-        const cost = ep.engine === 'sglang' ? CALIBRATIONS.sglangH200x8 : CALIBRATIONS.vllmH200x8;
-        const scale = ep.simulated ? 1 / vscode.workspace.getConfiguration('deepseek.simulator').get<number>('decodeSpeed', 1) : 1;
-        const est = (p: (typeof BENCH_PRESETS)[number]): string => `${formatEstimate(p.runs.reduce((t, r) => t + estimateRunSeconds(r, cost), 0) * scale)}${ep.simulated ? '' : ' on 8×H200'}`;
+        // An estimate before anything starts: from this endpoint's last measured run when there is one, else the
+        // calibrated 8×H200 step cost of the endpoint's engine (simulator scale applied).
+        const calibrated = ep.engine === 'sglang' ? CALIBRATIONS.sglangH200x8 : CALIBRATIONS.vllmH200x8;
+        const speed = measured.get(ep.id);
+        const cost = speed ? stepCostFromMeasurement(calibrated, speed) : calibrated;
+        const scale = ep.simulated && !speed ? 1 / vscode.workspace.getConfiguration('deepseek.simulator').get<number>('decodeSpeed', 1) : 1;
+        const basis = speed ? ' from its measured speed' : ep.simulated ? '' : ' on 8×H200';
+        const est = (p: (typeof BENCH_PRESETS)[number]): string => `${formatEstimate(p.runs.reduce((t, r) => t + estimateRunSeconds(r, cost), 0) * scale)}${basis}`;
         const pick = await vscode.window.showQuickPick([...BENCH_PRESETS.map((p) => ({ label: p.label, description: est(p), detail: p.detail, id: p.id })), { label: 'Custom…', detail: 'input/output lengths, prompts, concurrency, request rate', id: 'custom' }], { title: `Benchmark ${ep.label}${ep.simulated ? ' (simulated)' : ''}`, matchOnDetail: true });
         if (!pick) return undefined;
         presetLabel = pick.id;
@@ -107,6 +114,8 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
         cancelled ||= run.cancelled;
         const result = redactDeep(bench.resultJson(run, { endpointLabel: ep.label, preset: presetLabel }), [apiKey]);
         results.push(result);
+        const speed = run.cancelled ? undefined : measuredSpeedOf(result);
+        if (speed) measured.set(ep.id, speed);
         output.appendLine(`# ${spec.name} · ${ep.label}${run.server.simulated ? ' [simulated]' : ''}${run.cancelled ? ' [cancelled: finished requests only]' : ''}`);
         output.appendLine(bench.vllmPrintout(run));
         for (const [err, n] of Object.entries(run.metrics.errors)) output.appendLine(`${n} failed: ${redactText(err, [apiKey])}`);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostEntry } from '../../core/hosts/hostModel';
 import { shQuote } from '../../core/ssh/shellQuote';
-import type { RemoteAccess } from '../remote/remoteAccess';
+import type { RemoteAccess } from './remoteAccess';
 
 /** A known_hosts name, a Hosts-view node (`{ host }`), or nothing (pick from the store). */
 type ForgetArg = string | { name?: string; host?: HostEntry } | undefined;

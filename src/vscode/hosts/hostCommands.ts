@@ -6,8 +6,8 @@ import { resolveTarget } from '../../core/ssh/resolveTarget';
 import { parseDestination } from '../../core/ssh/sshDestination';
 import { parseUserHost } from '../../core/ssh/sshTarget';
 import { HostsList } from '../../core/hosts/hostsList';
-import type { RemoteAccess } from '../remote/remoteAccess';
-import type { HostsTreeProvider } from '../views/hostsTreeProvider';
+import type { RemoteAccess } from './remoteAccess';
+import type { HostsTreeProvider } from './hostsTreeProvider';
 
 /** Tree nodes arrive as `{ host }`; tests and other commands pass `{ hostId }` or a host id string. */
 type HostArg = { host?: HostEntry; hostId?: string } | string | undefined;

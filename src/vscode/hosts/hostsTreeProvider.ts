@@ -6,7 +6,7 @@ import type { GpuToolState } from '../../core/hosts/hostModel';
 
 /** A host's description when no GPU could be listed, by what the NVIDIA tooling said. */
 const NO_GPU_WORDS: Record<GpuToolState, string> = { 'ok': 'no GPUs', 'no-devices': 'no GPUs', 'no-tooling': 'no NVIDIA GPU tooling', 'no-driver': 'no NVIDIA driver', 'error': 'GPUs unreadable' };
-import type { RemoteAccess } from '../remote/remoteAccess';
+import type { RemoteAccess } from './remoteAccess';
 import { describeCluster, listKubeClusters, type KubeCluster } from '../../core/hosts/kubeClusters';
 import { localRunner } from '../../core/launch/runners';
 

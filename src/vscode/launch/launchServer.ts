@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { HostsTreeProvider } from '../views/hostsTreeProvider';
+import type { HostsTreeProvider } from '../hosts/hostsTreeProvider';
 import { newProfileWizard } from './newProfileWizard';
 import { freePort } from '../../core/util/freePort';
 import { loadLaunchModule } from '../lazyModules';
-import { launchWithUi, windowBound } from '../launch/launchFlow';
+import { launchWithUi, windowBound } from './launchFlow';
 import type { LaunchContext } from './launchProfile';
 
 /** Arguments for running the command without prompts (automation and tests). */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { ChatSession } from '../chat/chatSession';
-import { chatHtml, chatWebviewOptions, wireChatWebview } from '../chat/chatWebview';
+import type { ChatSession } from './chatSession';
+import { chatHtml, chatWebviewOptions, wireChatWebview } from './chatWebview';
 
 /** The sidebar chat webview; "Open Chat in Editor" shows the same session in an editor panel. */
 export class ChatViewProvider implements vscode.WebviewViewProvider {

@@ -1,4 +1,4 @@
-import type { HostsTreeProvider } from '../views/hostsTreeProvider';
+import type { HostsTreeProvider } from './hostsTreeProvider';
 
 /** Refresh all hosts, or one (the error node's "retry" passes its host id). */
 export function refreshHostsCommand(hosts: HostsTreeProvider) {

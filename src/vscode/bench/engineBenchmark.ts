@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Endpoint, EndpointStore } from '../../core/endpoints/endpointStore';
 import type { ManagedServers } from '../launch/managedServers';
 import { loadBenchModule } from '../lazyModules';
-import { BenchResultsPanel } from '../bench/benchResultsPanel';
+import { BenchResultsPanel } from './benchResultsPanel';
 import type { NativeResult } from '../../core/bench/nativeBench';
 
 type Tool = 'vllm-bench-serve' | 'sglang-bench-serving' | 'sglang-bench-one-batch';

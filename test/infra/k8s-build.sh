@@ -22,10 +22,14 @@ step() { echo "[k8s-build $(( $(date +%s) - T0 ))s] $*"; }
 KUBE_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 ROOT_BINS=(usr/bin/etcd usr/bin/containerd usr/bin/containerd-shim-runc-v2 usr/bin/ctr usr/sbin/runc
            usr/lib/cni/bridge usr/lib/cni/host-local usr/lib/cni/loopback)
+# Our own patches on top of Debian's (test/infra/k8s-patches): the kube binaries are rebuilt when they change.
+HERE=$(cd "$(dirname "$0")" && pwd)
+PATCH_ID=$(cat "$HERE"/k8s-patches/*.patch | sha256sum | cut -c1-16)
 missing() { # prints what the cache lacks, one per line
   local b
   for b in "${KUBE_BINS[@]}" pause helm kubectl; do [ -x "$P/bin/$b" ] || echo "bin/$b"; done
   for b in "${ROOT_BINS[@]}"; do [ -x "$P/root/$b" ] || echo "root/$b"; done
+  [ "$(cat "$P/bin/.dsd-patches" 2>/dev/null)" = "$PATCH_ID" ] || echo "bin/kube-* with patches $PATCH_ID"
   return 0
 }
 
@@ -80,9 +84,11 @@ if [ ${#pkgs[@]} -gt 0 ]; then
 fi
 [ -x "$P/bin/kubectl" ] || cp "$P/root/usr/bin/kubectl" "$P/bin/kubectl"
 
-if [ -n "$(missing | grep -E '^bin/(kube-|kubelet|pause)')" ]; then
+if [ -n "$(missing | grep -E '^bin/(kube|pause)')" ]; then
   SRC=$(ls -d "$P"/src/kubernetes-1.20*/ 2>/dev/null | head -1 || true); SRC=${SRC%/}
-  if [ -z "$SRC" ] || [ ! -f "$SRC/.dsd-patched" ]; then
+  # a tree whose openapi code was generated had Debian's patches applied first (here or by the reference ci-setup.sh)
+  GEN=_output/KUBE_violations.report   # written by make generated_files (the openapi step)
+  if [ -z "$SRC" ] || { [ ! -f "$SRC/.dsd-patched" ] && [ ! -f "$SRC/$GEN" ]; }; then
     step "apt: kubernetes 1.20.2 source package (private deb-src list; /etc/apt untouched)"
     cat > "$P/apt/parts/src.sources" <<'EOF'
 Types: deb-src
@@ -100,10 +106,19 @@ EOF
     (cd "$SRC" && while read -r p; do [ -n "$p" ] && patch -p1 -s < "../debian/patches/$p"; done < ../debian/patches/series)
     touch "$SRC/.dsd-patched"
   fi
+  for pf in "$HERE"/k8s-patches/*.patch; do
+    if (cd "$SRC" && patch -p1 -s -R --dry-run -f < "$pf" >/dev/null 2>&1); then continue; fi   # already applied
+    step "patch $(basename "$pf")"
+    (cd "$SRC" && patch -p1 -s -f < "$pf")
+  done
+  if [ "$(cat "$P/bin/.dsd-patches" 2>/dev/null)" != "$PATCH_ID" ]; then
+    # binaries built without these patches (e.g. a cache made by the reference ci-setup.sh): rebuild on the warm cache
+    for c in "${KUBE_BINS[@]}"; do rm -f "$P/bin/$c"; done
+  fi
   export PATH=$P/root/usr/lib/go-1.19/bin:$PATH GOROOT=$P/root/usr/lib/go-1.19 GOCACHE=$P/gocache \
          GOPROXY=off GOFLAGS= CGO_ENABLED=0
   if [ -n "$(missing | grep -E '^bin/(kube-|kubelet)')" ]; then
-    if [ ! -f "$SRC/.dsd-generated" ]; then
+    if [ ! -f "$SRC/.dsd-generated" ] && [ ! -f "$SRC/$GEN" ]; then
       step "make generated_files (openapi etc.; log in $P/gen.log)"
       (cd "$SRC" && make generated_files > "$P/gen.log" 2>&1)
       touch "$SRC/.dsd-generated"
@@ -122,6 +137,7 @@ EOF
       step "built $c ($(du -h "$P/bin/$c" | cut -f1))"
     done
   fi
+  echo "$PATCH_ID" > "$P/bin/.dsd-patches"
   if [ ! -x "$P/bin/pause" ]; then
     step "pause (gcc -static from the Kubernetes tree)"
     gcc -Os -static -DVERSION=v3.4-local -o "$P/bin/pause.tmp" "$SRC/build/pause/linux/pause.c" && strip "$P/bin/pause.tmp"

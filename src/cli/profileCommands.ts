@@ -113,7 +113,10 @@ the free GPUs when some are busy. The HF token (from $HF_TOKEN, or --hf-token-en
 ~/.cache/huggingface/token over stdin. knobs.apiKeySecret NAME: the server's API key comes from
 $DEEPSEEK_DEPLOY_SECRET_NAME (never on a command line); where the port is reachable from other machines and no
 secret is named, a random key is generated and kept in a 0600 file under <config dir>/api-keys. After launch the SSH tunnel stays open until Ctrl-C (the server keeps running);
---detach exits at once. --startup-speed scales the simulator's start-up (simulator profiles). ps lists the servers we started that run on this machine and on every host of
+--detach exits at once. Runtime kubernetes: kubectl and helm run on HOST (this machine's kubeconfig, or a jump box);
+the values and the exact \`helm upgrade --install\` are printed before it runs, the HF token goes into a Secret from
+stdin, pod phase and events explain a wait (Pending: the scheduler's reason), the endpoint is a kubectl port-forward
+on 127.0.0.1 kept open until Ctrl-C; stop = helm uninstall + the Secrets. --startup-speed scales the simulator's start-up (simulator profiles). ps lists the servers we started that run on this machine and on every host of
 ${path.join('<config dir>', 'hosts.json')} (the extension's Add Host writes it) and of servers.json; --json prints
 [{id, host, runtime, profile, engine, model, state, url, startedAt}].
 `;
@@ -151,6 +154,8 @@ export function cliDeps(args: { acceptNew: boolean; knownHosts: readonly string[
     simulatorFiles: () => Promise.resolve(['cli.js', 'simulator.js'].map((name) => ({ name, content: fs.readFileSync(path.join(__dirname, name), 'utf8') }))),
     records: new ServerRecords(),
     launchedBy: 'cli',
+    // The chart ships next to dist/ (charts/deepseek-deploy), for the kubernetes runtime.
+    chartDir: path.join(__dirname, '..', 'charts', 'deepseek-deploy'),
   };
 }
 
@@ -244,9 +249,11 @@ async function launch(profile: Profile, deps: PipelineDeps, o: { simulatorOption
   const prep = await prepareLaunch({ profile, hfToken: o.token, apiKey, pickFreeGpus: o.pickFree, simulatorOptions: o.simulatorOptions }, deps);
   for (const w of prep.plan.warnings) err(`warning: ${w}\n`);
   if (prep.fit) err(`memory fit: ${prep.fit.summary}\n`);
+  else if (prep.plan.portForward) err('memory fit: not checked (no ready node with allocatable GPUs names its GPU model: node label nvidia.com/gpu.product or cloud.google.com/gke-accelerator)\n');
   else if (profile.engine.kind !== 'simulator') err(`memory fit: not checked (${prep.probeError ?? prep.probe?.gpuError ?? 'no GPUs found on the host'})\n`);
   for (const n of prep.preflight.notes) err(`note: ${n}\n`);
   if (!o.token && profile.engine.kind !== 'simulator') err(`note: $${o.tokenEnv} is not set; gated or private models will fail to download\n`);
+  if (prep.plan.values) err(`values (helm --values -):\n${prep.plan.values.replace(/^/gm, '  ')}\n`);
   err(`$ ${prep.commandLine}\n`);
   const ac = new AbortController();
   process.once('SIGINT', () => ac.abort());
@@ -281,8 +288,9 @@ async function launch(profile: Profile, deps: PipelineDeps, o: { simulatorOption
     err(`[${profile.name}] the server requires an API key (its port is reachable from other machines): a random one is in ${keyFile}; use OPENAI_API_KEY="$(cat ${keyFile})". knobs.apiKeySecret chooses your own.\n`);
   }
   err(`[${profile.name}] id ${handle.id}: "deepseek-deploy stop ${handle.id}" stops it\n`);
-  if (o.detach || prep.host.spec === 'local') return 0;
-  err(`[${profile.name}] tunnel open at ${handle.url}; Ctrl-C closes it (the server keeps running)\n`);
+  // Kubernetes: the port-forward runs from this process, so it stays until Ctrl-C even for the local kubeconfig.
+  if (o.detach || (prep.host.spec === 'local' && !prep.plan.portForward)) return 0;
+  err(`[${profile.name}] ${prep.plan.portForward ? 'kubectl port-forward' : 'tunnel'} open at ${handle.url}; Ctrl-C closes it (the server keeps running)\n`);
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   handle.detach();
   return 0;

@@ -66,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     simulatorFiles: () => Promise.all(['cli.js', 'simulator.js'].map(async (name) => ({ name, content: Buffer.from(await vscode.workspace.fs.readFile(dist(name))).toString('utf8') }))),
     records,
     launchedBy: 'vscode',
+    chartDir: vscode.Uri.joinPath(context.extensionUri, 'charts', 'deepseek-deploy').fsPath,
   });
   const hostSpec = (hostId: string): string => {
     const h = hosts.hosts.find((x) => x.id === hostId);

@@ -7,7 +7,7 @@ import type { LaunchPlan } from '../../src/core/runtimes/launchPlan';
 
 /**
  * A throw-away "host" for rendered launch scripts: a HOME, a working directory, and argv-logging stubs for the
- * programs a launch runs (docker, docker-compose, sbatch, srun, scontrol, squeue, scancel, vllm, python3). Each stub
+ * programs a launch runs (docker, docker-compose, sbatch, srun, scontrol, squeue, scancel, vllm, python3, kubectl, helm). Each stub
  * appends one record — program name, then every argument, separated by U+001F, ended by U+001E — so tests see the
  * exact words a program received. sbatch also saves the job script it read and runs it (as SLURM would, with the job
  * variables set), so what the job script does happens too. Scripts travel the way they do over SSH: buildRemoteScript
@@ -50,6 +50,11 @@ case "$prog" in
     echo 4242 ;;
   scontrol)
     [ "$2" = hostnames ] && echo n1; [ "$2" = node ] && echo "NodeName=n1 NodeAddr=127.0.0.1 State=IDLE" ;;
+  kubectl)
+    # A Secret's value read from stdin (--from-file=KEY=/dev/stdin) is kept, one file per secret, to compare.
+    for a in "$@"; do case "$a" in --from-file=*=/dev/stdin) cat /dev/stdin > "$(mktemp "$DSD_STUB_DIR/secret.XXXXXX")" ;; esac; done ;;
+  helm)
+    for a in "$@"; do [ "$a" = - ] && { cat; printf '\\036'; } >> "$DSD_STUB_LOG.values"; done ;;
   srun)
     # Runs the step's command once, as rank 0 on n1.
     while [ $# -gt 0 ] && [ "\${1#-}" != "$1" ]; do shift; done
@@ -64,7 +69,7 @@ export function createStubHost(): StubHost {
   const bin = path.join(dir, 'bin');
   const cwd = path.join(dir, 'cwd');
   for (const d of [home, bin, cwd]) fs.mkdirSync(d, { recursive: true });
-  for (const p of ['docker', 'docker-compose', 'sbatch', 'srun', 'scontrol', 'squeue', 'scancel', 'vllm', 'python3', 'ray']) fs.writeFileSync(path.join(bin, p), STUB, { mode: 0o755 });
+  for (const p of ['docker', 'docker-compose', 'sbatch', 'srun', 'scontrol', 'squeue', 'scancel', 'vllm', 'python3', 'ray', 'kubectl', 'helm']) fs.writeFileSync(path.join(bin, p), STUB, { mode: 0o755 });
   const log = path.join(dir, 'argv.log');
   const env = (): NodeJS.ProcessEnv => ({ PATH: `${bin}:/usr/bin:/bin`, HOME: home, DSD_STUB_LOG: log, DSD_STUB_DIR: dir, LANG: 'C.UTF-8' });
   const records = (file: string): string[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\u001e').filter((r) => r !== '') : []);

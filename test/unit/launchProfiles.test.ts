@@ -24,7 +24,7 @@ const inOrder = (hay: readonly string[], needle: readonly string[]): boolean => 
 };
 
 test('every preset validates, and its engine command is accepted by the engine argparse model for its version', () => {
-  assert.equal(PRESETS.filter((p) => p.seed).length, 8);
+  assert.equal(PRESETS.filter((p) => p.seed).length, 9);
   for (const p of PRESETS) {
     const prof = ProfileSchema.parse(p.profile);
     const form = prof.runtime.kind === 'docker' || prof.runtime.kind === 'compose' ? 'image' : 'serve';

@@ -106,7 +106,7 @@ export class Deployment {
     o.signal?.addEventListener('abort', onAbort, { once: true });
     const endedError = (): DeploymentError => fatal
       ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20))
-      : new DeploymentError(`The ${this.plan.profile.runtime.kind === 'slurm' ? 'SLURM job' : 'engine'} ended (${ended ?? 'exited'}) before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20));
+      : new DeploymentError(`The ${this.plan.profile.runtime.kind === 'slurm' ? 'SLURM job' : this.plan.profile.runtime.kind === 'kubernetes' ? 'engine pod' : 'engine'} ended (${ended ?? 'exited'}) before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20));
     // Follow the log until it says ready (or fails); the stream is re-opened where it stopped if the connection drops.
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -191,7 +191,7 @@ export class Deployment {
         const poll = async (): Promise<void> => {
           while (!settled && !this.follow.signal.aborted) {
             const r = await this.run.exec(jobArgv, { timeoutMs: 30_000 }).catch(() => undefined);
-            const job = r ? parseJobStateOutput(r.stdout) : undefined;
+            const job = r ? (this.plan.parseJobState ?? parseJobStateOutput)(r.stdout) : undefined;
             unknown = r && r.code === 0 && !job ? unknown + 1 : 0;
             if (job?.state.phase === 'pending') this.setState('queued', job.reason);
             else if (job?.state.phase === 'starting') this.setState('queued', `${job.state.name}: ${job.state.meaning}`);
@@ -200,9 +200,9 @@ export class Deployment {
             else if (job?.state.phase === 'ended' || (isSlurm && unknown >= 3)) {
               // Give the log a moment to deliver the engine's own error, which says more than the job state.
               await new Promise((res) => setTimeout(res, 1500));
-              const what = !job ? 'left the queue, and neither sacct nor scontrol knows it any more' : isSlurm ? `ended: ${describeJobEnd(job)}` : `ended (${job.state.name}${job.reason ? `, ${job.reason}` : ''})`;
+              const what = !job ? 'left the queue, and neither sacct nor scontrol knows it any more' : isSlurm ? `ended: ${describeJobEnd(job)}` : this.plan.parseJobState ? `failed: ${job.state.name} (${job.state.meaning})${job.reason ? `: ${job.reason}` : ''}` : `ended (${job.state.name}${job.reason ? `, ${job.reason}` : ''})`;
               ended = what;
-              finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The ${isSlurm ? `SLURM job${job?.id ? ` ${job.id}` : ''}` : 'engine'} ${what} before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20)));
+              finish(fatal ? new DeploymentError(fatal.message, fatal.remedy, fatal.suggestedMaxModelLen, this.lines.slice(-20)) : new DeploymentError(`The ${isSlurm ? `SLURM job${job?.id ? ` ${job.id}` : ''}` : this.plan.parseJobState && job?.id ? `pod ${job.id}` : 'engine'} ${what} before the server was ready.`, `See ${this.plan.logLocation} for the cause.`, undefined, this.lines.slice(-20)));
               return;
             }
             await new Promise((res) => setTimeout(res, 1000));
@@ -250,7 +250,7 @@ export class Deployment {
       if (Date.now() > deadline) throw notReady();
       if (this.plan.jobState && i % 8 === 7) {
         const r = await this.run.exec(this.plan.jobState, { timeoutMs: 30_000 }).catch(() => undefined);
-        const job = r ? parseJobStateOutput(r.stdout) : undefined;
+        const job = r ? (this.plan.parseJobState ?? parseJobStateOutput)(r.stdout) : undefined;
         if (job?.state.phase === 'ended') throw new DeploymentError(`The engine logged ready, then ended (${job.state.name}) while ${url}/v1/models answered: ${last}`, `See ${this.plan.logLocation}.`, undefined, this.lines.slice(-20));
       }
       // Short at first (a simulator is ready in milliseconds), at most 2 s apart for a real engine's warm-up.

@@ -1,4 +1,6 @@
 import { flavorOf } from '../engines/engineArgv';
+import type { Profile } from '../profiles/profileSchema';
+import { kubectlArgv, type KubernetesProfile } from '../runtimes/kubernetesPlan';
 import type { CommandRunner } from './deployment';
 import { serverId, type ServerRecord } from './serverRecords';
 
@@ -6,7 +8,7 @@ import { serverId, type ServerRecord } from './serverRecords';
 export interface ManagedServer {
   readonly id: string;
   readonly host: string;
-  readonly runtime: 'docker' | 'compose' | 'slurm' | 'process';
+  readonly runtime: Profile['runtime']['kind'];
   readonly profile: string;
   /** vllm, sglang, or "simulator (vllm)"; "unknown" for a server found without a record (labels only). */
   readonly engine: string;
@@ -34,6 +36,34 @@ const DISCOVERY_SCRIPT = [
 ].join('\n');
 
 interface Found { runtime: ManagedServer['runtime']; profile: string; state: 'running' | 'queued'; startedAt?: string; detail: string }
+
+/**
+ * Our releases in one namespace, by the labels the chart puts on every pod (app.kubernetes.io/managed-by=deepseek-deploy,
+ * deepseek-deploy/profile, app.kubernetes.io/instance): "profile|release|phase|created|pod" per pod.
+ */
+const K8S_PODS_JSONPATH = '{range .items[*]}{.metadata.labels.deepseek-deploy/profile}{"|"}{.metadata.labels.app\\.kubernetes\\.io/instance}{"|"}{.status.phase}{"|"}{.metadata.creationTimestamp}{"|"}{.metadata.name}{"\\n"}{end}';
+
+/** Releases found with kubectl for the kubernetes records of a host, one call per kubeconfig/context/namespace. */
+async function findKubernetes(runner: CommandRunner, records: readonly ServerRecord[]): Promise<Found[]> {
+  const groups = new Map<string, KubernetesProfile['runtime']>();
+  for (const r of records) if (r.profile.runtime.kind === 'kubernetes') groups.set(JSON.stringify([r.profile.runtime.kubeconfig, r.profile.runtime.context, r.profile.runtime.namespace]), r.profile.runtime);
+  const out: Found[] = [];
+  for (const rt of groups.values()) {
+    const r = await runner.exec([...kubectlArgv(rt), 'get', 'pods', '-l', 'app.kubernetes.io/managed-by=deepseek-deploy', '-o', `jsonpath=${K8S_PODS_JSONPATH}`, '--request-timeout=15s'], { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new Error(`kubectl get pods (namespace ${rt.namespace}${rt.context ? `, context ${rt.context}` : ''}) failed: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+    const byRelease = new Map<string, { profile: string; phases: string[]; created: string; pods: string[] }>();
+    for (const line of r.stdout.split('\n')) {
+      const [profile, release, phase, created, pod] = line.trim().split('|');
+      if (!profile || !release) continue;
+      const g = byRelease.get(release) ?? { profile, phases: [], created, pods: [] };
+      g.phases.push(phase);
+      g.pods.push(pod);
+      byRelease.set(release, g);
+    }
+    for (const [release, g] of byRelease) out.push({ runtime: 'kubernetes', profile: g.profile, state: g.phases.every((x) => x === 'Running') ? 'running' : 'queued', startedAt: g.created, detail: `release ${release} in ${rt.namespace}: ${g.pods.map((p, i) => `${p} ${g.phases[i]}`).join(', ')}` });
+  }
+  return out;
+}
 
 function parse(text: string): Found[] {
   const out: Found[] = [];
@@ -67,7 +97,7 @@ export async function discoverServers(host: string, runner: CommandRunner, recor
   let found: Found[];
   try {
     const r = await runner.exec(['bash', '-c', DISCOVERY_SCRIPT, 'bash', ...dirs], { timeoutMs: 20_000 });
-    found = parse(r.stdout);
+    found = [...parse(r.stdout), ...(await findKubernetes(runner, mine))];
   } catch (e) {
     return mine.map((r) => ({ id: r.id, host, runtime: r.profile.runtime.kind, profile: r.profile.name, engine: engineOf(r), model: r.profile.model.id, state: 'unreachable', url: null, startedAt: r.startedAt, detail: (e as Error).message }));
   }
@@ -83,7 +113,8 @@ export async function discoverServers(host: string, runner: CommandRunner, recor
       engine: rec ? engineOf(rec) : 'unknown',
       model: rec?.profile.model.id ?? 'unknown',
       state: f.state,
-      url: localUrl && rec && runtime !== 'slurm' ? `http://127.0.0.1:${rec.port}` : null,
+      // SLURM runs on a compute node, Kubernetes in a pod: both are reached through a tunnel / port-forward first.
+      url: localUrl && rec && runtime !== 'slurm' && runtime !== 'kubernetes' ? `http://127.0.0.1:${rec.port}` : null,
       startedAt: rec?.startedAt ?? f.startedAt ?? null,
       detail: f.detail,
     });

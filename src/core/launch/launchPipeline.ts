@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Profile } from '../profiles/profileSchema';
 import type { HostProbe } from '../hosts/hostModel';
 import { probeLocalHost } from '../hosts/localProbe';
@@ -15,6 +17,8 @@ import { localRunner, sshRunner } from './runners';
 import { runPreflight, PreflightError, type PreflightProblem, type PreflightReport } from './preflight';
 import { serverId, ServerRecords, type ServerRecord } from './serverRecords';
 import { discoverServers, type ManagedServer } from './discovery';
+import { gpuSpecFromCluster, isKubernetes } from './kubernetesPreflight';
+import { openPortForward } from './portForward';
 
 /** Where a launch runs: resolved once (resolveTarget), with its runner, probe and way to reach a port. */
 export interface LaunchHost {
@@ -38,6 +42,38 @@ export interface PipelineDeps {
   readonly simulatorFiles?: () => Promise<ReadonlyArray<{ readonly name: string; readonly content: string }>>;
   readonly records: ServerRecords;
   readonly launchedBy: 'vscode' | 'cli';
+  /** The product's Helm chart on this machine (charts/deepseek-deploy), for the kubernetes runtime. */
+  readonly chartDir?: string;
+}
+
+/** Every file of a chart folder (relative path → text), to copy it to an SSH host that runs helm. */
+export function readChartFiles(dir: string): Array<{ name: string; content: string }> {
+  const out: Array<{ name: string; content: string }> = [];
+  const walk = (rel: string): void => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile()) out.push({ name: r, content: fs.readFileSync(path.join(dir, r), 'utf8') });
+    }
+  };
+  walk('');
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Reaches a plan's port: directly (host.reach: an SSH tunnel for remote hosts), or for Kubernetes through `kubectl
+ * port-forward` on the host running kubectl (127.0.0.1 there), then host.reach to that forward.
+ */
+async function reachPlan(host: LaunchHost, plan: LaunchPlan, addr: string, timeoutMs: number, signal?: AbortSignal): Promise<{ url: string; close: () => void }> {
+  if (!plan.portForward) return host.reach(plan.port, addr);
+  const pf = await openPortForward(host.runner, plan.portForward, timeoutMs, signal);
+  try {
+    const r = await host.reach(pf.port, '127.0.0.1');
+    return { url: r.url, close: () => { r.close(); pf.close(); } };
+  } catch (e) {
+    pf.close();
+    throw e;
+  }
 }
 
 /** Resolves a host spec (resolveTarget: the same answer in the CLI and the extension) into a LaunchHost. */
@@ -131,10 +167,12 @@ export async function prepareLaunch(req: LaunchRequest, deps: PipelineDeps): Pro
   const host = openHost(hostSpec, deps);
   let profile = hostSpec === req.profile.host ? req.profile : { ...req.profile, host: hostSpec };
   const sim = profile.engine.kind === 'simulator';
+  const k8s = isKubernetes(profile);
   let probe = req.probe;
   let probeError: string | undefined;
-  // The simulator needs no GPU: probing would only cost time on the quick path.
-  if (!probe && !sim) {
+  // The simulator needs no GPU: probing would only cost time on the quick path. On Kubernetes the host only runs
+  // kubectl: the cluster's nodes (pre-flight) say what GPUs there are.
+  if (!probe && !sim && !k8s) {
     try {
       probe = await host.probe();
     } catch (e) {
@@ -144,7 +182,7 @@ export async function prepareLaunch(req: LaunchRequest, deps: PipelineDeps): Pro
   }
   const preflight = await runPreflight(profile, probe, host.runner);
   if (req.pickFreeGpus && preflight.freeGpus) profile = withGpus(profile, preflight.freeGpus);
-  const spec = gpuSpecFromProbe(probe);
+  const spec = k8s ? gpuSpecFromCluster(preflight.cluster) : gpuSpecFromProbe(probe);
   const fit = spec && !sim ? checkProfileFit(profile, spec) : undefined;
   const problems: PreflightProblem[] = [...preflight.problems];
   if (fit?.refuse) problems.push({ code: 'misfit', message: `refused by the memory planner: ${fit.summary}`, remedy: 'Change the model variant or parallelism, or set allowMisfit if the catalog is wrong about this checkpoint.', overridable: true });
@@ -155,10 +193,11 @@ export async function prepareLaunch(req: LaunchRequest, deps: PipelineDeps): Pro
     // Containers use the hub cache HF tooling on the host uses (the probe resolved it there).
     hfHubCache: probe?.hfCachePath,
     simulatorOptions: req.simulatorOptions,
-    ...(sim ? (local ? { simulatorCommand: deps.localSimulator.command } : { simulatorFiles: await deps.simulatorFiles?.() }) : {}),
+    ...(k8s ? { kubernetes: { leaderWorkerSet: preflight.cluster?.leaderWorkerSet, ...(local ? { chartDir: deps.chartDir } : { chartFiles: deps.chartDir ? readChartFiles(deps.chartDir) : undefined }) } } : {}),
+    ...(sim && !k8s ? (local ? { simulatorCommand: deps.localSimulator.command } : { simulatorFiles: await deps.simulatorFiles?.() }) : {}),
   };
   // ELECTRON_RUN_AS_NODE lets desktop VS Code's binary run our CLI as Node; it is environment, not argv.
-  const runProfile = sim && local && deps.localSimulator.env ? { ...profile, env: { ...profile.env, ...deps.localSimulator.env } } : profile;
+  const runProfile = sim && !k8s && local && deps.localSimulator.env ? { ...profile, env: { ...profile.env, ...deps.localSimulator.env } } : profile;
   const plan = renderLaunch(runProfile, render);
   const command = serverCommand(plan);
   return {
@@ -173,6 +212,9 @@ function serverCommand(plan: LaunchPlan): readonly string[] {
     const run = plan.start.find((s) => s.argv[0] === 'docker' && s.argv[1] === 'run');
     if (run) return run.argv;
   }
+  // Kubernetes: the `helm upgrade --install … --values -` that creates the workload (its values: plan.values).
+  const helm = plan.profile.runtime.kind === 'kubernetes' ? plan.start.find((s) => s.argv[0] === 'helm') : undefined;
+  if (helm) return helm.argv;
   return plan.engineCommand;
 }
 
@@ -229,8 +271,8 @@ export async function startLaunch(prep: PreparedLaunch, deps: PipelineDeps, o: S
       timeoutMs: o.timeoutMs ?? prep.deadlineMs,
       signal: o.signal,
       apiKey: prep.request.apiKey,
-      reach: async (port, addr) => {
-        const r = await prep.host.reach(port, addr);
+      reach: async (_port, addr) => {
+        const r = await reachPlan(prep.host, prep.plan, addr, o.timeoutMs ?? prep.deadlineMs, o.signal);
         close = r.close;
         return r.url;
       },
@@ -276,6 +318,11 @@ function makeHandle(record: ServerRecord, host: LaunchHost, plan: LaunchPlan, ur
     },
     detach,
     stopNowIfLocal: () => {
+      // A release lives in its cluster, not on this machine: closing the window closes only the port-forward.
+      if (plan.portForward) {
+        detach();
+        return false;
+      }
       if (!isLocalTarget(host.target)) return false;
       detach();
       for (const s of plan.stop) {
@@ -309,7 +356,7 @@ export async function attachServer(record: ServerRecord, deps: PipelineDeps, req
     const r = await host.runner.exec(plan.serverAddress, { timeoutMs: 30_000 });
     if (r.code === 0 && r.stdout.trim()) addr = r.stdout.trim().split('\n')[0];
   }
-  const reached = await host.reach(plan.port, addr);
+  const reached = await reachPlan(host, plan, addr, 120_000);
   return makeHandle(record, host, plan, reached.url, reached.close, deps, { ...request, profile: record.profile, host: record.host });
 }
 

@@ -4,10 +4,15 @@ import { defaultImage, flavorOf } from '../engines/engineArgv';
 import { findModel } from '../plan/catalog';
 import { shQuote, shQuoteRemote } from '../ssh/shellQuote';
 import type { CommandRunner } from './deployment';
+import { isKubernetes, kubernetesPreflight, type ClusterFacts } from './kubernetesPreflight';
 
 /** One reason not to start (yet), with what the user can do about it. */
 export interface PreflightProblem {
-  /** Stable code: no-gpu, gpus-missing, gpus-busy, docker-missing, docker-daemon, docker-group, binary-missing, port-in-use, weights-missing, disk-space, misfit. */
+  /**
+   * Stable code: no-gpu, gpus-missing, gpus-busy, docker-missing, docker-daemon, docker-group, binary-missing,
+   * port-in-use, weights-missing, disk-space, misfit; Kubernetes: kubectl-missing, helm-missing, cluster-unreachable,
+   * namespace-missing, lws-missing, pullsecret-missing, priorityclass-missing, pvc-missing.
+   */
   readonly code: string;
   readonly message: string;
   readonly remedy: string;
@@ -25,6 +30,8 @@ export interface PreflightReport {
   readonly weightsMissing?: boolean;
   /** The docker image is not on the host (pull it first: `docker pull IMAGE`). */
   readonly imageMissing?: string;
+  /** Kubernetes: the cluster's version, nodes with allocatable GPUs, LeaderWorkerSet discovery. */
+  readonly cluster?: ClusterFacts;
 }
 
 /**
@@ -87,6 +94,8 @@ function sections(text: string): Map<string, string[]> {
  * no GPU, image or weights, so only its port is checked. Never throws for a failed check: it becomes a problem.
  */
 export async function runPreflight(p: Profile, probe: HostProbe | undefined, runner: CommandRunner): Promise<PreflightReport> {
+  // Kubernetes: the GPUs, image and weights are the cluster's business; the host only runs kubectl and helm.
+  if (isKubernetes(p)) return kubernetesPreflight(p, gpusPerNode(p), runner);
   const problems: PreflightProblem[] = [];
   const notes: string[] = [];
   let freeGpus: number[] | undefined;

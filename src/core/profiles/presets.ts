@@ -131,6 +131,33 @@ const SEED_PRESETS: readonly Preset[] = [
       runtime: { kind: 'docker', network: 'bridge' },
     },
   },
+  {
+    // Seed 004's GKE half: `helm install … $USER-serving-deepseek-r1-model` on an A4 High node pool (1 node, 8 B200),
+    // vllm/vllm-openai:v0.9.0, the token in a Secret (the recipe's `kubectl create secret generic hf-secret`), then
+    // `kubectl port-forward svc/…` to chat. GKE taints GPU nodes nvidia.com/gpu=present:NoSchedule and labels them
+    // cloud.google.com/gke-accelerator=nvidia-b200 (GKE docs: "Run GPUs in GKE Standard node pools").
+    id: 'b200x8-vllm-gke-helm',
+    title: '8×B200 (GKE A4 High) · DeepSeek-R1 FP8 · vLLM 0.9.0 · Kubernetes (Helm)',
+    seed: '004',
+    gpus: '8xB200-180GB',
+    notes: 'The recipe also mounts a GCS bucket for benchmark results and sets up RDMA (RoCE) networking through its own chart; this preset serves the model with the product\'s chart (weights in a per-pod emptyDir: set runtime.hfCache to a PVC to keep them between releases).',
+    profile: {
+      name: 'r1-b200x8-gke',
+      engine: { kind: 'vllm', version: '0.9.0' },
+      model: { id: 'deepseek-ai/DeepSeek-R1' },
+      parallel: { tp: 8 },
+      knobs: { extraArgs: ['--disable-log-requests'] },
+      env: { VLLM_USE_V1: '1', VLLM_FLASH_ATTN_VERSION: '2', VLLM_ATTENTION_BACKEND: 'FLASHINFER', VLLM_WORKER_MULTIPROC_METHOD: 'spawn' },
+      runtime: {
+        kind: 'kubernetes',
+        release: 'serving-deepseek-r1-model',
+        gpuResource: 'nvidia.com/gpu',
+        nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-b200' },
+        tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+        shmSize: '64Gi',
+      },
+    },
+  },
 ];
 
 // Recipe building blocks (reference §3.2): V4 base args, tools and reasoning, strategies.

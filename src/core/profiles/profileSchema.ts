@@ -105,7 +105,61 @@ const processRt = z.object({
   workdir: hostPath('runtime.workdir', '~/.deepseek-deploy/run'),
 }).strict();
 
-export const RuntimeSchema = z.discriminatedUnion('kind', [docker, compose, slurm, processRt]);
+/** A Kubernetes object name (RFC 1123 label: DNS-1123, at most 63 characters; Services and Helm releases need it). */
+const k8sName = (what: string) => z.string().max(63, `${what}: at most 63 characters (a Kubernetes name)`).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${what}: a Kubernetes name (lowercase letters, digits and "-", starting and ending with a letter or digit)`);
+/** A label key (optional DNS prefix + "/" + name) and value, as in `kubectl label` (k8s.io/apimachinery validation). */
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'a label key like cloud.google.com/gke-accelerator');
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'a label value: letters, digits, "-", "_" and "." (at most 63)');
+/** A resource quantity as Kubernetes writes memory sizes (`32Gi`, `500M`). */
+const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/, 'a Kubernetes quantity like 32Gi');
+
+const kubernetes = z.object({
+  kind: z.literal('kubernetes'),
+  /** The kubeconfig context (default: the current context of the kubeconfig kubectl finds on the host running it). */
+  context: positional('runtime.context').regex(/^[A-Za-z0-9_.:@/-]+$/, 'runtime.context: a kubeconfig context name').optional().describe('kubeconfig context (default: the current one)'),
+  /** A kubeconfig file on the host that runs kubectl ("local" or the SSH jump box); default: $KUBECONFIG or ~/.kube/config. */
+  kubeconfig: positional('runtime.kubeconfig').refine((s) => !/[:,]/.test(s), 'runtime.kubeconfig: one file (no ":" list)').optional(),
+  namespace: k8sName('runtime.namespace').default('default'),
+  /** The Helm release name (default dsd-<profile name>, lowercased). */
+  release: k8sName('runtime.release').max(53, 'runtime.release: Helm release names are at most 53 characters').optional(),
+  /** The extended resource the GPUs are advertised as by the device plugin (`kubectl describe node`: Allocatable). */
+  gpuResource: labelKey.default('nvidia.com/gpu').describe('GPU extended resource, e.g. nvidia.com/gpu or amd.com/gpu'),
+  /** GPUs each pod requests (default: the profile's world size divided by its nodes). */
+  gpusPerPod: z.number().int().min(0).optional(),
+  nodeSelector: z.record(labelKey, labelValue).default({}),
+  tolerations: z.array(z.object({
+    key: labelKey.optional(),
+    operator: z.enum(['Exists', 'Equal']).default('Equal'),
+    value: labelValue.optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  }).strict()).default([]),
+  priorityClassName: k8sName('runtime.priorityClassName').optional(),
+  /** A docker-registry Secret in the namespace for private images (not created by us). */
+  imagePullSecret: k8sName('runtime.imagePullSecret').optional(),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+  /** /dev/shm as a memory emptyDir of this size (NCCL and the engines' worker processes need more than 64 MiB). */
+  shmSize: quantity.default('32Gi'),
+  /** Where the Hugging Face cache lives: a PersistentVolumeClaim (kept between releases), a node path, or per pod. */
+  hfCache: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('pvc'), claimName: k8sName('runtime.hfCache.claimName') }).strict(),
+    z.object({ kind: z.literal('hostPath'), path: z.string().regex(/^\/[^:,]*$/, 'runtime.hfCache.path: an absolute path on the node') }).strict(),
+    z.object({ kind: z.literal('emptyDir') }).strict(),
+  ]).default({ kind: 'emptyDir' }),
+  /** nodes > 1: LeaderWorkerSet when the cluster serves leaderworkerset.x-k8s.io (API discovery), else a StatefulSet. */
+  multiNode: z.enum(['auto', 'leaderworkerset', 'statefulset']).default('auto'),
+  /**
+   * How ranks > 0 find rank 0 (nodes > 1): "dns" = the headless Service's DNS name (LWS: LWS_LEADER_ADDRESS);
+   * "podIP" for clusters without cluster DNS = rank 0's pod IP, which the product writes into the release's
+   * ConfigMap while the launch starts; a fixed leaderAddress overrides both.
+   */
+  leaderDiscovery: z.enum(['dns', 'podIP']).default('dns'),
+  /** A fixed leader address (host or IP) for clusters where neither DNS nor the pod IP will do. */
+  leaderAddress: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]*$/, 'runtime.leaderAddress: a host name or IP address').optional(),
+  /** The chart on the host running helm (default: the chart shipped with DeepSeek Deploy, copied there). */
+  chart: positional('runtime.chart').optional(),
+}).strict();
+
+export const RuntimeSchema = z.discriminatedUnion('kind', [docker, compose, slurm, processRt, kubernetes]);
 
 export const ProfileSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, ".", "-" and "_" (used in container and job names)'),

@@ -4,7 +4,8 @@ import { ProfileSchema, type Profile } from '../profiles/profileSchema';
 import { defaultImage, engineArgv, flavorOf, type MultiNodeContext } from '../engines/engineArgv';
 import { remoteHomePath, shellVar, shJoinRemote, shQuote, shQuoteRemote, showShellVars } from '../ssh/shellQuote';
 import { escapeUnsafe } from '../security/textSafety';
-import { SLURM_JOB_STATE_SCRIPT } from './slurmJobState';
+import { SLURM_JOB_STATE_SCRIPT, type SlurmJobStatus } from './slurmJobState';
+import { kubernetesPlan, type KubernetesProfile, type KubernetesRenderOptions } from './kubernetesPlan';
 
 /** One remote command: argv (each word quoted remotely), optional stdin (how files and secrets travel). */
 export interface RemoteStep {
@@ -41,6 +42,15 @@ export interface LaunchPlan {
   readonly serverAddress?: readonly string[];
   /** Prints a batch job's status for parseJobStateOutput (SLURM: squeue/sacct/scontrol sections; others "STATE|REASON"). */
   readonly jobState?: readonly string[];
+  /** Reads jobState's output when it is not SLURM's (Kubernetes: pods, events, previous log → explainRelease). */
+  readonly parseJobState?: (text: string) => SlurmJobStatus | undefined;
+  /**
+   * Kubernetes: waits for rank 0 to be Ready, then runs `kubectl port-forward` on 127.0.0.1 of the host running
+   * kubectl; prints "Forwarding from 127.0.0.1:PORT -> N" and runs until stopped. The pipeline reaches PORT.
+   */
+  readonly portForward?: readonly string[];
+  /** Kubernetes: the Helm values file (YAML, no secrets) shown before `helm upgrade --install` runs. */
+  readonly values?: string;
 }
 
 export interface RenderOptions {
@@ -63,6 +73,8 @@ export interface RenderOptions {
    * travels only on stdin into a 0600 file or the engine's environment; never argv, compose files or job scripts.
    */
   readonly apiKey?: string;
+  /** Kubernetes: cluster facts from pre-flight (LeaderWorkerSet CRD) and where the chart comes from. */
+  readonly kubernetes?: KubernetesRenderOptions;
 }
 
 /** The extra container mount for the host's hub cache, when it is not already the hub folder of the mounted HF home. */
@@ -86,7 +98,7 @@ const managedLabel = 'deepseek-deploy.managed=true';
  * Drops the first n lines of a log stream and passes the rest through unbuffered (tail -n +N on a pipe would hold
  * output in stdio buffers, so "ready" would arrive late). `read` takes a pipe one byte at a time: nothing over-read.
  */
-const skipLines = (n: number): string => (n === 0 ? '' : ` | { i=0; while [ $i -lt ${n} ] && IFS= read -r _; do i=$((i+1)); done; exec cat; }`);
+export const skipLines = (n: number): string => (n === 0 ? '' : ` | { i=0; while [ $i -lt ${n} ] && IFS= read -r _; do i=$((i+1)); done; exec cat; }`);
 
 function hfCacheOf(p: Profile): string {
   return p.runtime.kind === 'docker' || p.runtime.kind === 'compose' ? p.runtime.hfCache : '~/.cache/huggingface';
@@ -144,6 +156,9 @@ export function exposureOf(p: Profile): { bind: string; reachableByOthers: boole
   const warnings: string[] = [];
   if (chosen && !LOOPBACK.test(chosen)) warnings.push(`knobs.host is ${chosen}: the engine's port is reachable from other machines${p.knobs.apiKeySecret ? '' : ' (an API key is generated and required)'}`);
   if (p.runtime.kind === 'slurm') return { bind: chosen ?? shellVar('DSD_NODE_ADDR'), reachableByOthers: !chosen || !LOOPBACK.test(chosen), warnings };
+  // In a pod the engine binds 0.0.0.0 (the kubelet probes the pod IP), so every pod of the cluster reaches it: vLLM
+  // gets a key from a Secret; SGLang cannot take one without a command line (kubernetesPlan warns).
+  if (p.runtime.kind === 'kubernetes') return { bind: '0.0.0.0', reachableByOthers: flavorOf(p) === 'vllm', warnings };
   return { bind: chosen ?? '127.0.0.1', reachableByOthers: !!chosen && !LOOPBACK.test(chosen), warnings };
 }
 
@@ -445,6 +460,7 @@ export function renderLaunch(p: Profile, o: RenderOptions = {}): LaunchPlan {
     case 'compose': return composePlan(p as Profile & { runtime: { kind: 'compose' } }, o);
     case 'slurm': return slurmPlan(p as Profile & { runtime: { kind: 'slurm' } }, o);
     case 'process': return processPlan(p as Profile & { runtime: { kind: 'process' } }, o);
+    case 'kubernetes': return kubernetesPlan(p as KubernetesProfile, { ...o.kubernetes, hfToken: o.hfToken, apiKey: o.apiKey }, skipLines);
   }
 }
 

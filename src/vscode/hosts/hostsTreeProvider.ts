@@ -7,11 +7,14 @@ import type { GpuToolState } from '../../core/hosts/hostModel';
 /** A host's description when no GPU could be listed, by what the NVIDIA tooling said. */
 const NO_GPU_WORDS: Record<GpuToolState, string> = { 'ok': 'no GPUs', 'no-devices': 'no GPUs', 'no-tooling': 'no NVIDIA GPU tooling', 'no-driver': 'no NVIDIA driver', 'error': 'GPUs unreadable' };
 import type { RemoteAccess } from './remoteAccess';
+import { describeCluster, listKubeClusters, type KubeCluster } from '../../core/hosts/kubeClusters';
+import { localRunner } from '../../core/launch/runners';
 
 type Node =
   | { kind: 'host'; host: HostEntry }
   | { kind: 'gpu'; host: HostEntry; text: string; detail: string; tooltip: string }
-  | { kind: 'info'; host: HostEntry; text: string; icon: string; tooltip?: string; retry?: boolean };
+  | { kind: 'info'; host: HostEntry; text: string; icon: string; tooltip?: string; retry?: boolean }
+  | { kind: 'cluster'; cluster: KubeCluster };
 
 const POLL_MS = 5000;
 
@@ -26,6 +29,9 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   private readonly inFlight = new Map<string, Promise<void>>();
   private poller: NodeJS.Timeout | undefined;
   private readonly subs: vscode.Disposable[] = [];
+  /** Kubernetes contexts of this machine's kubeconfig (listed on first show and on refresh, not polled). */
+  private clusters: Promise<KubeCluster[]> | undefined;
+  private clusterList: KubeCluster[] = [];
 
   constructor(private readonly remote: RemoteAccess) {
     this.subs.push(vscode.workspace.onDidChangeConfiguration((e) => {
@@ -58,6 +64,7 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
   refresh(hostId?: string): Promise<void> {
     const targets = this.hosts.filter((h) => !hostId || h.id === hostId);
     for (const h of targets) this.probes.delete(h.id);
+    if (!hostId) this.clusters = undefined;
     this.changed.fire(undefined);
     return Promise.all(targets.map((h) => this.probe(h))).then(() => undefined);
   }
@@ -85,7 +92,25 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     return p;
   }
 
+  private listClusters(): void {
+    if (this.clusters) return;
+    this.clusters = listKubeClusters(localRunner()).catch(() => []);
+    void this.clusters.then((c) => {
+      this.clusterList = c;
+      this.changed.fire(undefined);
+    });
+  }
+
   getTreeItem(n: Node): vscode.TreeItem {
+    if (n.kind === 'cluster') {
+      const item = new vscode.TreeItem(n.cluster.context, n.cluster.nodes?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+      item.iconPath = new vscode.ThemeIcon('server-environment');
+      item.contextValue = 'cluster';
+      item.id = `cluster:${n.cluster.context}`;
+      item.description = describeCluster(n.cluster);
+      item.tooltip = `Kubernetes context ${n.cluster.context} (runtime kubernetes, context: ${n.cluster.context})${n.cluster.error ? `\n${n.cluster.error}` : ''}`;
+      return item;
+    }
     if (n.kind === 'host') {
       const item = new vscode.TreeItem(n.host.label, vscode.TreeItemCollapsibleState.Expanded);
       const probe = this.probes.get(n.host.id);
@@ -123,7 +148,11 @@ export class HostsTreeProvider implements vscode.TreeDataProvider<Node>, vscode.
     if (!n) {
       const hosts = this.hosts;
       for (const h of hosts) if (!this.probes.has(h.id)) void this.probe(h);
-      return hosts.map((host) => ({ kind: 'host', host }));
+      this.listClusters();
+      return [...hosts.map((host): Node => ({ kind: 'host', host })), ...this.clusterList.map((cluster): Node => ({ kind: 'cluster', cluster }))];
+    }
+    if (n.kind === 'cluster') {
+      return (n.cluster.nodes ?? []).map((k): Node => ({ kind: 'info', host: LOCAL_HOST, icon: 'circuit-board', text: `${k.name}: ${k.allocatableGpus} GPU${k.allocatableGpus === 1 ? '' : 's'} allocatable${k.gpuProduct ? ` × ${k.gpuProduct}` : ''}${k.ready ? '' : ' (not ready)'}` }));
     }
     if (n.kind !== 'host') return [];
     const probe = this.probes.get(n.host.id);

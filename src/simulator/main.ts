@@ -158,8 +158,13 @@ export async function runSimulator(argv: string[], version: string): Promise<num
     if (cfg.nodeRank > 0) {
       // Workers hold their share of the model and serve no HTTP (the head does); they live as long as the head.
       let health: import('node:http').Server | undefined;
+      // SGLang's ranks ≥ 1 answer /health on the API port (launch_dummy_health_check_server). Real ranks are separate
+      // machines; a SLURM job whose head is on a loopback address runs its ranks on this one machine (the test
+      // cluster's node1/node2 with the same command line), where rank 0 needs that port itself: no dummy server then.
+      const sharedHost = /^(127\.|::1$|localhost$)/.test(addr.host) && process.env.SLURM_JOB_ID !== undefined;
       await joinHead(addr, cfg.nodeRank, say, () => {
-        if (cfg.flavor === 'sglang') health = serveWorkerHealth(cfg.host, cfg.port, say);
+        if (cfg.flavor === 'sglang' && !sharedHost) health = serveWorkerHealth(cfg.host, cfg.port, say);
+        else if (cfg.flavor === 'sglang') say(`no health-check server on rank ${cfg.nodeRank}: the ranks share this machine (head at ${addr.host}), rank 0 holds port ${cfg.port}`);
       });
       health?.close();
       say(`node rank ${cfg.nodeRank}: the head went away; exiting`);

@@ -88,7 +88,11 @@ export function serveWorkerHealth(host: string, port: number, log: (msg: string)
     const body = JSON.stringify({ detail: 'Not Found' });
     res.writeHead(404, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }).end(body);
   });
-  server.on('error', (e) => log(`health-check server on ${host}:${port}: ${e.message}`));
+  // Real ranks run on separate machines; where they share one (the test SLURM cluster's node1/node2 are this machine),
+  // rank 0 already holds the port: say so without the engine's fatal "address already in use" wording.
+  server.on('error', (e: NodeJS.ErrnoException) => log(e.code === 'EADDRINUSE'
+    ? `health-check server not started: ${host}:${port} is held by another rank on this machine (ranks share a host)`
+    : `health-check server on ${host}:${port}: ${e.message}`));
   server.listen(port, host, () => log(`Dummy health check server started at http://${host}:${port}`));
   return server;
 }

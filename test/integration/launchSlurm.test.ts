@@ -26,7 +26,14 @@ async function launch(user: string, profile: ProfileInput, token?: string): Prom
   const plan = renderLaunch(ProfileSchema.parse(profile), { hfToken: token, simulatorFiles, simulatorOptions: ['--startup-speed', '60'] });
   const states: Array<[DeploymentState, string | undefined]> = [];
   const dep = new Deployment(plan, sshRunner(remote.pool, target(user)), { onState: (s, d) => states.push([s, d]) });
-  const url = await dep.start({ reach: async (port, host) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target(user), host, port)).localPort}`, timeoutMs: 120_000 });
+  let url: string;
+  try {
+    url = await dep.start({ reach: async (port, host) => `http://127.0.0.1:${(await remote.tunnels.openTunnel(target(user), host, port)).localPort}`, timeoutMs: 120_000 });
+  } catch (e) {
+    // As the pipeline does: a job that did not come up is cancelled, so it holds no GPUs for the tests after it.
+    await dep.stop().catch(() => undefined);
+    throw e;
+  }
   return { dep, url, states };
 }
 

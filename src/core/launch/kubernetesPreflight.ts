@@ -4,7 +4,7 @@ import { flavorOf } from '../engines/engineArgv';
 import { clusterNodesJsonpath, parseClusterNodes, type ClusterNode } from '../runtimes/kubernetesState';
 import { kubectlArgv, type KubernetesProfile } from '../runtimes/kubernetesPlan';
 import type { CommandRunner } from './deployment';
-import type { PreflightProblem } from './preflight';
+import { sections, type PreflightProblem } from './preflight';
 
 /** What pre-flight learned about the cluster (one round trip on the host that runs kubectl). */
 export interface ClusterFacts {
@@ -35,17 +35,6 @@ const SCRIPT = [
   '[ -n "$pvc" ] && { echo @@pvc; "$@" get pvc "$pvc" -o name 2>&1 | head -2; }',
   'exit 0',
 ].join('\n');
-
-function sections(text: string): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  let cur = '';
-  for (const line of text.split('\n')) {
-    const h = /^@@(\w+)$/.exec(line);
-    if (h) m.set((cur = h[1]), []);
-    else if (cur && line.trim()) m.get(cur)!.push(line.trim());
-  }
-  return m;
-}
 
 /** GPUs each pod requests: runtime.gpusPerPod, else the world size per node (TP×PP×DP ÷ nodes, as the preflight's). */
 export function gpusPerPod(p: KubernetesProfile, perNode: number): number {

@@ -77,7 +77,8 @@ function preflightScript(p: Profile): string {
   return lines.join('\n');
 }
 
-function sections(text: string): Map<string, string[]> {
+/** A host script's output split at its "@@name" lines: section name → its non-empty, trimmed lines. */
+export function sections(text: string): Map<string, string[]> {
   const m = new Map<string, string[]>();
   let cur = '';
   for (const line of text.split('\n')) {

@@ -9,6 +9,9 @@ const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser } = require('../infra/codeServer');
 const { createSteps, palette, exitWith } = require('./uiHarness');
+const { chatFrame: chatFrameWithin } = require('./chatHarness');
+/** The chat editor's frame; the demo workbench can take a minute to show it. */
+const chatFrame = (page) => chatFrameWithin(page, 60_000);
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -33,20 +36,6 @@ async function run(page, command) {
 
 async function stepDone(page, id) {
   await page.locator(`button.getting-started-step[data-step-id$="#${id}"][aria-checked="true"]`).first().waitFor({ timeout: 30_000 });
-}
-
-/** The chat editor panel's inner frame (wider than the sidebar's chat view). */
-async function chatFrame(page, timeout = 60_000) {
-  const until = Date.now() + timeout;
-  while (Date.now() < until) {
-    for (const f of page.frames()) {
-      const el = await f.$('main#app.chat .composer').catch(() => null);
-      const box = el ? await el.boundingBox().catch(() => null) : null;
-      if (box && box.width > 450) return f;
-    }
-    await page.waitForTimeout(250);
-  }
-  throw new Error('chat editor frame not found');
 }
 
 async function main() {

@@ -75,6 +75,25 @@ test('kind 4: the key is in no argv, compose file, job script or shown script on
   }
 });
 
+test('kind 4: SGLang older than the first release with --config (0.5.3) is refused with the reason instead of getting the key on its command line', () => {
+  for (const kind of ['docker', 'compose', 'slurm', 'process'] as const) {
+    const old = ProfileSchema.parse({ ...profile(kind, 'sglang'), engine: kind === 'process' ? { kind: 'simulator', imitates: 'sglang', version: '0.4.6' } : { kind: 'sglang', version: '0.4.6' } });
+    assert.throws(() => renderLaunch(old, { apiKey: KEY }), (e: Error) => {
+      assert.match(e.message, /SGLang 0\.4\.6 cannot take knobs\.apiKeySecret \(SERVER_KEY\).*--config file only from 0\.5\.3 on.*engine\.version/);
+      assert.ok(!e.message.includes(KEY), 'the key is not in the error');
+      return true;
+    }, kind);
+    // Without a key the old release runs as before (no --config).
+    assert.ok(!renderLaunch(old).engineCommand.includes('--config'), kind);
+    for (const version of ['0.5.3', '0.5.3rc0', '0.5.5.post2', '0.6.0']) assert.ok(renderLaunch(ProfileSchema.parse({ ...profile(kind, 'sglang'), engine: kind === 'process' ? { kind: 'simulator', imitates: 'sglang', version } : { kind: 'sglang', version } }), { apiKey: KEY }).engineCommand.includes('--config'), `${kind} ${version}`);
+  }
+  // The release may come from the image tag; a generated key (SLURM's default) is explained too.
+  const byTag = ProfileSchema.parse({ ...profile('docker', 'sglang'), engine: { kind: 'sglang', image: 'lmsysorg/sglang:v0.4.9.post2-cu126' } });
+  assert.throws(() => renderLaunch(byTag, { apiKey: KEY }), /SGLang 0\.4\.9\.post2-cu126 cannot take/);
+  const slurm = ProfileSchema.parse({ ...profile('slurm', 'sglang'), engine: { kind: 'sglang', version: '0.5.2' }, knobs: { port: 8000 } });
+  assert.throws(() => renderLaunch(slurm, { apiKey: KEY }), /cannot take an API key \(the engine's port is reachable from other machines\)/);
+});
+
 test('kind 4: where the port is reachable from other machines a key is required by default; wider binding warns', () => {
   const slurm = renderLaunch(ProfileSchema.parse({ ...profile('slurm', 'vllm'), knobs: { port: 8000 } }));
   assert.notEqual(slurm.bindAddress, '0.0.0.0');

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { ProfileSchema, type Profile } from '../profiles/profileSchema';
 import { defaultImage, engineArgv, flavorOf, type MultiNodeContext } from '../engines/engineArgv';
+import { profileEngineRelease } from '../plan/versionGate';
+import { compareVersions } from '../util/versions';
 import { remoteHomePath, shellVar, shJoinRemote, shQuote, shQuoteRemote, showShellVars } from '../ssh/shellQuote';
 import { escapeUnsafe } from '../security/textSafety';
 import { SLURM_JOB_STATE_SCRIPT, type SlurmJobStatus } from './slurmJobState';
@@ -138,6 +140,14 @@ function tokenStep(p: Profile, token: string | undefined): RemoteStep[] {
  * the threat model here: other users of the host never see the key.
  */
 const API_KEY_ENV = 'VLLM_API_KEY';
+/**
+ * The first SGLang release whose launch_server takes `--config FILE.yaml`: python/sglang/srt/server_args.py
+ * (prepare_server_args) merges the file through python/sglang/srt/server_args_config_parser.py (ConfigArgumentMerger),
+ * both added by sgl-project/sglang PR #10534 ("Initial support for input config files", merged September 2025).
+ * 0.5.2rc4 has neither file; 0.5.3 is the first release after the merge (inferred from the merge date, not read from
+ * a release tag). Older releases would exit with "unrecognized arguments: --config", so the plan refuses them.
+ */
+export const SGLANG_CONFIG_FILE_SINCE = '0.5.3';
 const apiKeyConfigName = (p: Profile): string => `${p.name}.api-key.yaml`;
 const apiKeyYaml = (key: string): string => toYaml({ 'api-key': key });
 
@@ -192,7 +202,13 @@ const composeLiteral = (s: string): string => s.replace(/\$/g, '$$$$');
  */
 function keyArgs(p: Profile, o: RenderOptions, configPath: string): { configFile?: string; env: boolean } {
   if (!o.apiKey) return { env: false };
-  return flavorOf(p) === 'sglang' ? { configFile: configPath, env: false } : { env: true };
+  if (flavorOf(p) === 'vllm') return { env: true };
+  const release = profileEngineRelease(p);
+  if (release && compareVersions(release, SGLANG_CONFIG_FILE_SINCE) < 0) {
+    const why = p.knobs.apiKeySecret ? `knobs.apiKeySecret (${p.knobs.apiKeySecret})` : 'an API key (the engine\'s port is reachable from other machines)';
+    throw new Error(`${p.name}: SGLang ${release} cannot take ${why} without putting it on its command line, where every user of the host sees it: SGLang reads it from a --config file only from ${SGLANG_CONFIG_FILE_SINCE} on. Set engine.version (or the image) to ${SGLANG_CONFIG_FILE_SINCE} or later${p.knobs.apiKeySecret ? ', or remove knobs.apiKeySecret' : ''}.`);
+  }
+  return { configFile: configPath, env: false };
 }
 
 /**

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import { createRemoteHosts } from '../../src/core/ssh/remoteHosts';
 import type { SshTarget } from '../../src/core/ssh/sshTarget';
 import { ProfileSchema, type ProfileInput } from '../../src/core/profiles/profileSchema';
@@ -160,7 +161,9 @@ for (const flavor of ['vllm', 'sglang'] as const) {
       assert.ok(!docker('inspect', id).includes(KEY), 'key not in docker inspect');
       assert.ok(!docker('inspect', '-f', '{{json .Config.Env}}', id).includes('VLLM_API_KEY'), 'no VLLM_API_KEY in the container configuration');
       const composeFile = fs.readFileSync(`/home/dsd-gpu/.deepseek-deploy/compose/dsd-${name}.yaml`, 'utf8');
-      assert.ok(!composeFile.includes(KEY) && !composeFile.includes('VLLM_API_KEY='), 'key not in the compose file');
+      assert.ok(!composeFile.includes(KEY), 'key not in the compose file');
+      const svc = Object.values((parseYaml(composeFile) as { services: Record<string, { environment?: string[] }> }).services)[0];
+      assert.ok(!(svc.environment ?? []).some((e) => e.startsWith('VLLM_API_KEY')), 'no VLLM_API_KEY in the service environment (compose would take it from its own)');
       const keyFile = `/home/dsd-gpu/.cache/huggingface/deepseek-deploy/${name}.api-key${flavor === 'sglang' ? '.yaml' : ''}`;
       assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600, 'the key file is 0600');
       assert.equal(fs.statSync(keyFile).uid, Number(execFileSync('id', ['-u', 'dsd-gpu'], { encoding: 'utf8' })), 'owned by the SSH user');

@@ -64,7 +64,8 @@ export async function launchWithUi(request: LaunchRequest, o: LaunchUiOptions, c
       apiKey = await askAndStoreServerSecret(ctx.secrets, secretName, `${request.profile.name} needs it to launch.`);
       if (!apiKey) return undefined;
     }
-    if (!apiKey) return fail(`knobs.apiKeySecret names "${secretName}", which is not in secret storage. Store it with "DeepSeek: Set Secret…" or remove the knob.`, new Error(`secret ${secretName} not found`));
+    const missing = `knobs.apiKeySecret names "${secretName}", which is not in secret storage. Store it with "DeepSeek: Set Secret…" or remove the knob.`;
+    if (!apiKey) return fail(missing, new Error(missing));
   } else if (!apiKey) apiKey = api.generatedServerKey(request.profile);
   const req: LaunchRequest = { ...request, apiKey };
   const redact = (l: string): string => redactText(l, [req.hfToken, apiKey]);

@@ -27,23 +27,25 @@ function freePort() {
 const healthy = (port) => new Promise((r) => http.get(`http://127.0.0.1:${port}/healthz`, (res) => { res.resume(); r(res.statusCode === 200); }).on('error', () => r(false)));
 
 /**
- * @param {{workspace?: string, settings?: object, installExtension?: boolean, extraArgs?: string[], demo?: boolean}} opts
+ * @param {{workspace?: string, settings?: object, installExtension?: boolean, extraArgs?: string[], demo?: boolean, reuse?: {tmp: string}}} opts
  * `demo: true` starts exactly what `npm run demo` starts (scripts/demoConfig.js: its settings, flags and workspace,
  * Workspace Trust on) under this run's temp dir; `workspace` is then the demo's, returned as `workspace`.
+ * `reuse`: a previous instance, stopped with its directories kept: this one runs on the same user-data, extensions and
+ * config directories (settings, installed extension, launched-server records as they were), as code-server restarted.
  */
 async function startCodeServer(opts) {
   const port = await freePort();
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deepseek-cs-'));
+  const tmp = opts.reuse ? opts.reuse.tmp : fs.mkdtempSync(path.join(os.tmpdir(), 'deepseek-cs-'));
   if (opts.demo) return spawnServer(port, tmp, prepareDemo(path.join(tmp, 'demo')));
   const userData = path.join(tmp, 'user-data');
   const extDir = path.join(tmp, 'extensions');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.mkdirSync(extDir, { recursive: true });
-  fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({
+  if (!opts.reuse) fs.writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({
     'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.autoUpdate': false,
     'workbench.tips.enabled': false, 'chat.disableAIFeatures': true, ...(opts.settings || {}),
   }, null, 2));
-  if (opts.installExtension) {
+  if (opts.installExtension && !opts.reuse) {
     // An unpacked extension folder linked into the extensions dir is picked up as installed (see vscode-host FINDINGS).
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     fs.symlinkSync(ROOT, path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`));
@@ -58,7 +60,7 @@ async function spawnServer(port, tmp, { ws, args }) {
   const env = { ...process.env, PATH: `${N24_BIN}:${process.env.PATH}`, XDG_CONFIG_HOME: path.join(tmp, 'xdg-config'), XDG_DATA_HOME: path.join(tmp, 'xdg-data') };
   const cs = spawn(CODE_SERVER, ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logFile = path.join(tmp, 'code-server.log');
-  const log = fs.createWriteStream(logFile);
+  const log = fs.createWriteStream(logFile, { flags: 'a' }); // a restarted instance (reuse) appends
   cs.stdout.pipe(log); cs.stderr.pipe(log);
   let exited = false;
   cs.on('exit', () => { exited = true; });
@@ -72,7 +74,7 @@ async function spawnServer(port, tmp, { ws, args }) {
     try { process.kill(-cs.pid, 'SIGKILL'); } catch { /* gone */ }
     if (!keepLogs) fs.rmSync(tmp, { recursive: true, force: true });
   };
-  return { port, host: `127.0.0.1:${port}`, tmp, logFile, stop, workspace: ws };
+  return { port, host: `127.0.0.1:${port}`, tmp, logFile, stop, workspace: ws, pid: cs.pid };
 }
 
 async function launchBrowser(tmp) {

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
-const { createSteps, palette, exitWith } = require('./uiHarness');
+const { createSteps, palette, contextMenu, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -148,11 +148,7 @@ async function main() {
         await row.waitFor({ timeout: 15_000 });
         if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
       }
-      await tree.locator('.monaco-list-row', { hasText: 'tune.json' }).first().click({ button: 'right' });
-      const item = page.locator('.context-view .action-label', { hasText: 'Open Tuning Results' }).first();
-      await item.waitFor({ timeout: 10_000 });
-      await item.click();
-      const frame = await tuneFrame(page, 30_000);
+      const frame = await contextMenu(page, tree.locator('.monaco-list-row', { hasText: 'tune.json' }).first(), 'Open Tuning Results', () => tuneFrame(page, 30_000));
       assert.match(await frame.locator('h2').innerText(), new RegExp(result.runId));
       await frame.locator('section.pareto .uplot canvas').first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(OUT, 'tune-from-explorer.png') });

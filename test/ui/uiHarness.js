@@ -41,9 +41,33 @@ async function palette(page, command) {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * Right-clicks `row`, picks `label` from its context menu, and waits for `shown()` (a promise that rejects when what
+ * the item opens does not appear within its own timeout). On a loaded 2-core machine a click landing while the menu
+ * is still opening is sometimes lost (CI: the preset picker, the tuning view never opened): the menu is tried again,
+ * at most 3 times, so a real failure still fails.
+ */
+async function contextMenu(page, row, label, shown) {
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    const item = page.locator('.context-view .action-label', { hasText: label }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(300); // the menu's open animation
+    await item.click();
+    try {
+      return await shown();
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      console.log(`    (context menu "${label}" opened nothing on try ${attempt}: ${String(e.message || e).split('\n')[0]}; trying again)`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+}
+
 /** Exit status for `main()`'s promise: the tier's result, or 1 on a crash outside any step. */
 function exitWith(promise) {
   promise.then((c) => process.exit(c), (e) => { console.error(e); process.exit(1); });
 }
 
-module.exports = { createSteps, palette, exitWith };
+module.exports = { createSteps, palette, contextMenu, exitWith };

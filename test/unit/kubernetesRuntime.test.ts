@@ -173,7 +173,7 @@ test('run on a host (kubectl and helm logging their argv): the token and key rea
     const before = calls.length;
     for (const s of plan.stop) assert.equal(host.exec(s.argv).code, 0);
     const stopCalls = host.calls().slice(before).map((c) => c.slice(0, -1).join(' '));
-    assert.ok(stopCalls.includes('helm --kube-context ctx-a --namespace default uninstall dsd-stub --wait'), stopCalls.join('\n'));
+    assert.ok(stopCalls.includes('helm --kube-context ctx-a --namespace default uninstall dsd-stub --wait --timeout 90s'), stopCalls.join('\n'));
     assert.ok(stopCalls.includes('kubectl --context ctx-a --namespace default delete secret dsd-stub-hf-token dsd-stub-api-key --ignore-not-found'), stopCalls.join('\n'));
   } finally {
     host.dispose();

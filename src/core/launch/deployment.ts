@@ -1,5 +1,5 @@
 import { classifyLogLine, type LogEvent } from '../engines/logWatch';
-import type { LaunchPlan, RemoteStep } from '../runtimes/launchPlan';
+import { STEP_TIMEOUT_MS, type LaunchPlan, type RemoteStep } from '../runtimes/launchPlan';
 import { describeJobEnd, parseJobStateOutput } from '../runtimes/slurmJobState';
 import { request } from 'undici';
 import { listModels, ModelsError } from '../openai/models';
@@ -263,7 +263,7 @@ export class Deployment {
     if (this.stopping) return;
     this.stopping = true;
     this.follow.abort();
-    for (const s of this.plan.stop) await this.run.exec(s.argv, { timeoutMs: 60_000 }).catch(() => undefined);
+    for (const s of this.plan.stop) await this.run.exec(s.argv, { timeoutMs: s.timeoutMs ?? STEP_TIMEOUT_MS }).catch(() => undefined);
     this.setState('stopped');
   }
 }

@@ -9,7 +9,7 @@ import { isLocalTarget, resolveTarget, type LocalTarget } from '../ssh/resolveTa
 import type { SshTarget } from '../ssh/sshTarget';
 import { buildRemoteScript } from '../ssh/remoteScript';
 import { shJoinRemote } from '../ssh/shellQuote';
-import { planToScript, renderLaunch, type LaunchPlan, type RenderOptions } from '../runtimes/launchPlan';
+import { planToScript, renderLaunch, STEP_TIMEOUT_MS, type LaunchPlan, type RenderOptions } from '../runtimes/launchPlan';
 import { checkProfileFit, type ProfileFit } from '../plan/profileFit';
 import { GPU_CATALOG, startupDeadlineMs, type GpuSpec } from '../plan/catalog';
 import { Deployment, DeploymentError, type CommandRunner, type DeploymentEvents } from './deployment';
@@ -306,7 +306,7 @@ function makeHandle(record: ServerRecord, host: LaunchHost, plan: LaunchPlan, ur
     stop: async () => {
       detach();
       for (const s of plan.stop) {
-        const r = await host.runner.exec(s.argv, { timeoutMs: 60_000 });
+        const r = await host.runner.exec(s.argv, { timeoutMs: s.timeoutMs ?? STEP_TIMEOUT_MS });
         if (r.code !== 0) throw new DeploymentError(`${s.description} failed (exit ${r.code ?? r.signal ?? '?'}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
       }
       deps.records.remove(record.id);

@@ -221,14 +221,17 @@ const PORT_FORWARD_SCRIPT = [
  * Stop: `helm uninstall` (a release already gone is fine), the Secrets we created, then waits until the pods are gone
  * so the GPUs are free when stop returns.
  */
+/** helm uninstall --wait (90 s) + the pods' deletion (90 s) + the Secrets: the stop step's limit covers both waits. */
+const STOP_TIMEOUT_MS = 200_000;
+
 const STOP_SCRIPT = [
   // $5 helm words, then kubectl: bash arrays keep every word as it was quoted.
   'rel=$1; sel=$2; hf=$3; key=$4; nh=$5; shift 5',
   'helm=("${@:1:$nh}"); shift "$nh"',
-  'out=$("${helm[@]}" uninstall "$rel" --wait 2>&1) || case "$out" in *"not found"*) ;; *) printf "%s\\n" "$out" >&2; exit 1 ;; esac',
+  'out=$("${helm[@]}" uninstall "$rel" --wait --timeout 90s 2>&1) || case "$out" in *"not found"*) ;; *) printf "%s\\n" "$out" >&2; exit 1 ;; esac',
   '"$@" delete secret "$hf" "$key" --ignore-not-found >/dev/null || exit 1',
   '"$@" delete secret -l "app.kubernetes.io/instance=$rel,app.kubernetes.io/managed-by=deepseek-deploy" --ignore-not-found >/dev/null',
-  '"$@" wait --for=delete pod -l "$sel" --timeout=120s >/dev/null 2>&1 || true',
+  '"$@" wait --for=delete pod -l "$sel" --timeout=90s >/dev/null 2>&1 || true',
 ].join('\n');
 
 /**
@@ -278,7 +281,7 @@ export function kubernetesPlan(p: KubernetesProfile, o: KubernetesRenderOptions 
     ],
     logs: (skip) => ['sh', '-c', followScript(skipLines(skip)), 'sh', sel.rank0, ...kubectl],
     logSnapshot: ['sh', '-c', `sel0=$1; shift\n${POD0}\npod=$(pod0 "$@"); [ -n "$pod" ] || { echo "no pod of release ${release} found" >&2; exit 1; }\nexec "$@" logs "$pod"`, 'sh', sel.rank0, ...kubectl],
-    stop: [{ description: `helm uninstall ${release}, delete its Secrets, wait for its pods to go`, argv: ['bash', '-c', STOP_SCRIPT, 'bash', release, sel.all, hfTokenSecretName(release), apiKeySecretName(release), String(helm.length), ...helm, ...kubectl] }],
+    stop: [{ description: `helm uninstall ${release}, delete its Secrets, wait for its pods to go`, argv: ['bash', '-c', STOP_SCRIPT, 'bash', release, sel.all, hfTokenSecretName(release), apiKeySecretName(release), String(helm.length), ...helm, ...kubectl], timeoutMs: STOP_TIMEOUT_MS }],
     jobState: ['sh', '-c', STATE_SCRIPT, 'sh', sel.all, sel.rank0, values.nodes !== 1 && rt.leaderDiscovery === 'podIP' && !rt.leaderAddress ? `${release}-leader` : '', ...kubectl],
     parseJobState: explainRelease,
     portForward: ['sh', '-c', PORT_FORWARD_SCRIPT, 'sh', sel.rank0, String(p.knobs.port), String(deadlineS), ...kubectl],

@@ -16,7 +16,12 @@ export interface RemoteStep {
   readonly stdin?: string;
   /** stdin is secret: never shown in rendered scripts or logs. */
   readonly secretStdin?: boolean;
+  /** How long the step may run, ms (default STEP_TIMEOUT_MS): a step that waits on a cluster says how long it waits. */
+  readonly timeoutMs?: number;
 }
+
+/** Default limit for one stop step, ms: docker stop (10 s grace), scancel, a process group's TERM→KILL (15 s). */
+export const STEP_TIMEOUT_MS = 60_000;
 
 /** Everything needed to start, follow, check and stop one deployment; rendering it shows the exact commands. */
 export interface LaunchPlan {

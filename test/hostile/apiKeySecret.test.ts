@@ -13,7 +13,8 @@ import { CLI } from '../helpers/simulatorProcess';
 import { freePort } from '../helpers/stubHost';
 
 // Issue 3/8, kind 4: security knobs work. knobs.apiKeySecret's key reaches the engine by a mechanism the engine
-// accepts (vLLM: VLLM_API_KEY in its environment, in docker set inside the container from a 0600 file; SGLang: a 0600 `--config` YAML file), never on a command line, in
+// accepts (vLLM: VLLM_API_KEY in its environment, in docker and compose set inside the container from a 0600 file;
+// SGLang ≥ 0.5.3: a 0600 `--config` YAML file), never on a command line, in
 // a compose file, a job script or the shown script; the engine (our simulator, enforcing the key as vLLM does)
 // answers 401 without it; every process's /proc/PID/cmdline (world-readable) is sampled while it runs, and the
 // engine's /proc/PID/environ (where vLLM's key lives) is readable by its owner only. Engines bind 127.0.0.1.

@@ -143,7 +143,7 @@ async function main() {
       cs = await startCodeServer({ workspace: ws, reuse: cs });
       win = await openWorkbench(cs, ws);
       // Endpoints live in memory only: after a restart only re-discovery (records + pidfile) can bring the row back.
-      const row = win.page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 @ This machine' }).first();
+      const row = win.page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first();
       await row.filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 });
       const text = await row.innerText();
       assert.match(text, new RegExp(`profile ${record.profile.name}`));
@@ -155,7 +155,7 @@ async function main() {
     });
 
     await step('right-click the re-attached endpoint → Benchmark this endpoint → Latency: the results panel shows the run', async () => {
-      const row = win.page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 @ This machine' }).first();
+      const row = win.page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first();
       await contextMenu(win.page, row, 'Benchmark this endpoint', () => win.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency (1 request)' }).first().waitFor({ timeout: 15_000 }));
       await win.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency (1 request)' }).first().click();
       let frame;
@@ -171,7 +171,7 @@ async function main() {
     });
 
     await step('Stop Server from its context menu: the simulator process is gone, the row says stopped, the record is forgotten', async () => {
-      const row = win.page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 @ This machine' }).first();
+      const row = win.page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first();
       await win.page.keyboard.press('Escape');
       await contextMenu(win.page, row, 'Stop Server', () => row.filter({ hasText: 'stopped' }).waitFor({ timeout: 30_000 }));
       await waitFor(`simulator pid ${pid} still runs after Stop`, () => !alive(pid), 20_000);

@@ -8,7 +8,7 @@ import { exposureOf, generateApiKey } from '../runtimes/launchPlan';
  * activation): profiles and presets in, the one launch pipeline (launchPipeline.ts) out.
  */
 export { prepareLaunch, startLaunch, attachServer, recordHandle, listManagedServers, openHost, gpuSpecFromProbe } from './launchPipeline';
-export { quickSimulatorProfile } from './quickSimulator';
+export { quickSimulatorLabel, quickSimulatorProfile } from './quickSimulator';
 export { ServerRecords } from './serverRecords';
 export { PreflightError } from './preflight';
 export { DeploymentError } from './deployment';

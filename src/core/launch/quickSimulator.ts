@@ -1,5 +1,6 @@
 import { ProfileSchema, type Profile } from '../profiles/profileSchema';
 import { findModel } from '../plan/catalog';
+import { flavorOf } from '../engines/engineArgv';
 
 /**
  * The quick simulator ("Simulator on This machine"), as a built-in profile: engine simulator imitating vLLM or SGLang,
@@ -18,4 +19,13 @@ export function quickSimulatorProfile(o: { flavor: 'vllm' | 'sglang'; model: str
     knobs: { port: o.port, reasoningParser: (findModel(o.model)?.reasoning ?? 'always') !== 'none' },
     runtime: { kind: 'process' },
   });
+}
+
+/**
+ * The endpoint label of a quick simulator profile, e.g. "DeepSeek-R1 (vLLM simulator)"; undefined for any other
+ * profile. The same at launch and when a window finds the server running again (its profile is in the server record).
+ */
+export function quickSimulatorLabel(p: Profile): string | undefined {
+  if (p.engine.kind !== 'simulator' || !/^quick-sim-(vllm|sglang)-\d+$/.test(p.name)) return undefined;
+  return `${p.model.id.split('/').pop() ?? p.model.id} (${flavorOf(p) === 'sglang' ? 'SGLang' : 'vLLM'} simulator)`;
 }

@@ -57,13 +57,14 @@ export function launchServerCommand(hosts: HostsTreeProvider, ctx: LaunchContext
     const cfg = vscode.workspace.getConfiguration('deepseek.simulator');
     // A free port now, so the command shown is the one that runs (byte for byte).
     const port = args?.port ?? (await freePort());
-    const profile = loadLaunchModule().quickSimulatorProfile({ flavor, model, port });
+    const api = loadLaunchModule();
+    const profile = api.quickSimulatorProfile({ flavor, model, port });
     const local = hostId === 'local';
     const simulatorOptions = ['--startup-speed', String(cfg.get<number>('startupSpeed', 30)), '--speed', String(cfg.get<number>('decodeSpeed', 1)), ...windowBound(local)];
     // Scripted answers (deepseek.simulator.repliesFile; the demo sets its own set with reasoning, a table and code).
     const replies = cfg.get<string>('repliesFile');
     if (replies) simulatorOptions.push('--replies', replies);
-    const label = `${model.split('/').pop() ?? model} (${flavor === 'vllm' ? 'vLLM' : 'SGLang'} simulator)`;
+    const label = api.quickSimulatorLabel(profile) ?? model;
     return launchWithUi({ profile, host: local ? 'local' : ctx.hostSpec(hostId), simulatorOptions }, {
       interactive, hostLabel: hosts.hosts.find((h) => h.id === hostId)?.label ?? hostId, endpointLabel: label, showScript: false,
       stopWithWindow: local, note: '(simulated 8×H200, no GPU used)',

@@ -127,7 +127,7 @@ export class ManagedServers implements vscode.Disposable {
       if (this.entries.get(s.id)?.handle) continue;
       const record = deps.records.get(s.id);
       if (!record || s.state === 'exited') continue;
-      const label = `${shortModel(record.profile.model.id)} @ ${this.hostLabel(record.host)}`;
+      const label = api.quickSimulatorLabel(record.profile) ?? `${shortModel(record.profile.model.id)} @ ${this.hostLabel(record.host)}`;
       const base = { id: s.id, label, baseUrl: '', model: record.profile.model.servedModelName ?? record.profile.model.id, engine: flavorOf(record.profile), simulated: record.profile.engine.kind === 'simulator', launched: true, profile: record.profile.name } as const;
       if (s.state !== 'running') {
         this.store.upsert({ ...base, status: 'failed', detail: `${s.state}${s.detail ? `: ${s.detail}` : ''}` });

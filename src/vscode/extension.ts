@@ -25,6 +25,7 @@ import { chatHistoryCommand } from './chat/chatHistoryCommand';
 import { openBenchmarkResultsCommand } from './bench/openBenchmarkResults';
 import { TuneResultsPanel } from './tune/tuneResultsPanel';
 import { applyToProfile, openTuneResultsCommand, showTuneFile, tuneDeploymentCommand, type TuneContext } from './tune/tuneDeployment';
+import { setSecretCommand } from './launch/serverSecrets';
 
 /** What activate() returns: the handles the extension's own tests use to observe behaviour. */
 export interface DeepSeekApi {
@@ -127,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): DeepSeekApi {
     vscode.commands.registerCommand('deepseek.forgetHostKey', forgetHostKeyCommand(remote)),
     ...Object.entries(hostCommands(hosts, remote)).map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
     vscode.commands.registerCommand('deepseek.launchProfile', requireTrust('Launching a profile', launchProfileCommand(hosts, launchCtx, context.secrets))),
+    vscode.commands.registerCommand('deepseek.setSecret', setSecretCommand(context.secrets)),
     vscode.commands.registerCommand('deepseek.setHfToken', async (token?: string) => {
       const value = token ?? (await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'Stored in VS Code\'s secret storage; written only to the host\'s ~/.cache/huggingface/token (0600) at launch', password: true, ignoreFocusOut: true }));
       if (value === undefined) return;

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
+import { parse as parseYaml } from 'yaml';
 import { ProfileSchema, type ProfileInput } from '../../src/core/profiles/profileSchema';
 import { planToScript, renderLaunch } from '../../src/core/runtimes/launchPlan';
 import { Deployment } from '../../src/core/launch/deployment';
@@ -12,10 +13,13 @@ import { CLI } from '../helpers/simulatorProcess';
 import { freePort } from '../helpers/stubHost';
 
 // Issue 3/8, kind 4: security knobs work. knobs.apiKeySecret's key reaches the engine by a mechanism the engine
-// accepts (vLLM: VLLM_API_KEY in its environment, in docker set inside the container from a 0600 file; SGLang: a 0600 `--config` YAML file), never on a command line, in
+// accepts (vLLM: VLLM_API_KEY in its environment, in docker and compose set inside the container from a 0600 file;
+// SGLang ≥ 0.5.3: a 0600 `--config` YAML file), never on a command line, in
 // a compose file, a job script or the shown script; the engine (our simulator, enforcing the key as vLLM does)
 // answers 401 without it; every process's /proc/PID/cmdline (world-readable) is sampled while it runs, and the
 // engine's /proc/PID/environ (where vLLM's key lives) is readable by its owner only. Engines bind 127.0.0.1.
+
+interface ComposeService { entrypoint?: string[]; command: string[]; environment?: string[] }
 
 const KEY = `sk-dsd-${process.pid}-${Date.now()}-Secret`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-apikey-'));
@@ -46,8 +50,49 @@ test('kind 4: the key is in no argv, compose file, job script or shown script on
         assert.ok(run && !run.argv.some((w, i) => w === '-e' && run.argv[i + 1].startsWith('VLLM_API_KEY')), 'no -e VLLM_API_KEY');
         assert.ok(run.argv.includes('--entrypoint') && run.argv.at(-plan.engineCommand.length - 1) === '/root/.cache/huggingface/deepseek-deploy/key-docker-vllm.api-key', 'the key file is read inside the container');
       }
+      // Compose: no key in the file, in compose's environment (the up step has no stdin) or in the service's
+      // environment; the same wrapper as docker run reads the 0600 key file inside, its `$` written as compose's `$$`.
+      if (kind === 'compose') {
+        const fileStep = plan.start.find((s) => s.description.startsWith('write the compose file'))!;
+        const svc = Object.values((parseYaml(fileStep.stdin!) as { services: Record<string, ComposeService> }).services)[0];
+        assert.ok(!fileStep.stdin!.includes(KEY) && !fileStep.secretStdin, `${flavor}: compose file`);
+        assert.ok(!(svc.environment ?? []).some((e) => e.startsWith('VLLM_API_KEY')), `${flavor}: no VLLM_API_KEY in the service environment`);
+        const up = plan.start.at(-1)!;
+        assert.match(up.description, /docker compose up/);
+        assert.equal(up.stdin, undefined, `${flavor}: nothing reaches compose's environment`);
+        if (flavor === 'vllm') {
+          assert.deepEqual(svc.entrypoint, ['/bin/sh']);
+          assert.deepEqual(svc.command.slice(0, 3), ['-c', 'VLLM_API_KEY="$$(cat "$$0")"; export VLLM_API_KEY; exec vllm serve "$$@"', '/root/.cache/huggingface/deepseek-deploy/key-compose-vllm.api-key']);
+          assert.deepEqual(svc.command.slice(3), plan.engineCommand);
+          const keyStep = plan.start.find((s) => s.secretStdin && s.stdin === KEY)!;
+          assert.equal(keyStep.argv.at(-1), 'key-compose-vllm.api-key', 'the key file the wrapper reads is the one written');
+          assert.match(keyStep.description, /~\/\.cache\/huggingface\/deepseek-deploy\/key-compose-vllm\.api-key \(mode 0600/);
+        } else {
+          assert.equal(svc.entrypoint, undefined, 'SGLang keeps the image as it is');
+          assert.deepEqual(svc.command.slice(-2), ['--config', '/root/.cache/huggingface/deepseek-deploy/key-compose-sglang.api-key.yaml']);
+        }
+      }
     }
   }
+});
+
+test('kind 4: SGLang older than the first release with --config (0.5.3) is refused with the reason instead of getting the key on its command line', () => {
+  for (const kind of ['docker', 'compose', 'slurm', 'process'] as const) {
+    const old = ProfileSchema.parse({ ...profile(kind, 'sglang'), engine: kind === 'process' ? { kind: 'simulator', imitates: 'sglang', version: '0.4.6' } : { kind: 'sglang', version: '0.4.6' } });
+    assert.throws(() => renderLaunch(old, { apiKey: KEY }), (e: Error) => {
+      assert.match(e.message, /SGLang 0\.4\.6 cannot take knobs\.apiKeySecret \(SERVER_KEY\).*--config file only from 0\.5\.3 on.*engine\.version/);
+      assert.ok(!e.message.includes(KEY), 'the key is not in the error');
+      return true;
+    }, kind);
+    // Without a key the old release runs as before (no --config).
+    assert.ok(!renderLaunch(old).engineCommand.includes('--config'), kind);
+    for (const version of ['0.5.3', '0.5.3rc0', '0.5.5.post2', '0.6.0']) assert.ok(renderLaunch(ProfileSchema.parse({ ...profile(kind, 'sglang'), engine: kind === 'process' ? { kind: 'simulator', imitates: 'sglang', version } : { kind: 'sglang', version } }), { apiKey: KEY }).engineCommand.includes('--config'), `${kind} ${version}`);
+  }
+  // The release may come from the image tag; a generated key (SLURM's default) is explained too.
+  const byTag = ProfileSchema.parse({ ...profile('docker', 'sglang'), engine: { kind: 'sglang', image: 'lmsysorg/sglang:v0.4.9.post2-cu126' } });
+  assert.throws(() => renderLaunch(byTag, { apiKey: KEY }), /SGLang 0\.4\.9\.post2-cu126 cannot take/);
+  const slurm = ProfileSchema.parse({ ...profile('slurm', 'sglang'), engine: { kind: 'sglang', version: '0.5.2' }, knobs: { port: 8000 } });
+  assert.throws(() => renderLaunch(slurm, { apiKey: KEY }), /cannot take an API key \(the engine's port is reachable from other machines\)/);
 });
 
 test('kind 4: where the port is reachable from other machines a key is required by default; wider binding warns', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import { createRemoteHosts } from '../../src/core/ssh/remoteHosts';
 import type { SshTarget } from '../../src/core/ssh/sshTarget';
 import { ProfileSchema, type ProfileInput } from '../../src/core/profiles/profileSchema';
@@ -111,6 +112,89 @@ test('docker · vLLM image with an API key: 401 without it, 200 with it; the key
     await dep.stop();
   }
 });
+
+/** Host PIDs of every process in the container(s) labelled with this profile (`docker top`: PID column). */
+function containerPids(profile: string): string[] {
+  const ids = docker('ps', '-q', '--filter', `label=deepseek-deploy.profile=${profile}`).trim().split('\n').filter(Boolean);
+  return ids.flatMap((id) => docker('top', id, '-eo', 'pid').trim().split('\n').slice(1).map((l) => l.trim()));
+}
+
+/** Which of /proc/PID/{cmdline,environ} of the container's processes hold `secret` now, as "PID/file (argv)". */
+function keyInContainerProcesses(profile: string, secret: string): { cmdline: string[]; environ: string[]; pids: number } {
+  const pids = containerPids(profile);
+  const hits = { cmdline: [] as string[], environ: [] as string[], pids: pids.length };
+  for (const pid of pids) {
+    for (const f of ['cmdline', 'environ'] as const) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/${f}`, 'latin1').includes(secret)) hits[f].push(`${pid}/${f} (${fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ')})`);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+  }
+  return hits;
+}
+
+// Issue 3/8 kind 4 (security knobs work) on compose: the key is written to a 0600 file by secret stdin and read inside
+// the container (vLLM: the docker-run wrapper exports VLLM_API_KEY in the engine process only; SGLang: --config FILE),
+// so it is in no compose file, no environment of `docker compose`, no `docker inspect`, no argv anywhere.
+for (const flavor of ['vllm', 'sglang'] as const) {
+  test(`compose · ${flavor} with an API key: 401 without it, 200 with it; the key is in no compose file, docker inspect, argv, or environment but the engine's own`, async () => {
+    const KEY = `sk-dsd-compose-${flavor}-${Date.now()}`;
+    const name = `it-compose-key-${flavor}`;
+    const port = flavor === 'vllm' ? 18629 : 18630;
+    const engine: ProfileInput['engine'] = flavor === 'vllm' ? { kind: 'vllm', version: '0.9.0' } : { kind: 'sglang' };
+    const { dep, url, leaks } = await launch(base(name, port, engine, { knobs: { port }, runtime: { kind: 'compose' } }), undefined, KEY);
+    const samples: Array<ReturnType<typeof keyInContainerProcesses>> = [];
+    const sampler = setInterval(() => samples.push(keyInContainerProcesses(name, KEY)), 100);
+    try {
+      samples.push(keyInContainerProcesses(name, KEY));
+      assert.equal((await fetch(`${url}/v1/models`)).status, 401, 'no key → 401');
+      assert.equal((await fetch(`${url}/v1/models`, { headers: { authorization: 'Bearer wrong' } })).status, 401, 'wrong key → 401');
+      assert.equal((await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).status, 200, 'the key → 200');
+      const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 }) });
+      assert.equal(r.status, 200);
+      await r.arrayBuffer();
+      samples.push(keyInContainerProcesses(name, KEY));
+      const id = docker('ps', '-q', '--filter', `label=deepseek-deploy.profile=${name}`).trim();
+      assert.match(id, /^[0-9a-f]+$/, 'one container');
+      assert.ok(!docker('inspect', id).includes(KEY), 'key not in docker inspect');
+      assert.ok(!docker('inspect', '-f', '{{json .Config.Env}}', id).includes('VLLM_API_KEY'), 'no VLLM_API_KEY in the container configuration');
+      const composeFile = fs.readFileSync(`/home/dsd-gpu/.deepseek-deploy/compose/dsd-${name}.yaml`, 'utf8');
+      assert.ok(!composeFile.includes(KEY), 'key not in the compose file');
+      const svc = Object.values((parseYaml(composeFile) as { services: Record<string, { environment?: string[] }> }).services)[0];
+      assert.ok(!(svc.environment ?? []).some((e) => e.startsWith('VLLM_API_KEY')), 'no VLLM_API_KEY in the service environment (compose would take it from its own)');
+      const keyFile = `/home/dsd-gpu/.cache/huggingface/deepseek-deploy/${name}.api-key${flavor === 'sglang' ? '.yaml' : ''}`;
+      assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600, 'the key file is 0600');
+      assert.equal(fs.statSync(keyFile).uid, Number(execFileSync('id', ['-u', 'dsd-gpu'], { encoding: 'utf8' })), 'owned by the SSH user');
+      if (flavor === 'sglang') assert.ok(docker('inspect', '-f', '{{json .Args}}', id).includes(`${name}.api-key.yaml`), 'SGLang reads --config FILE');
+      else assert.equal(docker('inspect', '-f', '{{json .Config.Entrypoint}}', id).trim(), '["/bin/sh"]', 'vLLM starts through the key wrapper');
+      // While starting, every host process was sampled (launch): no argv held it, and no environment but the engine's,
+      // so not `docker compose`'s either.
+      assert.deepEqual(leaks.filter((l) => l.endsWith('cmdline')), [], 'key in a host process argv');
+      const envHolders = leaks.filter((l) => l.endsWith('environ')).flatMap((l) => {
+        try {
+          return [fs.readFileSync(l.replace('environ', 'cmdline'), 'latin1').replace(/\0/g, ' ')];
+        } catch {
+          return [`(exited) ${l}`];
+        }
+      });
+      assert.ok(envHolders.every((c) => flavor === 'vllm' && /simulate .*-- vllm serve/.test(c)), `key in the environment of ${envHolders.join(' | ')}`);
+    } finally {
+      clearInterval(sampler);
+      await dep.stop();
+    }
+    assert.ok(samples.length > 3 && samples.every((x) => x.pids > 0), `sampled the container's processes while it ran (${samples.length} samples)`);
+    assert.deepEqual(samples.flatMap((x) => x.cmdline), [], 'key in the argv of a process in the container');
+    // vLLM reads VLLM_API_KEY from its environment (the only mechanism besides argv): the engine process alone holds it
+    // (/proc/PID/environ: owner and root only); SGLang's key is only in its 0600 config file.
+    const environ = [...new Set(samples.flatMap((x) => x.environ).map((h) => h.replace(/^\d+\//, '')))];
+    if (flavor === 'vllm') assert.ok(environ.length === 1 && /simulate .*-- vllm serve/.test(environ[0]), `key in the environment of: ${environ.join(' | ')}`);
+    else assert.deepEqual(environ, [], 'key in the environment of a process in the container');
+    assert.ok(!dep.log.some((l) => l.includes(KEY)), 'key in the engine log');
+    assert.equal(docker('ps', '-a', '-q', '--filter', `label=deepseek-deploy.profile=${name}`).trim(), '', 'compose down removed the container');
+  });
+}
 
 test('docker · SGLang image: ready only after "fired up", chat answers with reasoning_content, stop', async () => {
   const { dep, url, states } = await launch(base('it-sglang', 18622, { kind: 'sglang' }, { knobs: { port: 18622 } }));

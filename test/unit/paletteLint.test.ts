@@ -32,7 +32,7 @@ const PROMPTS: Record<string, boolean> = {
   'deepseek.launchServer': true, 'deepseek.benchmarkEndpoint': true, 'deepseek.benchmarkEndpointPicker': true,
   'deepseek.stopServer': false, 'deepseek.refreshHosts': false, 'deepseek.addHost': true, 'deepseek.importSshHosts': true,
   'deepseek.removeHost': true, 'deepseek.openHostTerminal': true, 'deepseek.openTunnel': true, 'deepseek.closeTunnel': true,
-  'deepseek.forgetHostKey': true, 'deepseek.launchProfile': true, 'deepseek.setHfToken': true, 'deepseek.openChatPanel': false,
+  'deepseek.forgetHostKey': true, 'deepseek.launchProfile': true, 'deepseek.setHfToken': true, 'deepseek.setSecret': true, 'deepseek.openChatPanel': false,
   'deepseek.addEndpoint': true, 'deepseek.removeEndpoint': false, 'deepseek.newChat': false, 'deepseek.exportChat': false,
   'deepseek.sendPromptsFile': true, 'deepseek.runEngineBenchmark': true, 'deepseek.openBenchmarkResults': true,
   'deepseek.getStarted': false, 'deepseek.focusView': false, 'deepseek.chatHistory': true, 'deepseek.chatThinking': true,

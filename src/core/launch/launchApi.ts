@@ -12,6 +12,7 @@ export { quickSimulatorLabel, quickSimulatorProfile } from './quickSimulator';
 export { ServerRecords } from './serverRecords';
 export { PreflightError } from './preflight';
 export { DeploymentError } from './deployment';
+export { apiKeySecretNameProblem, apiKeySecretNamesIn } from '../profiles/apiKeySecretNames';
 
 export function listPresets(): readonly Preset[] {
   return PRESETS;

@@ -44,6 +44,12 @@ export const ParallelSchema = z.object({
   nodes: z.number().int().min(1).default(1),
 }).strict();
 
+/**
+ * What a knobs.apiKeySecret name may be: letters, digits and _, so it is also the suffix of the CLI's environment
+ * variable DEEPSEEK_DEPLOY_SECRET_<NAME> and the extension's SecretStorage key as it is (src/vscode/launch/serverSecrets.ts).
+ */
+export const API_KEY_SECRET_NAME = /^[A-Za-z0-9_]+$/;
+
 export const KnobsSchema = z.object({
   port: port.default(8000),
   maxModelLen: z.number().int().min(1).optional(),
@@ -55,7 +61,7 @@ export const KnobsSchema = z.object({
   trustRemoteCode: z.boolean().default(true),
   reasoningParser: z.boolean().default(true).describe('split <think> reasoning into its own field'),
   disablePrefixCaching: z.boolean().optional(),
-  apiKeySecret: z.string().regex(/^[A-Za-z0-9_]+$/, 'knobs.apiKeySecret: letters, digits and _ (the CLI reads it from $DEEPSEEK_DEPLOY_SECRET_<NAME>)').optional().describe('name of a SecretStorage entry holding the server API key (CLI: env DEEPSEEK_DEPLOY_SECRET_<NAME>)'),
+  apiKeySecret: z.string().regex(API_KEY_SECRET_NAME, 'knobs.apiKeySecret: letters, digits and _ (the CLI reads it from $DEEPSEEK_DEPLOY_SECRET_<NAME>)').optional().describe('name of a SecretStorage entry holding the server API key (CLI: env DEEPSEEK_DEPLOY_SECRET_<NAME>)'),
   /**
    * The address the engine binds. Default: 127.0.0.1 for process and docker (reached through the SSH tunnel), the
    * compute node's cluster address for SLURM (the login node must reach it). Anything wider is an explicit choice.

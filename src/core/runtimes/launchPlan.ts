@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { ProfileSchema, type Profile } from '../profiles/profileSchema';
 import { defaultImage, engineArgv, flavorOf, type MultiNodeContext } from '../engines/engineArgv';
+import { profileEngineRelease } from '../plan/versionGate';
+import { compareVersions } from '../util/versions';
 import { remoteHomePath, shellVar, shJoinRemote, shQuote, shQuoteRemote, showShellVars } from '../ssh/shellQuote';
 import { escapeUnsafe } from '../security/textSafety';
 import { SLURM_JOB_STATE_SCRIPT, type SlurmJobStatus } from './slurmJobState';
@@ -143,6 +145,14 @@ function tokenStep(p: Profile, token: string | undefined): RemoteStep[] {
  * the threat model here: other users of the host never see the key.
  */
 const API_KEY_ENV = 'VLLM_API_KEY';
+/**
+ * The first SGLang release whose launch_server takes `--config FILE.yaml`: python/sglang/srt/server_args.py
+ * (prepare_server_args) merges the file through python/sglang/srt/server_args_config_parser.py (ConfigArgumentMerger),
+ * both added by sgl-project/sglang PR #10534 ("Initial support for input config files", merged September 2025).
+ * 0.5.2rc4 has neither file; 0.5.3 is the first release after the merge (inferred from the merge date, not read from
+ * a release tag). Older releases would exit with "unrecognized arguments: --config", so the plan refuses them.
+ */
+export const SGLANG_CONFIG_FILE_SINCE = '0.5.3';
 const apiKeyConfigName = (p: Profile): string => `${p.name}.api-key.yaml`;
 const apiKeyYaml = (key: string): string => toYaml({ 'api-key': key });
 
@@ -192,25 +202,52 @@ const composeLiteral = (s: string): string => s.replace(/\$/g, '$$$$');
  * The engine's key mechanism for this profile: SGLang reads a 0600 `--config` YAML file holding `api-key`; vLLM reads
  * VLLM_API_KEY from its environment. Not a vLLM `--config` file: vLLM logs its non-default arguments at start-up
  * (`non-default args: {…, 'api_key': …}`), so the key would land in the engine log, while an environment variable is
- * not logged. In a docker container the variable is set inside, from a 0600 file (see vllmKeyEntrypoint), so it is
- * not in the container's configuration either (`docker inspect`).
+ * not logged. In a docker or compose container the variable is set inside, from a 0600 file (see vllmKeyEntrypoint),
+ * so it is in neither the container's configuration (`docker inspect`) nor compose's environment or file.
  */
 function keyArgs(p: Profile, o: RenderOptions, configPath: string): { configFile?: string; env: boolean } {
   if (!o.apiKey) return { env: false };
-  return flavorOf(p) === 'sglang' ? { configFile: configPath, env: false } : { env: true };
+  if (flavorOf(p) === 'vllm') return { env: true };
+  const release = profileEngineRelease(p);
+  if (release && compareVersions(release, SGLANG_CONFIG_FILE_SINCE) < 0) {
+    const why = p.knobs.apiKeySecret ? `knobs.apiKeySecret (${p.knobs.apiKeySecret})` : 'an API key (the engine\'s port is reachable from other machines)';
+    throw new Error(`${p.name}: SGLang ${release} cannot take ${why} without putting it on its command line, where every user of the host sees it: SGLang reads it from a --config file only from ${SGLANG_CONFIG_FILE_SINCE} on. Set engine.version (or the image) to ${SGLANG_CONFIG_FILE_SINCE} or later${p.knobs.apiKeySecret ? ', or remove knobs.apiKeySecret' : ''}.`);
+  }
+  return { configFile: configPath, env: false };
 }
 
 /**
- * `docker run` arguments that start vLLM with VLLM_API_KEY read inside the container from `keyFile` (0600, in the
- * mounted HF cache): the image's own entrypoint is `vllm serve` (vllm/vllm-openai since 0.6; our simulator images
- * imitate it), replaced by a shell that exports the key and execs it, so neither `docker inspect` (Config.Env,
- * Args) nor any argv holds the key. (vllm/entrypoints/openai/api_server.py: the key is VLLM_API_KEY when --api-key is
- * absent.)
+ * How a container starts vLLM with VLLM_API_KEY read inside it from `keyFile` (0600, in the mounted HF cache): the
+ * image's own entrypoint is the API server (vllm/vllm-openai since 0.6; our simulator images imitate it), replaced by
+ * `shell` running `args`, which export the key and exec `vllm serve` with the engine's arguments appended after
+ * `args`. So neither `docker inspect` (Config.Env, Entrypoint, Cmd) nor a compose file nor any argv holds the key:
+ * only the engine process's own environment does, which vLLM reads (vllm/entrypoints/openai/api_server.py, build_app:
+ * `if token := args.api_key or envs.VLLM_API_KEY:`). docker run takes `--entrypoint SHELL IMAGE ...ARGS ...ENGINE`;
+ * compose takes `entrypoint: [SHELL]`, `command: [...ARGS, ...ENGINE]`.
  */
-const vllmKeyEntrypoint = (keyFile: string): { entrypoint: string[]; args: string[] } => ({
-  entrypoint: ['--entrypoint', '/bin/sh'],
+const vllmKeyEntrypoint = (keyFile: string): { shell: string; args: string[] } => ({
+  shell: '/bin/sh',
   args: ['-c', `${API_KEY_ENV}="$(cat "$0")"; export ${API_KEY_ENV}; exec vllm serve "$@"`, keyFile],
 });
+
+/** Where the key lives inside docker and compose containers: the host's HF cache is mounted at /root/.cache/huggingface. */
+const IN_CONTAINER_KEY_DIR = '/root/.cache/huggingface/deepseek-deploy';
+
+/**
+ * The API-key setup docker and compose share: SGLang gets `--config` with a 0600 YAML file, vLLM a 0600 key file read
+ * by vllmKeyEntrypoint; both files are written by secretFileStep into HFCACHE/deepseek-deploy on the host (secret
+ * stdin), which the container sees under IN_CONTAINER_KEY_DIR. Empty when the plan has no key.
+ */
+function containerKey(p: Profile, o: RenderOptions, hfCache: string): { configFile?: string; viaFile?: { shell: string; args: string[] }; steps: RemoteStep[] } {
+  const key = keyArgs(p, o, `${IN_CONTAINER_KEY_DIR}/${apiKeyConfigName(p)}`);
+  if (key.configFile) return { configFile: key.configFile, steps: [secretFileStep(`write the API key config for SGLang to ${hfCache}/deepseek-deploy/${apiKeyConfigName(p)} (mode 0600)`, `${hfCache}/deepseek-deploy`, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] };
+  if (!key.env) return { steps: [] };
+  const keyFileName = `${p.name}.api-key`;
+  return {
+    viaFile: vllmKeyEntrypoint(`${IN_CONTAINER_KEY_DIR}/${keyFileName}`),
+    steps: [secretFileStep(`write the API key for vLLM to ${hfCache}/deepseek-deploy/${keyFileName} (mode 0600; read inside the container into VLLM_API_KEY)`, `${hfCache}/deepseek-deploy`, keyFileName, o.apiKey!)],
+  };
+}
 
 const withConfig = (argv: string[], config: string | undefined): string[] => (config ? [...argv, '--config', config] : argv);
 
@@ -222,10 +259,8 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
   // Bridge network: the engine binds all interfaces of its own network namespace and docker publishes the port on
   // the host's loopback only; host network: the engine itself binds loopback (or the chosen knobs.host).
   const bridge = rt.network === 'bridge';
-  const inContainerConfig = `/root/.cache/huggingface/deepseek-deploy/${apiKeyConfigName(p)}`;
-  const key = keyArgs(p, o, inContainerConfig);
-  const keyFileName = `${p.name}.api-key`;
-  const viaFile = key.env ? vllmKeyEntrypoint(`/root/.cache/huggingface/deepseek-deploy/${keyFileName}`) : undefined;
+  const key = containerKey(p, o, rt.hfCache);
+  const viaFile = key.viaFile;
   // vllm/vllm-openai's entrypoint is the API server, so it takes the image form; SGLang images have none.
   const engineCommand = withConfig(flavor === 'vllm' ? engineArgv(p, 'image', undefined, bridge ? '0.0.0.0' : ex.bind) : engineArgv(p, 'serve', undefined, bridge ? '0.0.0.0' : ex.bind), key.configFile);
   const publish = ex.bind === '127.0.0.1' || !p.knobs.host ? '127.0.0.1' : p.knobs.host;
@@ -236,7 +271,7 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
     ...(hubMount(rt.hfCache, o.hfHubCache) ? ['-v', hubMount(rt.hfCache, o.hfHubCache)!] : []),
     ...(bridge ? ['-p', `${publish.includes(':') ? `[${publish}]` : publish}:${p.knobs.port}:${p.knobs.port}`] : ['--network=host']),
     ...Object.entries(p.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-    ...(viaFile?.entrypoint ?? []),
+    ...(viaFile ? ['--entrypoint', viaFile.shell] : []),
     defaultImage(p),
     ...(viaFile?.args ?? []),
     ...engineCommand,
@@ -252,9 +287,8 @@ function dockerPlan(p: Profile & { runtime: { kind: 'docker' } }, o: RenderOptio
     logLocation: `docker logs ${name}`,
     start: [
       ...tokenStep(p, o.hfToken),
-      ...(key.configFile ? [secretFileStep(`write the API key config for ${flavor === 'vllm' ? 'vLLM' : 'SGLang'} to ${rt.hfCache}/deepseek-deploy/${apiKeyConfigName(p)} (mode 0600)`, `${rt.hfCache}/deepseek-deploy`, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
+      ...key.steps,
       { description: `remove a stopped container left from an earlier run named ${name}`, argv: ['sh', '-c', 'docker rm -f "$1" >/dev/null 2>&1 || true', 'sh', name] },
-      ...(key.env ? [secretFileStep(`write the API key for vLLM to ${rt.hfCache}/deepseek-deploy/${keyFileName} (mode 0600; read inside the container into VLLM_API_KEY)`, `${rt.hfCache}/deepseek-deploy`, keyFileName, o.apiKey!)] : []),
       { description: `start ${defaultImage(p)} as ${name}`, argv: run },
     ],
     logs: (skip) => ['sh', '-c', `docker logs -f "$1" 2>&1${skipLines(skip)}`, 'sh', name],
@@ -269,7 +303,7 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
   const ex = exposureOf(p);
   const project = rt.project ?? `dsd-${p.name.toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`;
   const file = `${rt.directory}/${project}.yaml`;
-  const key = keyArgs(p, o, `/root/.cache/huggingface/deepseek-deploy/${apiKeyConfigName(p)}`);
+  const key = containerKey(p, o, rt.hfCache);
   const engineCommand = withConfig(flavor === 'vllm' ? engineArgv(p, 'image', undefined, ex.bind) : engineArgv(p, 'serve', undefined, ex.bind), key.configFile);
   const service = flavor === 'vllm' ? 'vllm-server' : 'sglang-server';
   // Every string is written through the yaml library (quoting) and compose's `$$` (no interpolation of user text);
@@ -280,13 +314,14 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
     services: {
       [service]: {
         image: composeLiteral(defaultImage(p)),
-        command: engineCommand.map(composeLiteral),
+        // vLLM with a key: the same wrapper as docker run (vllmKeyEntrypoint), its `$` escaped as `$$` like every string.
+        ...(key.viaFile ? { entrypoint: [key.viaFile.shell] } : {}),
+        command: [...(key.viaFile?.args ?? []), ...engineCommand].map(composeLiteral),
         ipc: 'host',
         shm_size: rt.shmSize,
         network_mode: 'host',
         volumes: [volume, ...(hubMount(rt.hfCache, o.hfHubCache) ? [composeLiteral(hubMount(rt.hfCache, o.hfHubCache)!)] : [])],
-        // A bare NAME (no "=") takes its value from the environment `docker compose` runs in: the key is not in the file.
-        environment: [...Object.entries(p.env).map(([k, v]) => `${k}=${composeLiteral(v)}`), ...(key.env ? [API_KEY_ENV] : [])],
+        environment: Object.entries(p.env).map(([k, v]) => `${k}=${composeLiteral(v)}`),
         labels: { 'deepseek-deploy.managed': 'true', 'deepseek-deploy.profile': p.name },
         deploy: { resources: { reservations: { devices: [rt.gpus === 'all' ? { driver: 'nvidia', count: 'all', capabilities: ['gpu'] } : { driver: 'nvidia', device_ids: rt.gpus.split(','), capabilities: ['gpu'] }] } } },
       },
@@ -306,11 +341,9 @@ function composePlan(p: Profile & { runtime: { kind: 'compose' } }, o: RenderOpt
     logLocation: `${file} (service ${service})`,
     start: [
       ...tokenStep(p, o.hfToken),
-      ...(key.configFile ? [secretFileStep(`write the API key config for ${flavor === 'vllm' ? 'vLLM' : 'SGLang'} to ${rt.hfCache}/deepseek-deploy/${apiKeyConfigName(p)} (mode 0600)`, `${rt.hfCache}/deepseek-deploy`, apiKeyConfigName(p), apiKeyYaml(o.apiKey!))] : []),
+      ...key.steps,
       { description: `write the compose file ${file}`, argv: ['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', remoteHomePath(file)], stdin: `# written by DeepSeek Deploy\n${toYaml({ version: '3.8', ...compose })}` },
-      key.env
-        ? { description: `docker compose up -d (project ${project}; API key from stdin into compose's environment)`, argv: withKeyFromStdin(up), stdin: o.apiKey!, secretStdin: true }
-        : { description: `docker compose up -d (project ${project})`, argv: up },
+      { description: `docker compose up -d (project ${project})`, argv: up },
     ],
     logs: (skip) => composeCmd(`logs -f --no-color 2>&1${skipLines(skip)}`),
     logSnapshot: composeCmd('logs --no-color 2>&1'),

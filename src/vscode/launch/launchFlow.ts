@@ -5,6 +5,7 @@ import type { PreflightProblem } from '../../core/launch/preflight';
 import { flavorOf } from '../../core/engines/engineArgv';
 import { redactText } from '../../core/security/redact';
 import { apiKeySecret } from '../chat/customEndpoints';
+import { askAndStoreServerSecret, readServerSecret } from './serverSecrets';
 import { fetchSteps, runFetchSteps, type FetchStep } from '../../core/launch/fetchArtifacts';
 import { loadLaunchModule } from '../lazyModules';
 import type { ManagedServers } from './managedServers';
@@ -55,8 +56,16 @@ export async function launchWithUi(request: LaunchRequest, o: LaunchUiOptions, c
   let apiKey = request.apiKey;
   const secretName = request.profile.knobs.apiKeySecret;
   if (!apiKey && secretName) {
-    apiKey = await ctx.secrets.get(secretName);
-    if (!apiKey) return fail(`knobs.apiKeySecret names "${secretName}", which is not in secret storage. Store it first or remove the knob.`, new Error(`secret ${secretName} not found`));
+    apiKey = await readServerSecret(ctx.secrets, secretName);
+    // Not stored yet: an interactive launch offers to store it now (the same prompt as "DeepSeek: Set Secret…").
+    if (!apiKey && o.interactive) {
+      const set = await vscode.window.showWarningMessage(`${request.profile.name}: knobs.apiKeySecret names "${secretName}", which is not stored yet`, { modal: true, detail: 'The engine will require this key; chat and benchmarks send it. Set it now, or run "DeepSeek: Set Secret…" later.' }, 'Set Secret…');
+      if (set !== 'Set Secret…') return undefined;
+      apiKey = await askAndStoreServerSecret(ctx.secrets, secretName, `${request.profile.name} needs it to launch.`);
+      if (!apiKey) return undefined;
+    }
+    const missing = `knobs.apiKeySecret names "${secretName}", which is not in secret storage. Store it with "DeepSeek: Set Secret…" or remove the knob.`;
+    if (!apiKey) return fail(missing, new Error(missing));
   } else if (!apiKey) apiKey = api.generatedServerKey(request.profile);
   const req: LaunchRequest = { ...request, apiKey };
   const redact = (l: string): string => redactText(l, [req.hfToken, apiKey]);

@@ -7,6 +7,7 @@ import { candidateLabel } from '../../protocol/tuneProtocol';
 import { loadTuneModule } from '../lazyModules';
 import { HF_TOKEN_SECRET } from '../launch/launchProfile';
 import { TuneResultsPanel, type ApplyToProfile } from './tuneResultsPanel';
+import { readServerSecret } from '../launch/serverSecrets';
 
 /** Arguments for running without prompts (automation, tests, the "Run Tuning" button of a new spec). */
 export interface TuneDeploymentArgs {
@@ -206,7 +207,7 @@ export function tuneDeploymentCommand(ctx: TuneContext) {
         specFile: specPath,
         rootDir: rootFor(specPath),
         hfToken: await ctx.secrets.get(HF_TOKEN_SECRET),
-        apiKey: secretName ? await ctx.secrets.get(secretName) : undefined,
+        apiKey: secretName ? await readServerSecret(ctx.secrets, secretName) : undefined,
       };
     } catch (e) {
       // A bad spec names the field and line: offer to go there.

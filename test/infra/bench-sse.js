@@ -25,10 +25,16 @@ const [dist, client, url, bytes, cap] = process.argv.slice(2);
 const n = Number(bytes);
 const limits = { maxEventBytes: Number(cap), firstTokenTimeoutMs: 600000, idleTimeoutMs: 120000 };
 const out = (o) => process.stdout.write(JSON.stringify(o));
+const benchConfig = (baseUrl) => ({ baseUrl, backend: 'openai', model: 'm', transport: client === 'bench-undici' ? 'undici' : 'raw', random: { numPrompts: 1, inputLen: 16, outputLen: 1, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: Infinity, burstiness: 1, numWarmups: 0, ignoreEos: true, percentileMetrics: ['ttft'], metricPercentiles: [99], mode: 'vllm', limits });
 (async () => {
   // The growth is measured from after loading the bundles: what the event costs, not the code.
   require(dist + '/openaiClient.js');
   require(dist + '/bench.js');
+  // ... and after one small request through the same client (the server answers '/small/…' with a 1 KB event): the
+  // code paths' first-use cost (compilation, connection, undici's pools) is not the event's.
+  const small = url + '/small';
+  if (client === 'chat') await require(dist + '/openaiClient.js').streamChat({ baseUrl: small, model: 'm', prompt: 'x', maxTokens: 1, reasoningModel: false, limits });
+  else if (client.startsWith('bench')) await require(dist + '/bench.js').runBenchmark(benchConfig(small));
   const base = process.memoryUsage().rss;
   let error;
   let t0 = performance.now();
@@ -60,7 +66,7 @@ const out = (o) => process.stdout.write(JSON.stringify(o));
     const { runBenchmark } = require(dist + '/bench.js');
     t0 = performance.now();
     c0 = process.cpuUsage();
-    const run = await runBenchmark({ baseUrl: url, backend: 'openai', model: 'm', transport: client === 'bench-undici' ? 'undici' : 'raw', random: { numPrompts: 1, inputLen: 16, outputLen: 1, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: Infinity, burstiness: 1, numWarmups: 0, ignoreEos: true, percentileMetrics: ['ttft'], metricPercentiles: [99], mode: 'vllm', limits });
+    const run = await runBenchmark(benchConfig(url));
     error = run.metrics.completed === 1 ? undefined : Object.keys(run.metrics.errors).join();
   }
   const ms = performance.now() - t0;
@@ -88,10 +94,12 @@ async function main() {
   const srv = http.createServer((req, res) => {
     req.resume();
     if (req.method === 'GET') {
+      // /v1/models (and /small/v1/models): the benchmark's probe.
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"object":"list","data":[{"id":"m"}]}');
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (req.url.startsWith('/small/')) return res.end(eventOf(1000, req.url.includes('chat')));
     res.end(req.url.includes('chat') ? bodies.chat : bodies.completions);
   });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));

@@ -119,8 +119,10 @@ export type BenchPhase = 'probe' | 'calibrate' | 'warmup' | 'connect' | 'run' | 
 /** vLLM's probe_* result keys (ms). */
 export interface ProbeStats { probe_completed: number; probe_failed: number; probe_median_e2el_ms: number; probe_p99_e2el_ms: number; probe_max_e2el_ms: number }
 
+/** A counting semaphore with a FIFO of waiters (head index, not Array#shift: O(1) per release at any queue length). */
 class Semaphore {
   private waiters: (() => void)[] = [];
+  private head = 0;
   constructor(private free: number) {}
   async acquire(): Promise<void> {
     if (this.free > 0) {
@@ -130,12 +132,20 @@ class Semaphore {
     await new Promise<void>((r) => this.waiters.push(r));
   }
   release(): void {
-    const w = this.waiters.shift();
-    if (w) w();
-    else this.free++;
+    if (this.head < this.waiters.length) {
+      const w = this.waiters[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+        this.waiters = this.waiters.slice(this.head);
+        this.head = 0;
+      }
+      w();
+    } else this.free++;
   }
   wakeAll(): void {
-    for (const w of this.waiters.splice(0)) w();
+    const ws = this.waiters.slice(this.head);
+    this.waiters = [];
+    this.head = 0;
+    for (const w of ws) w();
   }
 }
 
@@ -236,7 +246,10 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
         ? { model: m, messages: [{ role: 'user', content: typeof r.prompt === 'string' ? [{ type: 'text', text: r.prompt }] : r.prompt }], max_completion_tokens: r.outputLen, stream: true, stream_options: { include_usage: true }, ...thinkingFields, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...extra }
         : { model: m, prompt: r.prompt, repetition_penalty: 1.0, max_tokens: r.outputLen, logprobs: cfg.logprobs ?? null, stream: true, stream_options: { include_usage: true }, ...(cfg.ignoreEos ? { ignore_eos: true } : {}), ...extra },
     );
-  const bodies = reqs.map((r, i) => bodyOf(r, loras ? loras[i] : modelName));
+  // Bodies are built when their request may go (after the concurrency limit): a 100k-prompt run starts at once and
+  // holds only the bodies in flight. Request 0's is kept: the ready check and the warm-ups send it again and again.
+  let body0: string | undefined;
+  const bodyAt = (i: number): string => (i === 0 ? (body0 ??= bodyOf(reqs[0], loras ? loras[0] : modelName)) : bodyOf(reqs[i], loras ? loras[i] : modelName));
   // Plain http (the usual `http://gpu01:8000`): our own keep-alive HTTP/1.1 client, cheapest per chunk; https: undici.
   const url = new URL(origin);
   const raw = url.protocol === 'http:' && cfg.transport !== 'undici' ? new RawHttpPool(url.hostname, Number(url.port || 80), url.host, limits) : undefined;
@@ -244,7 +257,6 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   const cap = connectionCap(Math.min(cfg.maxConcurrency ?? reqs.length, reqs.length));
   if (cap.cappedBy !== undefined) hooks.note?.(`Concurrency capped at ${cap.connections} connections: this process may open ${cap.cappedBy} files (ulimit -n); raise the limit for more.`);
   const pool = raw ? undefined : newPool(origin, cap.connections, cfg.insecure);
-  const bodyBufs = raw ? bodies.map((b) => Buffer.from(b)) : [];
   const sem = new Semaphore(cap.cappedBy !== undefined ? cap.connections : (cfg.maxConcurrency ?? Number.MAX_SAFE_INTEGER));
   const abort = new AbortController();
   // Every request in flight listens for cancel: thousands of listeners on one signal are expected here.
@@ -260,23 +272,27 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     if (wantText) keepText(t, splitThink);
     return t;
   };
-  const sendBody = async (body: string, bodyBuf: Buffer | undefined, trace: RequestTrace, id: string, limited: boolean): Promise<void> => {
-    const q0 = performance.now();
-    if (limited) await sem.acquire();
-    trace.queueMs = performance.now() - q0;
+  /** `limited`: wait for the concurrency limit here; 'held': the caller holds a slot already (and set queueMs). */
+  const sendBody = async (bodyOrIndex: string | number, trace: RequestTrace, id: string, limited: boolean | 'held'): Promise<void> => {
+    if (limited === true) {
+      const q0 = performance.now();
+      await sem.acquire();
+      trace.queueMs = performance.now() - q0;
+    }
     try {
       if (abort.signal.aborted) {
         trace.error = 'not sent (cancelled)';
         trace.cancelled = true;
         return;
       }
-      if (raw) await raw.send(path, { ...headers, 'x-request-id': id }, bodyBuf ?? Buffer.from(body), trace, abort.signal);
+      const body = typeof bodyOrIndex === 'number' ? bodyAt(bodyOrIndex) : bodyOrIndex;
+      if (raw) await raw.send(path, { ...headers, 'x-request-id': id }, Buffer.from(body), trace, abort.signal);
       else await sendStreaming(pool!, { path, body, headers: { ...headers, 'x-request-id': id }, signal: abort.signal, limits }, trace);
     } finally {
       if (limited) sem.release();
     }
   };
-  const send = (i: number, trace: RequestTrace, id: string): Promise<void> => sendBody(bodies[i], raw ? bodyBufs[i] : undefined, trace, id, true);
+  const send = (i: number, trace: RequestTrace, id: string): Promise<void> => sendBody(i, trace, id, true);
   try {
     hooks.log?.('Starting initial single prompt test run...');
     if ((cfg.readyCheckTimeoutSec ?? 0) > 0) {
@@ -335,7 +351,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     const probeLoop = async (): Promise<void> => {
       for (let k = 0; probing && !abort.signal.aborted; k++) {
         const t = newTrace(-2, 1, 1);
-        await sendBody(probeBody, undefined, t, `${prefix}probe-${k}`, false);
+        await sendBody(probeBody, t, `${prefix}probe-${k}`, false);
         probeTraces.push(t);
         await sleep(1000 / cfg.probeRequestRate!, abort.signal);
       }
@@ -365,8 +381,22 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
         }, 1000)
       : undefined;
     const tasks: Promise<void>[] = [];
+    let slotFreedAt = 0;
     for (let i = 0; i < reqs.length; i++) {
-      if (schedule.delays[i] > 0) await sleep(t0 + schedule.delays[i] * 1000 - performance.now(), abort.signal);
+      const arrival = t0 + schedule.delays[i] * 1000;
+      if (schedule.delays[i] > 0) await sleep(arrival - performance.now(), abort.signal);
+      // The slot is taken here, in arrival order, before the request's task exists: with 100k prompts at an infinite
+      // rate only the requests in flight hold memory (vLLM creates every task at once). Queue time counts from the
+      // request's arrival, as when each task waited for its own slot.
+      if (!abort.signal.aborted) {
+        // Arrived while the loop was still waiting for an earlier slot: queued since its arrival. Otherwise since now
+        // (a late timer is not queue time, as in vLLM where the task starts after its sleep).
+        const q0 = slotFreedAt > arrival ? arrival : performance.now();
+        await sem.acquire();
+        slotFreedAt = performance.now();
+        traces[i].queueMs = slotFreedAt - q0;
+        if (abort.signal.aborted) sem.release();
+      }
       if (abort.signal.aborted) {
         for (let j = i; j < reqs.length; j++) {
           traces[j].error = 'not sent (cancelled)';
@@ -384,7 +414,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       }
       sent++;
       tasks.push(
-        send(i, traces[i], `${prefix}${i}`).then(() => {
+        sendBody(i, traces[i], `${prefix}${i}`, 'held').then(() => {
           if (traces[i].success) {
             done++;
             outTokens += traces[i].usageCompletionTokens ?? traces[i].chunks;

@@ -84,19 +84,24 @@ export function addDeltaText(x: TraceText, reasoning: string, answer: string): 0
   return 1;
 }
 
+const EMPTY_TIMES = new Float64Array(0);
+const EMPTY_FLAGS = new Uint8Array(0);
+
+/** A fresh trace for request `index` (-1: ready check or warm-up, -2: probe); lengths in tokens. */
 export function newTrace(index: number, promptLen: number, requestedOutputLen: number): RequestTrace {
-  // Sized for the requested length (+ role, finish and slack chunks): no reallocation, so no garbage, while streaming.
-  const cap = Math.min(16_384, Math.max(16, requestedOutputLen + 8));
-  return { index, promptLen, requestedOutputLen, startMs: 0, chunkTimes: new Float64Array(cap), textFlags: new Uint8Array(cap), chunks: 0, lastLineMs: 0, success: false, queueMs: 0 };
+  // Empty until the first chunk (a 100k-prompt run creates every trace up front), then sized for the requested length
+  // (+ role, finish and slack chunks) at once: no reallocation, so no garbage, while streaming.
+  return { index, promptLen, requestedOutputLen, startMs: 0, chunkTimes: EMPTY_TIMES, textFlags: EMPTY_FLAGS, chunks: 0, lastLineMs: 0, success: false, queueMs: 0 };
 }
 
 /** Records a token chunk's receive time; `flag` 0 = no text, 1 = text (answer), 2 = reasoning text. */
 export function pushChunk(t: RequestTrace, ms: number, flag: boolean | 0 | 1 | 2): void {
   if (t.chunks === t.chunkTimes.length) {
-    const times = new Float64Array(t.chunks * 2);
+    const size = t.chunks === 0 ? Math.min(16_384, Math.max(16, t.requestedOutputLen + 8)) : t.chunks * 2;
+    const times = new Float64Array(size);
     times.set(t.chunkTimes);
     t.chunkTimes = times;
-    const flags = new Uint8Array(t.chunks * 2);
+    const flags = new Uint8Array(size);
     flags.set(t.textFlags);
     t.textFlags = flags;
   }

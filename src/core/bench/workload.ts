@@ -61,8 +61,18 @@ export interface RandomDraw {
  * same numpy draws: `default_rng(seed)`; input lengths, output lengths and offsets by `integers(...)` in that order,
  * then the shared prefix (`prefix_len` ids of the allowed vocabulary). Input lengths exclude the tokenizer's special
  * tokens (`num_special_tokens_to_add`). Errors: vLLM's messages for a range ratio outside [0, 1) or a too-short input.
+ * Only the draws are computed here (three numbers per request); each request's ids come from `idsOf` when needed, so
+ * 100,000 prompts cost a few MB until they are sent.
  */
-export function randomDraws(w: RandomWorkload): RandomDraw[] {
+interface DrawPlan {
+  readonly inputLens: readonly number[];
+  readonly outputLens: readonly number[];
+  readonly offsets: readonly number[];
+  readonly prefix: readonly number[];
+  readonly allowed: readonly number[];
+}
+
+function drawPlan(w: RandomWorkload): DrawPlan {
   if (!(w.rangeRatio >= 0 && w.rangeRatio < 1)) throw new Error('range_ratio must be in [0, 1).');
   const tok = w.tokenizer ?? DEEPSEEK_TOKENIZER;
   const numSpecial = tok.bosId === undefined ? 0 : 1;
@@ -80,26 +90,50 @@ export function randomDraws(w: RandomWorkload): RandomDraw[] {
   const allowed: number[] = [];
   for (let id = 0; id < tok.vocabSize; id++) if (!special.has(id)) allowed.push(id);
   const prefix = w.prefixLen > 0 ? rng.integers(0, allowed.length, w.prefixLen).map((k) => allowed[k]) : [];
-  return inputLens.map((len, i) => {
-    const ids = prefix.slice();
-    for (let j = 0; j < len; j++) ids.push(allowed[(offsets[i] + i + j) % allowed.length]);
-    return { inputLen: len, outputLen: outputLens[i], offset: offsets[i], ids };
-  });
+  return { inputLens, outputLens, offsets, prefix, allowed };
+}
+
+/** Request i's ids: the shared prefix, then allowed[(offset + i + j) mod |allowed|] for j < its input length. */
+function idsOf(plan: DrawPlan, i: number, lead: readonly number[] = []): number[] {
+  const ids = [...lead, ...plan.prefix];
+  const { allowed } = plan;
+  for (let j = 0; j < plan.inputLens[i]; j++) ids.push(allowed[(plan.offsets[i] + i + j) % allowed.length]);
+  return ids;
+}
+
+/** vLLM's random dataset draws with each request's ids (tests compare them with numpy's); see drawPlan. */
+export function randomDraws(w: RandomWorkload): RandomDraw[] {
+  const plan = drawPlan(w);
+  return plan.inputLens.map((len, i) => ({ inputLen: len, outputLen: plan.outputLens[i], offset: plan.offsets[i], ids: idsOf(plan, i) }));
+}
+
+/** A random-dataset request whose ids are built when read (the body is built once, when the request is sent). */
+class LazyTokenRequest implements BenchRequest {
+  constructor(private readonly plan: DrawPlan, private readonly i: number, private readonly lead: readonly number[]) {}
+  get prompt(): number[] {
+    return idsOf(this.plan, this.i, this.lead);
+  }
+  get promptLen(): number {
+    return this.lead.length + this.plan.prefix.length + this.plan.inputLens[this.i];
+  }
+  get outputLen(): number {
+    return this.plan.outputLens[this.i];
+  }
 }
 
 /**
  * Requests of vLLM's random dataset, sent as token ids to /v1/completions so the server sees exactly these lengths
  * (vLLM sends the decoded text, which the server re-encodes with its BOS: we send the BOS id in front instead).
  * promptLen counts what the server will count (BOS included); usage.prompt_tokens replaces it when reported.
+ * Lazy: the ids of a request exist only while its body is built (100k prompts start in well under a second).
  */
 export function randomTokenRequests(w: RandomWorkload): BenchRequest[] {
   validateRandom(w);
   if (w.normalStddev) return normalLengthRequests(w, w.normalStddev);
   const bos = (w.tokenizer ?? DEEPSEEK_TOKENIZER).bosId;
-  return randomDraws(w).map((d) => {
-    const ids = bos === undefined ? d.ids : [bos, ...d.ids];
-    return { prompt: ids, promptLen: ids.length, outputLen: d.outputLen };
-  });
+  const plan = drawPlan(w);
+  const lead = bos === undefined ? [] : [bos];
+  return plan.inputLens.map((_, i) => new LazyTokenRequest(plan, i, lead));
 }
 
 /** llmperf-style lengths (normal, at least 1) with vLLM-style id sequences; not a vLLM dataset, so our own RNG. */
@@ -109,14 +143,21 @@ function normalLengthRequests(w: RandomWorkload, sd: { readonly input: number; r
   const first = Math.max(...tok.specialIds) + 1;
   const n = tok.vocabSize - first;
   const normal = (m: number, s: number): number => Math.max(1, Math.round(m + s * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u())));
+  // The draws in their order (input length, output length, offset per request); the ids are built when read.
   const out: BenchRequest[] = [];
   for (let i = 0; i < w.numPrompts; i++) {
     const len = normal(w.inputLen, sd.input);
     const outLen = normal(w.outputLen, sd.output);
     const offset = Math.floor(u() * n);
-    const ids: number[] = [];
-    for (let j = 0; j < len; j++) ids.push(first + ((offset + i + j) % n));
-    out.push({ prompt: ids, promptLen: ids.length, outputLen: outLen });
+    out.push({
+      get prompt(): number[] {
+        const ids: number[] = [];
+        for (let j = 0; j < len; j++) ids.push(first + ((offset + i + j) % n));
+        return ids;
+      },
+      promptLen: len,
+      outputLen: outLen,
+    });
   }
   return out;
 }

@@ -61,6 +61,8 @@ if (args.has('--tests')) {
 } else if (args.has('--watch')) {
   for (const t of targets) await (await esbuild.context(t)).watch();
 } else {
+  // Chunk names carry a content hash: without this, every build's chunks pile up beside the last (and get packed).
+  rmSync('dist/webview/chat-chunks', { recursive: true, force: true });
   await Promise.all(targets.map((t) => esbuild.build(t)));
   // uPlot's stylesheet, served to the results webview from our own files (its CSP allows no other styles).
   copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');

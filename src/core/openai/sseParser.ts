@@ -148,7 +148,8 @@ export class SseByteReader {
     let cr = -2;
     while (i < e) {
       if (lf !== -1 && lf < i) {
-        lf = buf.indexOf(LF, i);
+        // The blank line that ends an event is the byte right after the data line's LF: no native search for it.
+        lf = buf[i] === LF ? i : buf.indexOf(LF, i);
         if (lf >= e) lf = -1;
       }
       if (cr !== -1 && cr < i) {

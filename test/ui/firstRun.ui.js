@@ -179,9 +179,20 @@ async function main() {
       await run(page, 'Developer: Reload Window');
       await page.waitForSelector('.monaco-workbench', { timeout: 180_000 });
       await page.locator('.tabs-container .tab', { hasText: 'DeepSeek Chat' }).first().waitFor({ timeout: 120_000 });
-      await run(page, 'DeepSeek: Chat History…');
+      // The restored chat editor's webview loads after the tab shows and takes focus, which closes a quick pick opened
+      // meanwhile (seen once here): wait for its frame, and open the history again if the pick went away.
+      await chatFrame(page);
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: QUESTION.slice(0, 30) }).first();
-      await row.waitFor({ timeout: 30_000 });
+      for (let attempt = 1; ; attempt++) {
+        await run(page, 'DeepSeek: Chat History…');
+        try {
+          await row.waitFor({ timeout: 20_000 });
+          break;
+        } catch (e) {
+          if (attempt >= 3) throw e;
+          console.log(`    (the history pick closed before its rows showed, try ${attempt}; opening it again)`);
+        }
+      }
       await shot(page, 'chat-history');
       await row.click();
       const frame = await chatFrame(page);

@@ -8,7 +8,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser } = require('../infra/codeServer');
-const { createSteps, palette, exitWith } = require('./uiHarness');
+const { createSteps, palette, openUntilShown, exitWith } = require('./uiHarness');
 const { chatFrame: chatFrameWithin } = require('./chatHarness');
 /** The chat editor's frame; the demo workbench can take a minute to show it. */
 const chatFrame = (page) => chatFrameWithin(page, 60_000);
@@ -180,19 +180,10 @@ async function main() {
       await page.waitForSelector('.monaco-workbench', { timeout: 180_000 });
       await page.locator('.tabs-container .tab', { hasText: 'DeepSeek Chat' }).first().waitFor({ timeout: 120_000 });
       // The restored chat editor's webview loads after the tab shows and takes focus, which closes a quick pick opened
-      // meanwhile (seen once here): wait for its frame, and open the history again if the pick went away.
+      // meanwhile (seen once here): wait for its frame, and open the history again if the pick went away (openUntilShown).
       await chatFrame(page);
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: QUESTION.slice(0, 30) }).first();
-      for (let attempt = 1; ; attempt++) {
-        await run(page, 'DeepSeek: Chat History…');
-        try {
-          await row.waitFor({ timeout: 20_000 });
-          break;
-        } catch (e) {
-          if (attempt >= 3) throw e;
-          console.log(`    (the history pick closed before its rows showed, try ${attempt}; opening it again)`);
-        }
-      }
+      await openUntilShown(page, 'the Chat History pick', () => run(page, 'DeepSeek: Chat History…'), () => row.waitFor({ timeout: 20_000 }));
       await shot(page, 'chat-history');
       await row.click();
       const frame = await chatFrame(page);

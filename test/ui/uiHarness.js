@@ -42,27 +42,34 @@ async function palette(page, command) {
 }
 
 /**
- * Right-clicks `row`, picks `label` from its context menu, and waits for `shown()` (a promise that rejects when what
- * the item opens does not appear within its own timeout). On a loaded 2-core machine a click landing while the menu
- * is still opening is sometimes lost (CI: the preset picker, the tuning view never opened): the menu is tried again,
- * at most 3 times, so a real failure still fails.
+ * Runs `open()` and waits for `shown()` (a promise that rejects when what it opens does not appear within its own
+ * timeout); tries again, at most 3 times, so a real failure still fails. On a loaded 2-core machine a quick pick can
+ * close before its rows show (a webview taking focus right after it opened) and a context-menu click landing while
+ * the menu still opens is lost (CI: the preset picker, the tuning view, the Launch Server picker, Chat History).
  */
-async function contextMenu(page, row, label, shown) {
+async function openUntilShown(page, what, open, shown) {
   for (let attempt = 1; ; attempt++) {
+    await open();
+    try {
+      return await shown();
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      console.log(`    (${what} showed nothing on try ${attempt}: ${String(e.message || e).split('\n')[0]}; trying again)`);
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
+}
+
+/** Right-clicks `row`, picks `label` from its context menu, and waits for `shown()` (see openUntilShown). */
+function contextMenu(page, row, label, shown) {
+  return openUntilShown(page, `context menu "${label}"`, async () => {
     await row.click({ button: 'right' });
     const item = page.locator('.context-view .action-label', { hasText: label }).first();
     await item.waitFor({ timeout: 10_000 });
     await page.waitForTimeout(300); // the menu's open animation
     await item.click();
-    try {
-      return await shown();
-    } catch (e) {
-      if (attempt >= 3) throw e;
-      console.log(`    (context menu "${label}" opened nothing on try ${attempt}: ${String(e.message || e).split('\n')[0]}; trying again)`);
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-  }
+  }, shown);
 }
 
 /** Exit status for `main()`'s promise: the tier's result, or 1 on a crash outside any step. */
@@ -70,4 +77,4 @@ function exitWith(promise) {
   promise.then((c) => process.exit(c), (e) => { console.error(e); process.exit(1); });
 }
 
-module.exports = { createSteps, palette, contextMenu, exitWith };
+module.exports = { createSteps, palette, openUntilShown, contextMenu, exitWith };

@@ -6,7 +6,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace } = require('../infra/codeServer');
-const { createSteps, palette, contextMenu, exitWith } = require('./uiHarness');
+const { createSteps, palette, openUntilShown, contextMenu, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -141,20 +141,9 @@ async function main() {
 
     await step('"Launch Server → New deployment…" walks 7 steps, saves the profile, shows the exact script, and launches it', async () => {
       await page.keyboard.press('Escape');
-      // The cancelled run's results panel can take focus just after the picker opens, which closes it (CI, once):
-      // open it again when its first row does not show.
+      // The cancelled run's results panel can take focus just after the picker opens, which closes it (CI, once).
       const newDeployment = page.locator('.quick-input-list .monaco-list-row', { hasText: 'New deployment' }).first();
-      for (let attempt = 1; ; attempt++) {
-        await palette(page, 'DeepSeek: Launch Server');
-        try {
-          await newDeployment.waitFor({ timeout: 10_000 });
-          break;
-        } catch (e) {
-          if (attempt >= 3) throw e;
-          console.log(`    (the Launch Server picker closed before its rows showed, try ${attempt}; opening it again)`);
-          await page.keyboard.press('Escape');
-        }
-      }
+      await openUntilShown(page, 'the Launch Server picker', () => palette(page, 'DeepSeek: Launch Server'), () => newDeployment.waitFor({ timeout: 10_000 }));
       await newDeployment.click({ timeout: 15_000 });
       const picks = [['1/7', 'This machine'], ['2/7', 'Simulator (no GPU) · vLLM dialect'], ['3/7', 'deepseek-ai/DeepSeek-R1-0528'], ['4/7', 'TP 8 + EP'], ['5/7', 'background process']];
       for (const [n, choice] of picks) {

@@ -117,6 +117,25 @@ test('linear time: a 32 MiB line fed in 64 KiB reads costs about as much per byt
   assert.ok(big < small * 48 + 50, `2 MiB ${small.toFixed(1)} ms, 32 MiB ${big.toFixed(1)} ms`);
 });
 
+test('events past 1 MiB (one long line, or many data lines) arrive intact in 64 KiB reads, and the reader is reused after them', () => {
+  const got: string[] = [];
+  const r = new SseByteReader({ onSseEvent: (b, s, e) => got.push(b.toString('latin1', s, e)) }, 8 * 1024 * 1024);
+  const feed = (text: string): void => {
+    const b = Buffer.from(text, 'latin1');
+    for (let o = 0; o < b.length; o += 65536) r.push(b, o, Math.min(b.length, o + 65536));
+  };
+  const long = 'a'.repeat(3 * 1024 * 1024 + 7);
+  const lines = Array.from({ length: 40 }, (_, i) => String.fromCharCode(98 + (i % 20)).repeat(65536 + i));
+  feed(`data: ${long}\n\n`);
+  feed(lines.map((l) => `data: ${l}\n`).join('') + '\n');
+  r.reset();
+  feed('data: small\n\n');
+  assert.equal(got.length, 3);
+  assert.ok(got[0] === long, `long line: ${got[0].length} bytes`);
+  assert.ok(got[1] === lines.join('\n'), `many lines: ${got[1].length} bytes`);
+  assert.equal(got[2], 'small');
+});
+
 test('the byte reader hands an event lying inside one read over in place (no copy) and a cut one from its own buffer', () => {
   const seen: { inPlace: boolean; data: string }[] = [];
   // Buffer.alloc: its own ArrayBuffer (Buffer.from may share Node's pool with the reader's buffers).

@@ -53,6 +53,8 @@ const COLON = 58;
 const BOM = [0xef, 0xbb, 0xbf];
 /** Room for a field name and separator around a capped value ("data: " and the like). */
 const LINE_SLACK = 64;
+/** A line or event past this size (1 MiB) is abnormal: its buffer is sized for the cap at once and not kept after. */
+const BIG_LINE = 1024 * 1024;
 
 /**
  * Byte-level SSE reader. Feed it with `push(buf, s, e)` as bytes arrive (any cut: inside a line, inside CRLF, inside a
@@ -88,8 +90,13 @@ export class SseByteReader {
 
   constructor(private readonly sink: SseSink, readonly maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES) {}
 
-  /** Clears all state for a new response (the caller's connection is reused). Keeps the grown buffers. */
+  /**
+   * Clears all state for a new response (the caller's connection is reused). Keeps grown buffers up to `BIG_LINE`; a
+   * larger one (left by a huge or hostile event) is dropped, so a pooled connection does not hold it afterwards.
+   */
   reset(): void {
+    if (this.line.length > BIG_LINE) this.line = Buffer.alloc(0);
+    if (this.data.length > BIG_LINE) this.data = Buffer.alloc(0);
     this.error = undefined;
     this.lastEventId = '';
     this.retryMs = undefined;
@@ -196,14 +203,22 @@ export class SseByteReader {
 
   private grow(b: Buffer, used: number, need: number): Buffer {
     if (b.length >= need) return b;
-    // ×4 steps: the outgrown buffers (garbage until the next GC) add up to a third of the new one, not all of it, so
-    // a line growing to the cap peaks near 1.33× the cap rather than 2×.
+    // ×4 steps up to BIG_LINE: the outgrown buffers (garbage until the next GC) add up to a third of the new one.
     let cap = Math.max(1024, b.length * 4);
     while (cap < need) cap *= 4;
-    // A step that reaches the cap goes straight to the largest buffer ever needed: one more step from a buffer of
-    // exactly the cap would hold two cap-sized buffers at once (bench-sse: 36 MiB peak for a 16 MiB cap).
-    if (cap >= this.maxEventBytes) cap = Math.max(need, this.maxEventBytes + LINE_SLACK);
-    const nb = Buffer.allocUnsafe(cap);
+    // Past BIG_LINE (no real chunk is that long: a broken or hostile stream) the next buffer is the largest ever
+    // needed, the cap. `allocUnsafe` memory becomes resident only as it is written, so RSS follows the bytes held
+    // (bench-sse: a refused 100 MB event at the 16 MiB cap held 20.4 MiB with ×4 steps to the cap), and the line is
+    // never copied again: linear time, no outgrown cap-sized buffers.
+    let nb: Buffer;
+    if (cap > BIG_LINE || cap >= this.maxEventBytes) {
+      try {
+        nb = Buffer.allocUnsafe(Math.max(need, this.maxEventBytes + LINE_SLACK));
+      } catch {
+        // A raised cap larger than this process may reserve (`ulimit -v`): grow in ×4 steps instead.
+        nb = Buffer.allocUnsafe(Math.min(cap, this.maxEventBytes + LINE_SLACK));
+      }
+    } else nb = Buffer.allocUnsafe(cap);
     b.copy(nb, 0, 0, used);
     return nb;
   }

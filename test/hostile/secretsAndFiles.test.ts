@@ -58,6 +58,15 @@ test('kind 5: known keys, URL userinfo, bearer credentials and hf_ tokens are re
   assert.equal(checkBaseUrl('http://host:8000'), 'http://host:8000');
 });
 
+test('kind 5: a key echoed as base64 (Basic credentials or bare), with lowercase "bearer", or with lowercase %-escapes is redacted', () => {
+  const key = 'sk-Secret/Key+42';
+  const b64 = Buffer.from(key).toString('base64');
+  const basic = Buffer.from(`user:${key}`).toString('base64');
+  const t = `echo ${b64}; authorization: Basic ${basic}; authorization: bearer other-token-123; q=${encodeURIComponent(key).toLowerCase()}`;
+  const out = redactText(t, [key]);
+  for (const s of [b64, basic, 'other-token-123', encodeURIComponent(key).toLowerCase()]) assert.ok(!out.includes(s), `${s} redacted: ${out}`);
+});
+
 test('kind 5 + 8: bench against a server echoing the key: nothing written or printed holds it; the hostile model id cannot steer the file name', async () => {
   const srv = await echoServer();
   const dir = path.join(tmp, 'results');
@@ -108,6 +117,12 @@ test('kind 8: --result-filename stays inside the result dir (".." refused before
     assert.ok(s && !/[\u0000/\\\u202e]/.test(s) && s !== '..' && s !== '.' && Buffer.byteLength(s) <= 180, `${JSON.stringify(bad)} → ${JSON.stringify(s)}`);
   }
   assert.ok(safeFileName(`${'x'.repeat(300)}.json`).endsWith('.json'), 'the extension survives truncation');
+  // kind 8: a long name of 4-byte characters (emoji model ids) is cut between characters, never inside one: a lone
+  // surrogate would be written as U+FFFD, a name that no longer matches what was shown.
+  for (const bad of ['\u{1F600}'.repeat(100), `a${'\u{1F600}'.repeat(100)}.json`, 'é'.repeat(200)]) {
+    const s = safeFileName(bad);
+    assert.ok(Buffer.byteLength(s) <= 180 && Buffer.from(s, 'utf8').toString('utf8') === s && !s.includes('\ufffd'), `${JSON.stringify(bad)} → ${JSON.stringify(s)}`);
+  }
 });
 
 test('kind 8: a symlink planted at the result path is replaced, never followed; a name too long still saves the result', () => {

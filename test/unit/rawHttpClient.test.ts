@@ -84,3 +84,31 @@ test('HTTP errors with a content-length body, a connection closed mid-stream, an
   pool.close();
   s.close();
 });
+
+test('kind 6/7: a garbage chunk-size line, endless chunk extensions and endless trailers fail at once with a clear error, not silently or at a deadline', async () => {
+  const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n';
+  const first = chunk(events[1]);
+  const s = await server((sock, n) => {
+    if (n === 0) sock.end(`${head}${first}zz-not-hex\r\n${events[2]}\r\n0\r\n\r\n`);
+    else if (n === 1) {
+      // "5;" then extension bytes with no line end: 64 KiB per 10 ms, without end.
+      sock.write(`${head}${first}5;`);
+      const t = setInterval(() => (sock.destroyed ? clearInterval(t) : sock.write(Buffer.alloc(65536, 'e'))), 10);
+    } else {
+      sock.write(`${head}${first}0\r\n`);
+      const t = setInterval(() => (sock.destroyed ? clearInterval(t) : sock.write(`x-t: ${'v'.repeat(65536)}\r\n`)), 10);
+    }
+  });
+  // Long deadlines: only the framing checks can end the second and third responses within the test's time.
+  const pool = new RawHttpPool('127.0.0.1', s.port, `127.0.0.1:${s.port}`, { maxEventBytes: 1 << 24, firstTokenTimeoutMs: 60_000, idleTimeoutMs: 60_000 });
+  for (const [i, want] of [[0, /bad chunk size line/], [1, /chunk size line longer than 16 KiB/], [2, /response trailers larger than 64 KiB/]] as const) {
+    const t = newTrace(i, 1, 1);
+    const t0 = performance.now();
+    await pool.send('/v1/completions', {}, Buffer.from('{}'), t);
+    assert.equal(t.success, false, `response ${i}`);
+    assert.match(t.error ?? '', want);
+    assert.ok(performance.now() - t0 < 5000, `response ${i} took ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  pool.close();
+  s.close();
+});

@@ -23,6 +23,11 @@ interface Pending {
 
 const enum St { Head, Size, Data, DataEnd, Trailer, Fixed }
 
+/** Largest response head and trailer section: 64 KiB (a real one is a few hundred bytes). */
+const MAX_HEAD = 65536;
+/** Largest chunk-size line, extensions included: 16 KiB (Node's http limit on chunk extensions, CVE-2024-22019). */
+const MAX_SIZE_LINE = 16384;
+
 
 class Conn implements SseSink {
   readonly sock: net.Socket;
@@ -42,6 +47,10 @@ class Conn implements SseSink {
   private errBytes = 0;
   private size = 0;
   private sizeDone = false;
+  /** Bytes of the chunk-size line read so far (capped at MAX_SIZE_LINE). */
+  private sizeLen = 0;
+  /** Bytes of trailer section read so far (capped at MAX_HEAD). */
+  private trailerLen = 0;
   private lineLen = 0;
   private sawChoices = false;
 
@@ -90,6 +99,8 @@ class Conn implements SseSink {
     this.errBytes = 0;
     this.size = 0;
     this.sizeDone = false;
+    this.sizeLen = 0;
+    this.trailerLen = 0;
     this.sawChoices = false;
     if (p.signal) {
       p.onAbort = () => this.abortWith('cancelled', true);
@@ -154,7 +165,7 @@ class Conn implements SseSink {
           this.head += d.toString('latin1', i, Math.min(d.length, i + 16384));
           const end = this.head.indexOf('\r\n\r\n', Math.max(0, prev - 3));
           if (end < 0) {
-            if (this.head.length > 65536) this.fail('response head larger than 64 KiB');
+            if (this.head.length > MAX_HEAD) return this.abortWith('response head larger than 64 KiB');
             i = Math.min(d.length, i + 16384);
             break;
           }
@@ -180,16 +191,24 @@ class Conn implements SseSink {
         case St.Size: {
           // "<hex>[;ext]\r\n", possibly cut across reads
           // Hex digits read in place (no string per chunk); extensions after ';' and the CR are skipped.
+          // The line is capped (16 KiB, Node's own limit on chunk extensions since CVE-2024-22019) and must start with a
+          // hex digit: endless extensions or a garbage line fail at once instead of running to a deadline or passing
+          // for the last chunk.
           let j = i;
           for (; j < d.length; j++) {
             const b = d[j];
             if (b === 10) break;
             if (this.sizeDone) continue;
             const v = b >= 48 && b <= 57 ? b - 48 : b >= 97 && b <= 102 ? b - 87 : b >= 65 && b <= 70 ? b - 55 : -1;
-            if (v < 0) this.sizeDone = true;
-            else this.size = this.size * 16 + v;
+            if (v < 0) {
+              if (this.sizeLen + j - i === 0) return this.abortWith(`bad chunk size line from the server (byte 0x${b.toString(16)})`);
+              this.sizeDone = true;
+            } else this.size = this.size * 16 + v;
           }
+          this.sizeLen += j - i;
+          if (this.sizeLen > MAX_SIZE_LINE) return this.abortWith('chunk size line longer than 16 KiB from the server');
           if (j === d.length) return;
+          this.sizeLen = 0;
           this.remaining = this.size;
           this.size = 0;
           this.sizeDone = false;
@@ -197,6 +216,7 @@ class Conn implements SseSink {
           if (this.remaining === 0) {
             this.st = St.Trailer;
             this.lineLen = 0;
+            this.trailerLen = 0;
           } else this.st = St.Data;
           break;
         }
@@ -221,6 +241,7 @@ class Conn implements SseSink {
         case St.Trailer: {
           // after the last (0-size) chunk: trailer lines, then an empty line ends the response
           const b = d[i++];
+          if (++this.trailerLen > MAX_HEAD) return this.abortWith('response trailers larger than 64 KiB from the server');
           if (b === 10) {
             if (this.lineLen === 0) this.complete();
             this.lineLen = 0;

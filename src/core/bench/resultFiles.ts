@@ -19,7 +19,11 @@ export function safeFileName(name: string): string {
   if (Buffer.byteLength(s) > MAX_NAME_BYTES) {
     const ext = /\.[A-Za-z0-9]{1,8}$/.exec(s)?.[0] ?? '';
     let base = s.slice(0, s.length - ext.length);
-    while (Buffer.byteLength(base + ext) > MAX_NAME_BYTES) base = base.slice(0, -1);
+    // By code point, not UTF-16 unit: cutting a surrogate pair (emoji in a model id) would leave a lone half, written
+    // as U+FFFD, so the saved name would no longer be the one shown.
+    const chars = [...base];
+    while (Buffer.byteLength(chars.join('') + ext) > MAX_NAME_BYTES) chars.pop();
+    base = chars.join('');
     s = base + ext;
   }
   return s;

@@ -2,13 +2,15 @@
  * Removes secrets from text that came from somewhere we do not control (server error bodies, model output, URLs)
  * before it is saved or shown: results, chat history and exports, output channels, error messages.
  * What is removed: every known secret given (API keys, HF token; ≥ 4 characters, wherever it appears, also
- * URL-encoded), URL userinfo (`scheme://user:pass@host` → `scheme://[REDACTED]@host`), `Bearer …` credentials, and
+ * URL-encoded in either case, base64), URL userinfo (`scheme://user:pass@host` → `scheme://[REDACTED]@host`), `Bearer …` / `Basic …` credentials (any case), and
  * strings shaped like Hugging Face tokens (`hf_` + 30+ alphanumerics, the format huggingface_hub issues).
  */
 export const REDACTED = '[REDACTED]';
 
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"<>]+@/gi;
-const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{4,}/g;
+// Case-insensitive: servers and proxies echo header values lowercased ("authorization: bearer …"); Basic credentials
+// are base64 of "user:password" (RFC 7617).
+const BEARER = /\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
 const HF_TOKEN = /\bhf_[A-Za-z0-9]{30,}\b/g;
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -18,7 +20,9 @@ export function redactText(text: string, secrets: ReadonlyArray<string | undefin
   let out = text;
   const known = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 4))].sort((a, b) => b.length - a.length);
   for (const s of known) {
-    for (const form of new Set([s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1)])) out = out.replace(new RegExp(escapeRe(form), 'g'), REDACTED);
+    // Also base64 (a server echoing our header re-encoded) and %-escapes in either case (RFC 3986 § 2.1: equivalent).
+    const forms = [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1), Buffer.from(s).toString('base64')];
+    for (const form of new Set(forms)) out = out.replace(new RegExp(escapeRe(form), form.includes('%') ? 'gi' : 'g'), REDACTED);
   }
   return out.replace(URL_USERINFO, `$1${REDACTED}@`).replace(BEARER, `$1${REDACTED}`).replace(HF_TOKEN, REDACTED);
 }

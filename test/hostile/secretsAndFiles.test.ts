@@ -65,6 +65,9 @@ test('kind 5: a key echoed as base64 (Basic credentials or bare), with lowercase
   const t = `echo ${b64}; authorization: Basic ${basic}; authorization: bearer other-token-123; q=${encodeURIComponent(key).toLowerCase()}`;
   const out = redactText(t, [key]);
   for (const s of [b64, basic, 'other-token-123', encodeURIComponent(key).toLowerCase()]) assert.ok(!out.includes(s), `${s} redacted: ${out}`);
+  // Redaction also runs over model answers (chat history): ordinary prose with these words is left alone.
+  const prose = 'A basic example: the bearer of this note, basic arithmetic, and "Authorization" as a word.';
+  assert.equal(redactText(prose, [key]), prose);
 });
 
 test('kind 5 + 8: bench against a server echoing the key: nothing written or printed holds it; the hostile model id cannot steer the file name', async () => {

@@ -2,15 +2,18 @@
  * Removes secrets from text that came from somewhere we do not control (server error bodies, model output, URLs)
  * before it is saved or shown: results, chat history and exports, output channels, error messages.
  * What is removed: every known secret given (API keys, HF token; ≥ 4 characters, wherever it appears, also
- * URL-encoded in either case, base64), URL userinfo (`scheme://user:pass@host` → `scheme://[REDACTED]@host`), `Bearer …` / `Basic …` credentials (any case), and
+ * URL-encoded in either case, base64), URL userinfo (`scheme://user:pass@host` → `scheme://[REDACTED]@host`), `Bearer …`
+ * credentials, an echoed `Authorization:` header's Bearer or Basic credentials (any case), and
  * strings shaped like Hugging Face tokens (`hf_` + 30+ alphanumerics, the format huggingface_hub issues).
  */
 export const REDACTED = '[REDACTED]';
 
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"<>]+@/gi;
-// Case-insensitive: servers and proxies echo header values lowercased ("authorization: bearer …"); Basic credentials
-// are base64 of "user:password" (RFC 7617).
-const BEARER = /\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
+const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{4,}/g;
+// An echoed Authorization header in any case ("authorization: bearer …" from proxies that lowercase), Bearer or Basic
+// (base64 of "user:password", RFC 7617). Only after the header name: "basic" alone is an English word, and this runs
+// over model answers too (chat history).
+const AUTH_HEADER = /\b(authorization["']?\s*[:=]\s*["']?(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
 const HF_TOKEN = /\bhf_[A-Za-z0-9]{30,}\b/g;
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -24,7 +27,7 @@ export function redactText(text: string, secrets: ReadonlyArray<string | undefin
     const forms = [s, encodeURIComponent(s), JSON.stringify(s).slice(1, -1), Buffer.from(s).toString('base64')];
     for (const form of new Set(forms)) out = out.replace(new RegExp(escapeRe(form), form.includes('%') ? 'gi' : 'g'), REDACTED);
   }
-  return out.replace(URL_USERINFO, `$1${REDACTED}@`).replace(BEARER, `$1${REDACTED}`).replace(HF_TOKEN, REDACTED);
+  return out.replace(URL_USERINFO, `$1${REDACTED}@`).replace(AUTH_HEADER, `$1${REDACTED}`).replace(BEARER, `$1${REDACTED}`).replace(HF_TOKEN, REDACTED);
 }
 
 /** Redacts every string (and object key) inside a JSON-like value; returns a new value, the input is not changed. */

@@ -1,9 +1,10 @@
 // Shared by the chat UI files (chatui tier): a simulator started from the built CLI, the chat webview's frame, and
-// sending a prompt the way a user does.
+// sending a prompt and adding an endpoint the way a user does.
 'use strict';
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { ROOT } = require('../infra/codeServer');
+const { enterInput, openUntilShown } = require('./uiHarness');
 
 /** `deepseek-deploy simulate SIM_ARGS -- ENGINE_ARGS`; resolves once the engine says it is up. */
 async function startSimulator(simArgs, engineArgs) {
@@ -41,4 +42,17 @@ async function send(frame, text) {
   await input.press('Enter');
 }
 
-module.exports = { startSimulator, chatFrame, send };
+/**
+ * Adds the endpoint at http://127.0.0.1:PORT/v1 the way a user does: `button` (an "Add Endpoint" button in the chat
+ * webview) → the base URL → Enter on the empty API key; then waits for the endpoint picker to list `label @ host:port
+ * (simulated)`. The webview the button sits in can take focus back just after the input box opened: it opens the box
+ * again when the URL could not be entered (openUntilShown).
+ */
+async function addEndpoint(page, frame, button, port, label) {
+  await openUntilShown(page, 'Add Endpoint', () => button.click(), () => enterInput(page, 'Add Endpoint (1/2)', `http://127.0.0.1:${port}/v1`));
+  await enterInput(page, 'Add Endpoint (2/2)', '');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  await frame.locator('select.endpoint-picker option', { hasText: `${label} @ 127.0.0.1:${port} (simulated)` }).waitFor({ state: 'attached', timeout: 15_000 });
+}
+
+module.exports = { startSimulator, chatFrame, send, addEndpoint };

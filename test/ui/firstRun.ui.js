@@ -8,7 +8,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser } = require('../infra/codeServer');
-const { createSteps, quickInput, fillQuickInput, enterInput, palette, openUntilShown, openAndPick, pickQuickSimulator, exitWith } = require('./uiHarness');
+const { createSteps, quickInput, fillQuickInput, enterInput, palette, openUntilShown, clickRow, openAndPick, pickQuickSimulator, exitWith } = require('./uiHarness');
 const { chatFrame: chatFrameWithin } = require('./chatHarness');
 /** The chat editor's frame; the demo workbench can take a minute to show it. */
 const chatFrame = (page) => chatFrameWithin(page, 60_000);
@@ -178,9 +178,11 @@ async function main() {
       // meanwhile (seen once here): wait for its frame, and open the history again if the pick went away (openUntilShown).
       await chatFrame(page);
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: QUESTION.slice(0, 30) }).first();
-      await openUntilShown(page, 'the Chat History pick', () => run(page, 'DeepSeek: Chat History…'), () => row.waitFor({ timeout: 20_000 }));
-      await shot(page, 'chat-history');
-      await row.click();
+      await openUntilShown(page, 'the Chat History pick', () => run(page, 'DeepSeek: Chat History…'), async () => {
+        await row.waitFor({ timeout: 20_000 });
+        await shot(page, 'chat-history');
+        await clickRow(page, QUESTION.slice(0, 30));
+      });
       const frame = await chatFrame(page);
       await frame.locator('article.msg.assistant .answer td', { hasText: '--tensor-parallel-size 8' }).first().waitFor({ timeout: 30_000 });
       await shot(page, 'chat-reopened');

@@ -2,6 +2,7 @@
 // sending a prompt and adding an endpoint the way a user does.
 'use strict';
 const path = require('node:path');
+const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const { ROOT } = require('../infra/codeServer');
 const { enterInput, openUntilShown } = require('./uiHarness');
@@ -36,10 +37,19 @@ async function chatFrame(page, timeout = 30_000) {
   throw new Error('chat webview frame not found');
 }
 
+/**
+ * Types `text` into the composer and presses Enter, as a user sends a prompt. A chat editor just opened or revealed
+ * draws its composer before the host's state (its endpoints) arrives, and until then Enter is ignored with the text
+ * kept (webview/chat/main.ts: no endpoint, no send; Send stays disabled): wait for Send to be enabled and idle first
+ * (seen on a loaded machine: the prompt sat unsent in the box). Throws when Enter did not send (the box keeps the text).
+ */
 async function send(frame, text) {
+  await frame.locator('button.send:not(.stop):enabled').waitFor({ timeout: 30_000 });
   const input = frame.locator('textarea.prompt');
   await input.fill(text);
   await input.press('Enter');
+  for (let i = 0; i < 50 && (await input.inputValue()) !== ''; i++) await frame.page().waitForTimeout(200);
+  assert.equal(await input.inputValue(), '', 'Enter in the composer did not send the prompt');
 }
 
 /**

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser } = require('../infra/codeServer');
 const { createSteps, quickInput, fillQuickInput, enterInput, palette, openUntilShown, clickRow, openAndPick, pickQuickSimulator, exitWith } = require('./uiHarness');
-const { chatFrame: chatFrameWithin } = require('./chatHarness');
+const { chatFrame: chatFrameWithin, send } = require('./chatHarness');
 /** The chat editor's frame; the demo workbench can take a minute to show it. */
 const chatFrame = (page) => chatFrameWithin(page, 60_000);
 
@@ -147,8 +147,7 @@ async function main() {
     await step('the demo reply renders a table with borders and code with highlighted tokens', async () => {
       await run(page, 'DeepSeek: Open Chat in Editor');
       const frame = await chatFrame(page);
-      await frame.locator('textarea.prompt').fill(QUESTION);
-      await frame.locator('textarea.prompt').press('Enter');
+      await send(frame, QUESTION);
       const cell = frame.locator('article.msg.assistant .answer td', { hasText: '--tensor-parallel-size 8' }).first();
       await cell.waitFor({ timeout: 120_000 });
       await frame.locator('article.msg.assistant:not(.streaming) .answer code.hljs').nth(1).waitFor({ timeout: 60_000 });

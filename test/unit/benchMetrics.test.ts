@@ -6,7 +6,7 @@ import { newTrace, pushChunk, type RequestTrace } from '../../src/core/bench/tra
 import { percentile, std } from '../../src/core/bench/stats';
 import { arrivalTimes } from '../../src/core/bench/arrivals';
 import { randomTokenRequests } from '../../src/core/bench/workload';
-import { Kind, recordMessage, scanMessage } from '../../src/core/bench/sseScan';
+import { Kind, compilePattern, find, recordMessage, scanMessage } from '../../src/core/bench/sseScan';
 
 /** A hand-built request: chunk times (ms) with whether each carried text; start at `start`. */
 function trace(i: number, start: number, chunks: [number, boolean][], usage?: number, doneAt?: number): RequestTrace {
@@ -112,6 +112,25 @@ test('random dataset: exact lengths at range ratio 0, vLLM\'s [floor(L(1−r)), 
   const pre = (ranged[0].prompt as number[]).slice(0, 10);
   assert.ok(ranged.every((r) => (r.prompt as number[]).slice(0, 10).join() === pre.join()));
   assert.throws(() => randomTokenRequests({ numPrompts: 1, inputLen: 10, outputLen: 10, rangeRatio: 1, prefixLen: 0, seed: 0 }), /\[0, 1\)/);
+});
+
+test('the in-place pattern search finds what Buffer#indexOf finds inside [from, to), and nothing past `to`', () => {
+  // Deterministic pseudo-random bytes over a small alphabet, so partial matches of the patterns are frequent.
+  let x = 12345;
+  const rnd = (n: number): number => ((x = (x * 1103515245 + 12345) % 2147483648), x % n);
+  const alphabet = Buffer.from('"choices:[]{}tex \\');
+  for (const word of ['"choices":', '":"', '[DONE]']) {
+    const pat = Buffer.from(word);
+    const compiled = compilePattern(pat);
+    for (let round = 0; round < 400; round++) {
+      const buf = Buffer.from(Array.from({ length: 10 + rnd(200) }, () => alphabet[rnd(alphabet.length)]));
+      if (round % 3 === 0) pat.copy(buf, rnd(buf.length - pat.length));
+      const from = rnd(buf.length);
+      const to = from + rnd(buf.length - from + 1);
+      const want = buf.subarray(from, to).indexOf(pat);
+      assert.equal(find(buf, compiled, from, to), want < 0 ? -1 : from + want, `${word} in ${JSON.stringify(buf.toString())} [${from}, ${to})`);
+    }
+  }
 });
 
 test('SSE event data is classified in place without JSON.parse on the hot path, as a parse would classify it', () => {

@@ -45,13 +45,14 @@ class Conn implements SseSink {
   private lineLen = 0;
   private sawChoices = false;
 
-  constructor(host: string, port: number, private readonly onIdle: (c: Conn) => void, limits: StreamLimits) {
+  /** `offline`: no connection is made (the JIT warm-up, `warmUpRawClient`, feeds it bytes with `replay`). */
+  constructor(host: string, port: number, private readonly onIdle: (c: Conn) => void, limits: StreamLimits, offline = false) {
     this.reader = new SseByteReader(this, limits.maxEventBytes);
     this.deadline = new StreamDeadline(limits, (msg) => this.abortWith(msg));
     // Reads land in one buffer per connection (`onread`): no Buffer allocated per socket read. The parser keeps no
     // reference into it past the callback (the SSE reader copies an event cut across reads into its own buffer).
     const readBuf = Buffer.allocUnsafe(65536);
-    this.sock = net.connect({ host, port, noDelay: true, onread: { buffer: readBuf, callback: (n: number, b: Uint8Array) => {
+    this.sock = offline ? new net.Socket() : net.connect({ host, port, noDelay: true, onread: { buffer: readBuf, callback: (n: number, b: Uint8Array) => {
       this.onData((b as Buffer).subarray(0, n));
       return true;
     } } });
@@ -79,6 +80,25 @@ class Conn implements SseSink {
   }
 
   send(head: string, body: Buffer, p: Pending): void {
+    this.begin(p);
+    // One writev: head and body leave in one packet, so the server sees the whole request at once.
+    this.sock.cork();
+    this.sock.write(head);
+    this.sock.write(body);
+    this.sock.uncork();
+  }
+
+  /** Runs whole HTTP responses through the parsing path in reads of `readBytes`, as if a server had sent them. */
+  replay(responses: readonly Buffer[], readBytes: number): void {
+    for (const r of responses) {
+      this.begin({ trace: newTrace(-1, 0, 0), resolve: () => undefined });
+      for (let o = 0; o < r.length && this.busy; o += readBytes) this.onData(r.subarray(o, Math.min(r.length, o + readBytes)));
+    }
+    this.deadline.stop();
+  }
+
+  /** A new request on this connection: the response state is reset and the first-token deadline armed. */
+  private begin(p: Pending): void {
     this.busy = p;
     this.st = St.Head;
     this.head = '';
@@ -97,11 +117,6 @@ class Conn implements SseSink {
     }
     p.trace.startMs = performance.now();
     this.deadline.start(p.trace.startMs);
-    // One writev: head and body leave in one packet, so the server sees the whole request at once.
-    this.sock.cork();
-    this.sock.write(head);
-    this.sock.write(body);
-    this.sock.uncork();
   }
 
   private fail(error: string): void {
@@ -250,6 +265,36 @@ class Conn implements SseSink {
     this.reader.push(d, s, e);
     if (this.reader.error !== undefined) this.abortWith(this.reader.error);
   }
+}
+
+/** Whole chunked SSE responses like vLLM's and SGLang's: completions, then chat with reasoning (~1.6 MB in all). */
+function syntheticResponses(): Buffer[] {
+  const chunk = (s: string): string => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
+  const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n';
+  const done = chunk('data: [DONE]\n\n') + '0\r\n\r\n';
+  const completion = (k: number): string => `data: {"id":"cmpl-w","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":" t${k}","logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null}\n\n`;
+  const chat = (k: number): string => `data: {"id":"chatcmpl-w","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"${k % 3 ? 'content' : 'reasoning_content'}":" t${k}"},"logprobs":null,"finish_reason":null}]}\n\n`;
+  const usage = chunk('data: {"id":"w","object":"text_completion","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":16,"total_tokens":2016,"completion_tokens":2000}}\n\n');
+  const stream = (msg: (k: number) => string, perChunk: number): Buffer => {
+    let body = '';
+    for (let k = 0; k < 2000; k += perChunk) body += chunk(Array.from({ length: perChunk }, (_, j) => msg(k + j)).join(''));
+    return Buffer.from(head + body + usage + done);
+  };
+  return [stream(completion, 1), stream(chat, 1), stream(completion, 8), stream(chat, 8)];
+}
+
+/**
+ * Compiles the client's hot path (HTTP framing, the SSE reader, the message scan) before the clock starts: 24,000
+ * synthetic messages (vLLM-style completions and chat chunks, one and eight per HTTP chunk, read in 16 KiB pieces)
+ * through an offline connection; no network. Without it V8 optimizes these functions during the first second of the
+ * run, on the cores the server under test also uses (bench-client: a 1-second firehose run spent about half its CPU
+ * on compilation and first GCs). Takes ~40–150 ms (the first time, on a 2-core machine).
+ */
+export function warmUpRawClient(limits: StreamLimits = DEFAULT_STREAM_LIMITS): void {
+  const responses = syntheticResponses();
+  const c = new Conn('127.0.0.1', 0, () => undefined, limits, true);
+  for (let i = 0; i < 3; i++) c.replay(responses, 16384);
+  c.sock.destroy();
 }
 
 export class RawHttpPool {

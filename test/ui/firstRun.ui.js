@@ -128,8 +128,9 @@ async function main() {
       // Chat, benchmark (the only ready endpoint is picked), host, preset.
       await run(page, 'DeepSeek: Open Chat in Editor');
       await page.waitForTimeout(1000);
-      // The chat editor's webview, just opened, can take focus right after the next pick opened, which closes it: open
-      // it again then (openAndPick, openUntilShown).
+      // A webview just opened (the chat editor, then the benchmark results panel) can take focus right after the next
+      // pick or the palette opened, which closes it (seen: the results panel closed the palette before "Add Host…" ran,
+      // so its box never showed): open it again then (openAndPick, openUntilShown).
       await openAndPick(page, 'the benchmark preset pick', () => run(page, 'DeepSeek: Benchmark Endpoint…'), 'Latency', 20_000);
       await openUntilShown(page, 'the Add SSH Host box', () => run(page, 'DeepSeek: Add Host…'), () => enterInput(page, 'Add SSH Host', 'me@gpu-node-01:2222'));
       await page.locator('.sidebar .monaco-list-row', { hasText: 'gpu-node-01' }).first().waitFor({ timeout: 20_000 });

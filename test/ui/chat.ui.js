@@ -9,7 +9,7 @@ const http = require('node:http');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
 const { createSteps, palette, exitWith } = require('./uiHarness');
-const { startSimulator: startSim, chatFrame, send } = require('./chatHarness');
+const { startSimulator: startSim, chatFrame, send, addEndpoint } = require('./chatHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -99,13 +99,7 @@ async function main() {
       await page.locator('.activitybar [aria-label^="DeepSeek"]').first().click({ timeout: 30_000 });
       await palette(page, 'DeepSeek: Open Chat in Editor');
       frame = await chatFrame(page);
-      await frame.locator('.empty button', { hasText: 'Add Endpoint' }).click();
-      await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-      await page.keyboard.type(`http://127.0.0.1:${simPort}/v1`);
-      await page.keyboard.press('Enter');
-      await page.locator('.quick-input-title', { hasText: 'API key' }).waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      await frame.locator('select.endpoint-picker option', { hasText: `DeepSeek-R1 @ 127.0.0.1:${simPort} (simulated)` }).waitFor({ state: 'attached', timeout: 15_000 });
+      await addEndpoint(page, frame, frame.locator('.empty button', { hasText: 'Add Endpoint' }), simPort, 'DeepSeek-R1');
       assert.equal(await frame.locator('button.send').isDisabled(), false);
     });
 

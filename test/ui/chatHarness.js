@@ -1,9 +1,11 @@
 // Shared by the chat UI files (chatui tier): a simulator started from the built CLI, the chat webview's frame, and
-// sending a prompt the way a user does.
+// sending a prompt and adding an endpoint the way a user does.
 'use strict';
 const path = require('node:path');
+const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const { ROOT } = require('../infra/codeServer');
+const { enterInput, openUntilShown } = require('./uiHarness');
 
 /** `deepseek-deploy simulate SIM_ARGS -- ENGINE_ARGS`; resolves once the engine says it is up. */
 async function startSimulator(simArgs, engineArgs) {
@@ -35,10 +37,32 @@ async function chatFrame(page, timeout = 30_000) {
   throw new Error('chat webview frame not found');
 }
 
+/**
+ * Types `text` into the composer and presses Enter, as a user sends a prompt. A chat editor just opened or revealed
+ * draws its composer before the host's state (its endpoints) arrives, and until then Enter is ignored with the text
+ * kept (webview/chat/main.ts: no endpoint, no send; Send stays disabled): wait for Send to be enabled and idle first
+ * (seen on a loaded machine: the prompt sat unsent in the box). Throws when Enter did not send (the box keeps the text).
+ */
 async function send(frame, text) {
+  await frame.locator('button.send:not(.stop):enabled').waitFor({ timeout: 30_000 });
   const input = frame.locator('textarea.prompt');
   await input.fill(text);
   await input.press('Enter');
+  for (let i = 0; i < 50 && (await input.inputValue()) !== ''; i++) await frame.page().waitForTimeout(200);
+  assert.equal(await input.inputValue(), '', 'Enter in the composer did not send the prompt');
 }
 
-module.exports = { startSimulator, chatFrame, send };
+/**
+ * Adds the endpoint at http://127.0.0.1:PORT/v1 the way a user does: `button` (an "Add Endpoint" button in the chat
+ * webview) → the base URL → Enter on the empty API key; then waits for the endpoint picker to list `label @ host:port
+ * (simulated)`. The webview the button sits in can take focus back just after the input box opened: it opens the box
+ * again when the URL could not be entered (openUntilShown).
+ */
+async function addEndpoint(page, frame, button, port, label) {
+  await openUntilShown(page, 'Add Endpoint', () => button.click(), () => enterInput(page, 'Add Endpoint (1/2)', `http://127.0.0.1:${port}/v1`));
+  await enterInput(page, 'Add Endpoint (2/2)', '');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  await frame.locator('select.endpoint-picker option', { hasText: `${label} @ 127.0.0.1:${port} (simulated)` }).waitFor({ state: 'attached', timeout: 15_000 });
+}
+
+module.exports = { startSimulator, chatFrame, send, addEndpoint };

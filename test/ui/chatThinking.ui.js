@@ -9,7 +9,7 @@ const os = require('node:os');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
 const { createSteps, palette, exitWith } = require('./uiHarness');
-const { startSimulator, chatFrame, send } = require('./chatHarness');
+const { startSimulator, chatFrame, send, addEndpoint } = require('./chatHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -22,16 +22,8 @@ const REPLIES = [
 // The model fills the arguments from the schema: `note` can only be the enum value, which is an HTML payload.
 const TOOLS = [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' }, note: { type: 'string', enum: [XSS] } }, required: ['city', 'note'] } } }];
 
-async function addEndpoint(page, frame, port, label) {
-  await frame.locator('button.add-endpoint:visible, .empty button:has-text("Add Endpoint"):visible').first().click();
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type(`http://127.0.0.1:${port}/v1`);
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-title', { hasText: 'API key' }).waitFor({ timeout: 10_000 });
-  await page.locator('.quick-input-widget input').press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
-  await frame.locator('select.endpoint-picker option', { hasText: `${label} @ 127.0.0.1:${port} (simulated)` }).waitFor({ state: 'attached', timeout: 15_000 });
-}
+/** The chat's own "Add Endpoint" button: the toolbar's once an endpoint exists, the empty state's before. */
+const addButton = (frame) => frame.locator('button.add-endpoint:visible, .empty button:has-text("Add Endpoint"):visible').first();
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
@@ -74,7 +66,7 @@ async function main() {
       await page.locator('.activitybar [aria-label^="DeepSeek"]').first().click({ timeout: 90_000 });
       await palette(page, 'DeepSeek: Open Chat in Editor');
       frame = await chatFrame(page);
-      await addEndpoint(page, frame, v4Port, 'DeepSeek-V4-Flash');
+      await addEndpoint(page, frame, addButton(frame), v4Port, 'DeepSeek-V4-Flash');
       await thinking().waitFor({ state: 'visible', timeout: 10_000 });
       assert.equal(await thinking().getAttribute('aria-label'), 'Thinking level for this endpoint');
       assert.deepEqual(await thinking().locator('option').allInnerTexts(), ['Thinking off', 'Think high', 'Think max']);
@@ -109,7 +101,7 @@ async function main() {
     });
 
     await step('the level is kept per endpoint: R1 (always thinks) shows no control; back on V4 it is still max', async () => {
-      await addEndpoint(page, frame, r1Port, 'DeepSeek-R1');
+      await addEndpoint(page, frame, addButton(frame), r1Port, 'DeepSeek-R1');
       await thinking().waitFor({ state: 'hidden', timeout: 10_000 });
       const v4Option = frame.locator('select.endpoint-picker option', { hasText: `DeepSeek-V4-Flash @ 127.0.0.1:${v4Port}` });
       await frame.locator('select.endpoint-picker').selectOption(await v4Option.getAttribute('value'));

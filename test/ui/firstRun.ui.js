@@ -8,8 +8,8 @@ const path = require('node:path');
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser } = require('../infra/codeServer');
-const { createSteps, palette, openUntilShown, exitWith } = require('./uiHarness');
-const { chatFrame: chatFrameWithin } = require('./chatHarness');
+const { createSteps, quickInput, fillQuickInput, enterInput, palette, openUntilShown, clickRow, openAndPick, pickQuickSimulator, exitWith } = require('./uiHarness');
+const { chatFrame: chatFrameWithin, send } = require('./chatHarness');
 /** The chat editor's frame; the demo workbench can take a minute to show it. */
 const chatFrame = (page) => chatFrameWithin(page, 60_000);
 
@@ -20,8 +20,7 @@ const shot = (page, name) => page.screenshot({ path: path.join(OUT, `first-${nam
 /** The palette's rows for what was typed after F1 (then closes it). */
 async function paletteRows(page, text) {
   await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
-  await page.keyboard.type(text);
+  await fillQuickInput(page, `>${text}`);
   await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 20_000 });
   await page.waitForTimeout(500);
   const rows = await page.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts();
@@ -92,7 +91,7 @@ async function main() {
 
     await step('Add Host refuses gpu01:abc and "root@gpu 01", keeping what was typed', async () => {
       await palette(page, 'DeepSeek: Add Host…');
-      const input = page.locator('.quick-input-widget input');
+      const input = quickInput(page);
       await page.locator('.quick-input-title', { hasText: 'Add SSH Host' }).waitFor({ timeout: 15_000 });
       for (const [bad, why] of [['gpu01:abc', /port must be a number from 1 to 65535/], ['root@gpu 01', /no spaces/]]) {
         await input.fill(bad);
@@ -121,9 +120,7 @@ async function main() {
       await walkthrough.click();
       await stepDone(page, 'trust');
       // Simulator.
-      await palette(page, 'DeepSeek: Launch Server');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Simulator on This machine' }).first().click({ timeout: 20_000 });
-      for (const choice of ['This machine', 'vLLM dialect', 'DeepSeek-R1']) await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click({ timeout: 20_000 });
+      await pickQuickSimulator(page, 'vLLM dialect');
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 20_000 });
       await dialog.locator('.monaco-button', { hasText: 'Launch' }).first().click();
@@ -131,12 +128,11 @@ async function main() {
       // Chat, benchmark (the only ready endpoint is picked), host, preset.
       await run(page, 'DeepSeek: Open Chat in Editor');
       await page.waitForTimeout(1000);
-      await run(page, 'DeepSeek: Benchmark Endpoint…');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency' }).first().click({ timeout: 20_000 });
-      await run(page, 'DeepSeek: Add Host…');
-      await page.locator('.quick-input-title', { hasText: 'Add SSH Host' }).waitFor({ timeout: 15_000 });
-      await page.locator('.quick-input-widget input').fill('me@gpu-node-01:2222');
-      await page.keyboard.press('Enter');
+      // A webview just opened (the chat editor, then the benchmark results panel) can take focus right after the next
+      // pick or the palette opened, which closes it (seen: the results panel closed the palette before "Add Host…" ran,
+      // so its box never showed): open it again then (openAndPick, openUntilShown).
+      await openAndPick(page, 'the benchmark preset pick', () => run(page, 'DeepSeek: Benchmark Endpoint…'), 'Latency', 20_000);
+      await openUntilShown(page, 'the Add SSH Host box', () => run(page, 'DeepSeek: Add Host…'), () => enterInput(page, 'Add SSH Host', 'me@gpu-node-01:2222'));
       await page.locator('.sidebar .monaco-list-row', { hasText: 'gpu-node-01' }).first().waitFor({ timeout: 20_000 });
       await run(page, 'DeepSeek: Launch from Profile…');
       await page.waitForTimeout(1500);
@@ -152,8 +148,7 @@ async function main() {
     await step('the demo reply renders a table with borders and code with highlighted tokens', async () => {
       await run(page, 'DeepSeek: Open Chat in Editor');
       const frame = await chatFrame(page);
-      await frame.locator('textarea.prompt').fill(QUESTION);
-      await frame.locator('textarea.prompt').press('Enter');
+      await send(frame, QUESTION);
       const cell = frame.locator('article.msg.assistant .answer td', { hasText: '--tensor-parallel-size 8' }).first();
       await cell.waitFor({ timeout: 120_000 });
       await frame.locator('article.msg.assistant:not(.streaming) .answer code.hljs').nth(1).waitFor({ timeout: 60_000 });
@@ -183,9 +178,11 @@ async function main() {
       // meanwhile (seen once here): wait for its frame, and open the history again if the pick went away (openUntilShown).
       await chatFrame(page);
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: QUESTION.slice(0, 30) }).first();
-      await openUntilShown(page, 'the Chat History pick', () => run(page, 'DeepSeek: Chat History…'), () => row.waitFor({ timeout: 20_000 }));
-      await shot(page, 'chat-history');
-      await row.click();
+      await openUntilShown(page, 'the Chat History pick', () => run(page, 'DeepSeek: Chat History…'), async () => {
+        await row.waitFor({ timeout: 20_000 });
+        await shot(page, 'chat-history');
+        await clickRow(page, QUESTION.slice(0, 30));
+      });
       const frame = await chatFrame(page);
       await frame.locator('article.msg.assistant .answer td', { hasText: '--tensor-parallel-size 8' }).first().waitFor({ timeout: 30_000 });
       await shot(page, 'chat-reopened');

@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace } = require('../infra/codeServer');
-const { createSteps, palette, contextMenu, exitWith } = require('./uiHarness');
+const { createSteps, pickQuickSimulator, clickRow, contextMenu, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -91,13 +91,7 @@ async function openWorkbench(cs, ws) {
 
 /** "DeepSeek: Launch Server" → Simulator on This machine → host, dialect, model; returns the confirmation's text. */
 async function launchQuickSimulator(page, dialect, confirm) {
-  await palette(page, 'DeepSeek: Launch Server');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Simulator on This machine' }).first().click({ timeout: 15_000 });
-  for (const [title, choice] of [['host', 'This machine'], ['engine', dialect], ['model', 'DeepSeek-R1']]) {
-    await page.locator('.quick-input-title', { hasText: 'Launch Server' }).filter({ hasText: title }).waitFor({ timeout: 15_000 });
-    await page.mouse.move(5, 5); // a hover tooltip of the previous pick can cover the next row
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
-  }
+  await pickQuickSimulator(page, dialect);
   const dialog = page.locator('.monaco-dialog-box');
   await dialog.waitFor({ timeout: 15_000 });
   const text = await dialog.innerText();
@@ -156,8 +150,7 @@ async function main() {
 
     await step('right-click the re-attached endpoint → Benchmark this endpoint → Latency: the results panel shows the run', async () => {
       const row = win.page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first();
-      await contextMenu(win.page, row, 'Benchmark this endpoint', () => win.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency (1 request)' }).first().waitFor({ timeout: 15_000 }));
-      await win.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency (1 request)' }).first().click();
+      await contextMenu(win.page, row, 'Benchmark this endpoint', () => clickRow(win.page, 'Latency (1 request)'));
       let frame;
       for (let i = 0; i < 240 && !frame; i++) {
         for (const f of win.page.frames()) if (await f.$('main#app vscode-data-grid').catch(() => null)) frame = f;

@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { execFileSync } = require('node:child_process');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
-const { createSteps, palette, contextMenu, exitWith } = require('./uiHarness');
+const { createSteps, palette, openAndPick, contextMenu, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -87,10 +87,12 @@ async function main() {
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     let result;
     let cancelledId;
+    // "DeepSeek: Tune Deployment…" → the row holding `label`. The Tuning view's webview (its tab was just clicked) can
+    // take focus right after the pick opened, which closes it: open it again then (openAndPick).
+    const tunePick = (label) => openAndPick(page, 'the Tune Deployment pick', () => palette(page, 'DeepSeek: Tune Deployment'), label, 30_000);
 
     await step('"DeepSeek: Tune Deployment…" runs the picked spec against the simulator; the view draws the Pareto chart and the planner\'s misfits', async () => {
-      await palette(page, 'DeepSeek: Tune Deployment');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'tuning/ui-small.tune.yaml' }).first().click({ timeout: 30_000 });
+      await tunePick('tuning/ui-small.tune.yaml');
       await page.locator('.notifications-toasts .notification-toast', { hasText: 'Tuning ui-small' }).first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(OUT, 'tune-progress.png') });
       const frame = await tuneFrame(page, 240_000);
@@ -166,8 +168,7 @@ async function main() {
 
     await step('Cancel on the progress notification stops the run and the server it started; the run is saved as cancelled', async () => {
       await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
-      await palette(page, 'DeepSeek: Tune Deployment');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'tuning/ui-small.tune.yaml' }).first().click({ timeout: 30_000 });
+      await tunePick('tuning/ui-small.tune.yaml');
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Tuning ui-small' }).first();
       await toast.waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(OUT, 'tune-second-run.png') });
@@ -190,8 +191,7 @@ async function main() {
       const before = JSON.parse(fs.readFileSync(path.join(ws, '.deepseek/tuning', cancelledId, 'tune.json'), 'utf8'));
       const saved = before.candidates.flatMap((c) => c.runs.map((r) => r.id));
       await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
-      await palette(page, 'DeepSeek: Tune Deployment');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: `Resume ${cancelledId}` }).first().click({ timeout: 30_000 });
+      await tunePick(`Resume ${cancelledId}`);
       const frame = await tuneFrame(page, 60_000);
       await frame.locator('h2', { hasText: cancelledId }).waitFor({ timeout: 60_000 });
       await frame.locator('vscode-button#apply:not([disabled])').waitFor({ timeout: 240_000 });
@@ -208,8 +208,7 @@ async function main() {
 
     await step('a new user gets "New Tuning Spec from the Example…": the CLI\'s example spec is written to .deepseek/tuning/ and opened, with a Run Tuning button', async () => {
       await page.locator('.tabs-container .tab', { hasText: 'Tuning' }).first().click();
-      await palette(page, 'DeepSeek: Tune Deployment');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'New Tuning Spec from the Example' }).first().click({ timeout: 30_000 });
+      await tunePick('New Tuning Spec from the Example');
       await page.locator('.tabs-container .tab', { hasText: 'example.tune.yaml' }).first().waitFor({ timeout: 15_000 });
       const text = fs.readFileSync(path.join(ws, '.deepseek/tuning/example.tune.yaml'), 'utf8');
       assert.match(text, /engine: \{kind: simulator/);

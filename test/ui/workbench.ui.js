@@ -6,7 +6,7 @@ const path = require('node:path');
 const fs = require('node:fs');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace } = require('../infra/codeServer');
-const { createSteps, palette, openUntilShown, contextMenu, exitWith } = require('./uiHarness');
+const { createSteps, quickInput, palette, clickRow, openAndPick, pickQuickSimulator, enterInput, fillQuickInput, contextMenu, exitWith } = require('./uiHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -45,12 +45,7 @@ async function main() {
     });
 
     await step('"DeepSeek: Launch Server" from the palette launches the simulator and the endpoint turns ready', async () => {
-      await palette(page, 'DeepSeek: Launch Server');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Simulator on This machine' }).first().click({ timeout: 15_000 });
-      for (const [title, choice] of [['host', 'This machine'], ['engine', 'vLLM dialect'], ['model', 'DeepSeek-R1']]) {
-        await page.locator('.quick-input-title', { hasText: `Launch Server` }).filter({ hasText: title }).waitFor({ timeout: 15_000 });
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: choice }).first().click();
-      }
+      await pickQuickSimulator(page, 'vLLM dialect');
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 15_000 });
       assert.match(await dialog.innerText(), /vllm serve deepseek-ai\/DeepSeek-R1/);
@@ -63,12 +58,8 @@ async function main() {
     });
 
     await step('right-click an endpoint → "Benchmark this endpoint" → Latency preset → results panel with the summary grid and charts', async () => {
-      await page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first().click({ button: 'right' });
-      const item = page.locator('.context-view .action-label', { hasText: 'Benchmark this endpoint' }).first();
-      await item.waitFor({ timeout: 10_000 });
-      await page.screenshot({ path: path.join(OUT, 'ui-context-menu.png') });
-      await item.click();
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Latency (1 request)' }).first().click({ timeout: 15_000 });
+      await contextMenu(page, page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first(), 'Benchmark this endpoint',
+        () => clickRow(page, 'Latency (1 request)'), () => page.screenshot({ path: path.join(OUT, 'ui-context-menu.png') }));
       // The results panel: the toolkit data grid with the summary, and uPlot charts (canvas), in the webview's frame.
       let frame;
       for (let i = 0; i < 240 && !frame; i++) {
@@ -90,7 +81,7 @@ async function main() {
       const before = await page.locator('.tabs-container .tab').count();
       await frame.locator('vscode-button', { hasText: 'Export JSON…' }).first().click();
       // code-server's save dialog is VS Code's simple file dialog: a quick input holding the path.
-      const input = page.locator('.quick-input-widget input');
+      const input = quickInput(page);
       await input.waitFor({ state: 'visible', timeout: 15_000 });
       await page.locator('.quick-input-title', { hasText: 'Export 1 run as JSON' }).first().waitFor({ timeout: 15_000 });
       // The dialog fills in its default (beside the saved result) a moment after it opens; typing before that is lost.
@@ -114,10 +105,14 @@ async function main() {
 
     await step('a benchmark cancelled from its notification shows "cancelled" and is saved apart from finished runs', async () => {
       const manyUsers = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Many users' }).first();
-      await contextMenu(page, page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first(), 'Benchmark this endpoint', () => manyUsers.waitFor({ timeout: 15_000 }));
+      let preset = '';
+      await contextMenu(page, page.locator('.sidebar .monaco-list-row', { hasText: 'DeepSeek-R1 (vLLM simulator)' }).first(), 'Benchmark this endpoint', async () => {
+        await manyUsers.waitFor({ timeout: 15_000 });
+        preset = await manyUsers.innerText();
+        await clickRow(page, 'Many users');
+      });
       // The latency run above measured this endpoint: the estimates now come from that, and say so.
-      assert.match(await manyUsers.innerText(), /≈ .* from its measured speed/);
-      await manyUsers.click();
+      assert.match(preset, /≈ .* from its measured speed/);
       const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'Benchmarking' }).first();
       await toast.waitFor({ timeout: 30_000 });
       await page.waitForTimeout(3000); // let some of the 640 requests finish
@@ -142,20 +137,14 @@ async function main() {
     await step('"Launch Server → New deployment…" walks 7 steps, saves the profile, shows the exact script, and launches it', async () => {
       await page.keyboard.press('Escape');
       // The cancelled run's results panel can take focus just after the picker opens, which closes it (CI, once).
-      const newDeployment = page.locator('.quick-input-list .monaco-list-row', { hasText: 'New deployment' }).first();
-      await openUntilShown(page, 'the Launch Server picker', () => palette(page, 'DeepSeek: Launch Server'), () => newDeployment.waitFor({ timeout: 10_000 }));
-      await newDeployment.click({ timeout: 15_000 });
+      await openAndPick(page, 'the Launch Server picker', () => palette(page, 'DeepSeek: Launch Server'), 'New deployment', 10_000);
       const picks = [['1/7', 'This machine'], ['2/7', 'Simulator (no GPU) · vLLM dialect'], ['3/7', 'deepseek-ai/DeepSeek-R1-0528'], ['4/7', 'TP 8 + EP'], ['5/7', 'background process']];
       for (const [n, choice] of picks) {
         await page.locator('.quick-input-title', { hasText: `Launch Server (${n})` }).waitFor({ timeout: 15_000 });
         // The model list holds the whole family (grouped, scrolled): filter it as a user would, by typing.
         // Typed keys are lost while the next step's picker is still taking focus (2 cores): fill the input instead.
         if (n === '3/7') {
-          const input = page.locator('.quick-input-widget input');
-          for (let i = 0; i < 10 && (await input.inputValue()) !== choice; i++) {
-            await input.fill(choice);
-            await page.waitForTimeout(200);
-          }
+          await fillQuickInput(page, choice);
         }
         // The previous click leaves the mouse over this list: its hover tooltip can cover the next row.
         await page.mouse.move(5, 5);
@@ -164,13 +153,9 @@ async function main() {
           throw e;
         });
       }
-      await page.locator('.quick-input-title', { hasText: 'Launch Server (6/7)' }).waitFor({ timeout: 15_000 });
-      await page.keyboard.type('32768');
-      await page.keyboard.press('Enter');
-      await page.locator('.quick-input-title', { hasText: 'Launch Server (7/7)' }).waitFor({ timeout: 15_000 });
-      await page.keyboard.press('Control+A');
-      await page.keyboard.type('ui-wizard');
-      await page.keyboard.press('Enter');
+      // Input boxes: filled, not typed (keys typed while the box still takes focus were lost), Enter in the box.
+      await enterInput(page, 'Launch Server (6/7)', '32768');
+      await enterInput(page, 'Launch Server (7/7)', 'ui-wizard');
       const dialog = page.locator('.monaco-dialog-box');
       await dialog.waitFor({ timeout: 20_000 });
       const text = await dialog.innerText();
@@ -183,21 +168,13 @@ async function main() {
       await page.screenshot({ path: path.join(OUT, 'ui-wizard-ready.png') });
     });
 
-    // Right-click a row and pick a menu item (a click that lands while the menu animates in may leave it open: Enter).
-    const menu = async (row, item) => {
-      await page.locator('.sidebar .monaco-list-row', { hasText: row }).first().click({ button: 'right' });
-      const entry = page.locator('.context-view .action-label', { hasText: item }).first();
-      await entry.waitFor({ timeout: 10_000 });
-      await entry.hover();
-      await entry.click();
-      if (await entry.isVisible().catch(() => false)) await page.keyboard.press('Enter');
-    };
+    // Right-click a row, pick a menu item and wait for `shown()`; again if the click was lost while the menu opened.
+    const menu = (row, item, shown) => contextMenu(page, page.locator('.sidebar .monaco-list-row', { hasText: row }).first(), item, shown);
     const row = 'DeepSeek-R1-0528 @ This machine';
 
     await step('Endpoints menu → Restart: the same profile runs again through the pipeline (confirmation with the command), ready again', async () => {
-      await menu(row, 'Restart');
       const dialog = page.locator('.monaco-dialog-box');
-      await dialog.waitFor({ timeout: 20_000 });
+      await menu(row, 'Restart', () => dialog.waitFor({ timeout: 20_000 }));
       assert.match(await dialog.innerText(), /simulate .* -- vllm serve deepseek-ai\/DeepSeek-R1-0528/);
       await dialog.locator('.monaco-button', { hasText: 'Launch' }).first().click();
       await page.locator('.sidebar .monaco-list-row', { hasText: row }).filter({ hasText: 'ready' }).first().waitFor({ timeout: 90_000 });
@@ -205,14 +182,12 @@ async function main() {
     });
 
     await step('Endpoints menu → Stop Server, then Remove: the row goes away', async () => {
-      await menu(row, 'Stop Server');
-      await page.locator('.sidebar .monaco-list-row', { hasText: row }).filter({ hasText: 'stopped' }).first().waitFor({ timeout: 30_000 });
+      await menu(row, 'Stop Server', () => page.locator('.sidebar .monaco-list-row', { hasText: row }).filter({ hasText: 'stopped' }).first().waitFor({ timeout: 30_000 }));
       await page.locator('.sidebar .monaco-list-row', { hasText: row }).first().click({ button: 'right' });
       await page.locator('.context-view .action-label', { hasText: 'Remove' }).first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: path.join(OUT, 'ui-endpoint-menu-stopped.png') });
       await page.keyboard.press('Escape');
-      await menu(row, 'Remove');
-      await page.locator('.sidebar .monaco-list-row', { hasText: row }).first().waitFor({ state: 'detached', timeout: 20_000 });
+      await menu(row, 'Remove', () => page.locator('.sidebar .monaco-list-row', { hasText: row }).first().waitFor({ state: 'detached', timeout: 20_000 }));
       await page.screenshot({ path: path.join(OUT, 'ui-endpoint-removed.png') });
     });
   } catch {

@@ -26,7 +26,7 @@ const MIB = 1024 * 1024;
 
 const TOKEN = (text: string): string => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
 
-type Case = 'line100mb' | 'endless500' | 'models400mb' | 'keepalive' | 'drip' | 'stopMidEvent';
+type Case = 'line100mb' | 'endless500' | 'models400mb' | 'keepalive' | 'drip' | 'stopMidEvent' | 'endlessTokens';
 
 /** Writes `piece` until `total` bytes went out or the client left, honouring backpressure (the server stays bounded). */
 function pump(res: http.ServerResponse, piece: Buffer, total: number, done: () => void): void {
@@ -82,6 +82,14 @@ function handler(kind: Case): http.RequestListener {
         let i = 0;
         timers.push(setInterval(() => res.write(next[i++ % next.length]), 1000));
         return;
+      }
+      case 'endlessTokens': {
+        // Valid token chunks without end (max_tokens ignored): 64 KiB of text per chunk for the chat, 256 one-token
+        // completion chunks per write for the benchmark. Every chunk resets the idle deadline, so only a cap ends it.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const chat = req.url?.includes('/chat/');
+        const piece = Buffer.from(chat ? TOKEN('y'.repeat(64 * 1024)) : `data: {"id":"c","object":"text_completion","model":"m","choices":[{"index":0,"text":"x","finish_reason":null}]}\n\n`.repeat(256));
+        return pump(res, piece, Number.MAX_SAFE_INTEGER, () => res.end());
       }
       case 'stopMidEvent':
         res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -146,7 +154,7 @@ before(async () => {
   peakJs = path.join(tmp, 'peak.js');
   fs.writeFileSync(clientJs, CLIENT_SOURCE);
   fs.writeFileSync(peakJs, PEAK_SOURCE);
-  for (const kind of ['line100mb', 'endless500', 'models400mb', 'keepalive', 'drip', 'stopMidEvent'] as Case[]) {
+  for (const kind of ['line100mb', 'endless500', 'models400mb', 'keepalive', 'drip', 'stopMidEvent', 'endlessTokens'] as Case[]) {
     const srv = http.createServer(handler(kind));
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     servers.set(kind, { url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, srv });
@@ -280,6 +288,16 @@ test('kind 7: endless keep-alive comments do not reset the first-token deadline'
 
 test('kind 7: a 1 byte/s drip after the first token hits the between-chunks deadline', async () => {
   await allClients('drip', /no data for 1\.5 s between chunks \(idle timeout/, (IDLE_S + 12) * 1000);
+});
+
+test('kind 6: a server that ignores max_tokens and streams valid tokens without end is cut off: the chat at 8 Mi characters (partial answer kept), the benchmark past 2^20 chunks', async () => {
+  const chat = await core('chat', 'endlessTokens');
+  expectBounded('endlessTokens · chat core', chat, /The answer passed 8 Mi characters; stopped reading \(is the server ignoring max_tokens\?\)/, 60_000);
+  const partial = JSON.parse(chat.stdout.trim().split('\n').pop()!) as { content?: string };
+  assert.ok((partial.content?.length ?? 0) > 8 * MIB, `the partial answer is kept (${partial.content?.length} characters)`);
+  for (const client of ['bench-raw', 'bench-undici']) {
+    expectBounded(`endlessTokens · ${client}`, await core(client, 'endlessTokens'), /streamed more than 1052672 chunks for max_tokens 4; stopped reading/, 60_000);
+  }
 });
 
 test('kind 7: a stream that stops mid-event ends with an error at once, the partial answer kept by the chat', async () => {

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { newTrace, type RequestTrace } from './trace';
+import { newTrace, traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
 import { httpErrorMessage } from '../openai/cappedBody';
 import { SseByteReader, type SseSink } from '../openai/sseParser';
@@ -86,6 +86,8 @@ class Conn implements SseSink {
     if (!p) return;
     this.deadline.event(this.now);
     if (recordMessage(p.trace, buf, s, e, this.now, type)) this.sawChoices = true;
+    const overrun = traceOverrun(p.trace);
+    if (overrun !== undefined) this.abortWith(overrun);
   }
 
   send(head: string, body: Buffer, p: Pending): void {

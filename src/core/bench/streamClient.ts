@@ -1,5 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
-import type { RequestTrace } from './trace';
+import { traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
 import { connectErrorMessage } from './connectError';
 import { httpErrorMessage } from '../openai/cappedBody';
@@ -36,6 +36,8 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
       onSseEvent(buf, s, e, type) {
         deadline.event(now);
         if (recordMessage(trace, buf, s, e, now, type)) sawChoices = true;
+        const overrun = traceOverrun(trace);
+        if (overrun !== undefined) abortWith(overrun);
       },
     }, limits.maxEventBytes);
     let controller: Dispatcher.DispatchController | undefined;

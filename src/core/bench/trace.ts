@@ -1,4 +1,5 @@
 import type { ToolCallAssembler } from '../openai/toolCallAssembly';
+import { MAX_ANSWER_CHARS, answerTooLongMessage } from '../openai/streamLimits';
 
 /**
  * What one benchmark request recorded. Chunk receive times live in typed arrays (no per-chunk objects, no text), so
@@ -82,6 +83,21 @@ export function addDeltaText(x: TraceText, reasoning: string, answer: string): 0
   }
   x.answer += answer;
   return 1;
+}
+
+/**
+ * Why a request must stop reading, or undefined: more token chunks than max(4 × the requested output length, 2^20) +
+ * 4,096, or kept text past MAX_ANSWER_CHARS. Real servers send at most one chunk per token (fewer with speculative
+ * decoding) plus role and finish chunks, and no DeepSeek answer is longer than its 1M-token context, so the floor of
+ * 2^20 never cuts a real answer (`--extra-body` may raise max_tokens past the requested length). A server that ignores
+ * max_tokens would otherwise grow the trace for as long as it sends (each chunk resets the idle deadline); this bounds
+ * one trace at ~9.5 MB of timestamps. Both HTTP clients check it after each message.
+ */
+export function traceOverrun(t: RequestTrace): string | undefined {
+  const limit = Math.max(4 * t.requestedOutputLen, 1 << 20) + 4096;
+  if (t.chunks > limit) return `The server streamed more than ${limit} chunks for max_tokens ${t.requestedOutputLen}; stopped reading (is it ignoring max_tokens?).`;
+  if (t.text && t.text.answer.length + t.text.reasoning.length > MAX_ANSWER_CHARS) return answerTooLongMessage();
+  return undefined;
 }
 
 const EMPTY_TIMES = new Float64Array(0);

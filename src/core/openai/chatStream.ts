@@ -5,7 +5,7 @@ import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSpli
 import { findModel } from '../plan/catalog';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
 import { ToolCallAssembler, type ToolCallDelta } from './toolCallAssembly';
-import { MAX_ERROR_BODY_BYTES, StreamDeadline, streamLimits, type StreamLimits } from './streamLimits';
+import { MAX_ANSWER_CHARS, MAX_ERROR_BODY_BYTES, StreamDeadline, answerTooLongMessage, streamLimits, type StreamLimits } from './streamLimits';
 import type { ToolCall, WireMessage } from '../chat/conversation';
 
 export interface StreamResult {
@@ -159,6 +159,7 @@ async function streamChatBody(
         }
         if (name !== undefined) opts.onToolCallDelta?.(name);
         const d = split.push(ch.delta);
+        if (split.reasoning.length + split.content.length > MAX_ANSWER_CHARS) throw new OpenAIError(answerTooLongMessage(), undefined, 'stream', partial());
         if (d.reasoning) reasoningTokens++;
         if (d.content && thoughtMs === undefined) thoughtMs = now - st;
         if (d.reasoning || d.content) opts.onDelta?.(d);

@@ -25,6 +25,19 @@ export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxEventBytes: DEFAULT_MAX_
  */
 export const MAX_TOOL_CALL_CHARS = 4 * 1024 * 1024;
 
+/**
+ * Most characters of one streamed answer (reasoning + content) the chat and the benchmark keep: 8 Mi, twice the text
+ * of a 1M-token answer (the longest DeepSeek context, V4; ~4 characters per token). A server that ignores max_tokens
+ * and keeps streaming valid chunks would otherwise grow the answer for as long as it sends (each chunk resets the idle
+ * deadline).
+ */
+export const MAX_ANSWER_CHARS = 8 * 1024 * 1024;
+
+/** The error when an answer passes MAX_ANSWER_CHARS. */
+export function answerTooLongMessage(): string {
+  return `The answer passed ${MAX_ANSWER_CHARS / (1024 * 1024)} Mi characters; stopped reading (is the server ignoring max_tokens?).`;
+}
+
 /** Most bytes of an HTTP error body kept for the message (the rest is not read: the connection is dropped). */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 

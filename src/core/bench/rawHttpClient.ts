@@ -290,6 +290,8 @@ class Conn implements SseSink {
   }
 }
 
+let warmedUp = false;
+
 /** Whole chunked SSE responses like vLLM's and SGLang's: completions, then chat with reasoning (~1.6 MB in all). */
 function syntheticResponses(): Buffer[] {
   const chunk = (s: string): string => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
@@ -314,6 +316,9 @@ function syntheticResponses(): Buffer[] {
  * on compilation and first GCs). Takes ~40–150 ms (the first time, on a 2-core machine).
  */
 export function warmUpRawClient(limits: StreamLimits = DEFAULT_STREAM_LIMITS): void {
+  // Once per process: a sweep or Tune Deployment runs many benchmarks in one extension host, and the code stays hot.
+  if (warmedUp) return;
+  warmedUp = true;
   const responses = syntheticResponses();
   const c = new Conn('127.0.0.1', 0, () => undefined, limits, true);
   for (let i = 0; i < 3; i++) c.replay(responses, 16384);

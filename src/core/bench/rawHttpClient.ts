@@ -5,6 +5,7 @@ import { httpErrorMessage } from '../openai/cappedBody';
 import { SseByteReader, type SseSink } from '../openai/sseParser';
 import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type StreamLimits } from '../openai/streamLimits';
 import { connectErrorMessage } from './connectError';
+import { readModeration } from './readModeration';
 
 /**
  * A minimal HTTP/1.1 keep-alive client for plain-http benchmark targets: POST with a prebuilt head, chunked or
@@ -63,6 +64,7 @@ class Conn implements SseSink {
     const readBuf = Buffer.allocUnsafe(65536);
     this.sock = offline ? new net.Socket() : net.connect({ host, port, noDelay: true, onread: { buffer: readBuf, callback: (n: number, b: Uint8Array) => {
       this.onData((b as Buffer).subarray(0, n));
+      readModeration.noteRead(n);
       return true;
     } } });
     this.sock.on('error', (e) => this.fail(connectErrorMessage(e)));

@@ -65,6 +65,8 @@ export function vllmPrintout(run: BenchRun, opts: PrintOptions = {}): string {
   out.push('='.repeat(50));
   out.push(center(' DeepSeek Deploy ', '='));
   out.push(row('Counting mode:', run.counting === 'vllm' ? 'vllm (compat)' : 'truth'));
+  // The client paused between reads of a firehose (readModeration.ts): say so, with the bound on the timestamps.
+  if (run.readModeration?.pauses) out.push(row('Client read pauses:', `${run.readModeration.pauses} (timestamps ≤ ${run.readModeration.maxDelayMs} ms late)`));
   const r = run.reasoning;
   if (r) {
     out.push(center('Reasoning', '-'), row('Requests with reasoning:', r.requestsWithReasoning));
@@ -225,7 +227,7 @@ export function resultJson(run: BenchRun, meta: ResultMetadata = {}, args: Resul
     reasoning_per_request: rm?.perRequest,
     ...(run.agentic ? { agentic: run.agentic } : {}),
     server_metrics: run.serverMetrics,
-    client: { hostname: os.hostname(), platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? '', node: process.version },
+    client: { hostname: os.hostname(), platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? '', node: process.version, ...(run.readModeration ? { read_moderation: { pauses: run.readModeration.pauses, slept_ms: +run.readModeration.sleptMs.toFixed(3), max_added_delay_ms: run.readModeration.maxDelayMs } } : {}) },
   };
   return r;
 }

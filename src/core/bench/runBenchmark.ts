@@ -11,6 +11,7 @@ import { calculateMetrics, type BenchmarkMetrics, type Goodput, type MetricName 
 import { parseServerMetrics, probeServer, type MetricsSample, type ServerInfo } from './serverInfo';
 import { newPool, sendStreaming } from './streamClient';
 import { RawHttpPool, warmUpRawClient } from './rawHttpClient';
+import { readModeration } from './readModeration';
 import { keepText, newTrace, timingOf, type RequestTrace } from './trace';
 import { connectionCap } from './connectError';
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../openai/streamLimits';
@@ -112,6 +113,8 @@ export interface BenchRun {
   readonly counting: 'truth' | 'vllm';
   /** Agentic runs: sessions, turns, tool calls, session latency. */
   readonly agentic?: AgenticStats;
+  /** Read moderation during the run phase (readModeration.ts): pauses taken, ms slept, most a timestamp moved (ms). */
+  readonly readModeration?: { pauses: number; sleptMs: number; maxDelayMs: number };
 }
 
 /** The phases of a run, in order, as `hooks.onPhase` reports them ('done': the last request ended, before metrics). */
@@ -363,6 +366,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     };
     const probeTask = probing ? probeLoop() : undefined;
     hooks.onPhase?.('run');
+    const moderation0 = { pauses: readModeration.pauses, sleptMs: readModeration.sleptMs };
     const t0 = performance.now();
     const startedAt = new Date();
     let sent = 0;
@@ -432,6 +436,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     await probeTask;
     hooks.onPhase?.('done');
     const durationS = (performance.now() - t0) / 1000;
+    const moderated = { pauses: readModeration.pauses - moderation0.pauses, sleptMs: readModeration.sleptMs - moderation0.sleptMs, maxDelayMs: readModeration.windowMs };
     clearInterval(ticker);
     if (sampler) clearInterval(sampler);
     progress();
@@ -475,7 +480,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     let probe: ProbeStats | undefined;
     const probeLats = probeTraces.filter((t) => t.success).map((t) => timingOf(t, 'vllm')?.latency ?? 0);
     if (probeLats.length) probe = { probe_completed: probeLats.length, probe_failed: probeTraces.length - probeLats.length, probe_median_e2el_ms: median(probeLats) * 1000, probe_p99_e2el_ms: percentile(probeLats, 99) * 1000, probe_max_e2el_ms: Math.max(...probeLats) * 1000 };
-    return { config: cfg, model, server, startedAt, durationS, traces, cancelled: abort.signal.aborted, metrics, serverMetrics: samples, reasoning, probe, rpsChangeEvents: cfg.rampUp ? rpsChangeEvents : undefined, counting };
+    return { config: cfg, model, server, startedAt, durationS, traces, cancelled: abort.signal.aborted, metrics, serverMetrics: samples, reasoning, probe, rpsChangeEvents: cfg.rampUp ? rpsChangeEvents : undefined, counting, readModeration: moderated };
   } finally {
     hooks.signal?.removeEventListener('abort', onCancel);
     sem.wakeAll();

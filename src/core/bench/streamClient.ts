@@ -2,6 +2,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
 import { connectErrorMessage } from './connectError';
+import { readModeration } from './readModeration';
 import { httpErrorMessage } from '../openai/cappedBody';
 import { SseByteReader } from '../openai/sseParser';
 import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type StreamLimits } from '../openai/streamLimits';
@@ -82,6 +83,7 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
           return;
         }
         now = performance.now();
+        readModeration.noteRead(chunk.length);
         reader.push(chunk, 0, chunk.length);
         if (reader.error !== undefined) abortWith(reader.error);
       },

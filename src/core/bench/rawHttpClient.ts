@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { newTrace, traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
-import { httpErrorMessage } from '../openai/cappedBody';
+import { httpErrorMessage, noTokenChunkMessage } from '../openai/cappedBody';
 import { SseByteReader, type SseSink } from '../openai/sseParser';
 import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type StreamLimits } from '../openai/streamLimits';
 import { connectErrorMessage } from './connectError';
@@ -54,6 +54,8 @@ class Conn implements SseSink {
   private trailerLen = 0;
   private lineLen = 0;
   private sawChoices = false;
+  /** The response's content-type (undefined: none), named in the error when a 200 carried no token chunk. */
+  private contentType: string | undefined;
 
   /** `offline`: no connection is made (the JIT warm-up, `warmUpRawClient`, feeds it bytes with `replay`). */
   constructor(host: string, port: number, private readonly onIdle: (c: Conn) => void, limits: StreamLimits, offline = false) {
@@ -126,6 +128,7 @@ class Conn implements SseSink {
     this.sizeLen = 0;
     this.trailerLen = 0;
     this.sawChoices = false;
+    this.contentType = undefined;
     if (p.signal) {
       p.onAbort = () => this.abortWith('cancelled', true);
       p.signal.addEventListener('abort', p.onAbort, { once: true });
@@ -151,7 +154,7 @@ class Conn implements SseSink {
       t.error = error;
     } else if (!this.sawChoices) {
       t.success = false;
-      t.error = 'Never received a valid chunk to calculate TTFT.';
+      t.error = noTokenChunkMessage(this.contentType);
     } else if (t.error === undefined) t.success = true;
     p.resolve();
   }
@@ -194,6 +197,7 @@ class Conn implements SseSink {
           const lower = this.head.toLowerCase();
           this.chunked = /\r\ntransfer-encoding:[^\r\n]*chunked/.test(lower);
           this.keepAlive = !/\r\nconnection: *close/.test(lower);
+          this.contentType = /\r\ncontent-type:([^\r\n]*)/.exec(lower)?.[1];
           const cl = /\r\ncontent-length: *(\d+)/.exec(lower);
           if (this.chunked) this.st = St.Size;
           else if (cl) {

@@ -3,7 +3,7 @@ import { traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
 import { connectErrorMessage } from './connectError';
 import { readModeration } from './readModeration';
-import { httpErrorMessage } from '../openai/cappedBody';
+import { httpErrorMessage, noTokenChunkMessage } from '../openai/cappedBody';
 import { SseByteReader } from '../openai/sseParser';
 import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type StreamLimits } from '../openai/streamLimits';
 
@@ -29,6 +29,7 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
     let errBody = '';
     let errBytes = 0;
     let sawChoices = false;
+    let contentType: string | undefined;
     let done = false;
     let now = 0;
     /** Why we aborted the request ourselves (cancel, deadline, cap), reported instead of undici's abort error. */
@@ -59,7 +60,7 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
         trace.error = error;
       } else if (!sawChoices) {
         trace.success = false;
-        trace.error = 'Never received a valid chunk to calculate TTFT.';
+        trace.error = noTokenChunkMessage(contentType);
       } else if (trace.error === undefined) {
         trace.success = true;
       }
@@ -70,8 +71,10 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
         controller = c;
         if (reason !== undefined || opts.signal?.aborted) c.abort(new Error(reason ?? 'cancelled'));
       },
-      onResponseStart(_c, statusCode) {
+      onResponseStart(_c, statusCode, headers) {
         status = statusCode;
+        const ct = headers['content-type'];
+        contentType = Array.isArray(ct) ? ct.join(', ') : ct;
       },
       onResponseData(_c, chunk) {
         if (status !== 200) {

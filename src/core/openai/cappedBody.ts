@@ -31,3 +31,21 @@ export async function readCappedBody(body: Readable, maxBytes: number): Promise<
 export function httpErrorMessage(status: number, body: string): string {
   return `HTTP ${status}: ${errorBodyMessage(body)}`;
 }
+
+/** How much of a 200 body that is not an event stream the chat keeps for `noTokenChunkMessage` (bytes). */
+export const NOT_SSE_BODY_BYTES = 300;
+
+/**
+ * The error for a 200 response that carried no token chunk, with why when the server did not stream: vLLM's sentence
+ * first (benchmark results group failures by message, and `--compat vllm` runs match vLLM's), then the content-type,
+ * e.g. a proxy that answers `application/json` because it drops `stream: true`, or an HTML login page. `contentType`
+ * undefined: the response had none. `bodyStart` (the chat passes it; the benchmark does not, since a body with a
+ * per-request id would make every failure a group of its own) is shown whitespace-folded, cut at 200 characters. An
+ * event stream (`text/event-stream`) keeps vLLM's sentence alone.
+ */
+export function noTokenChunkMessage(contentType: string | undefined, bodyStart = ''): string {
+  const base = 'Never received a valid chunk to calculate TTFT.';
+  if (contentType !== undefined && /^\s*text\/event-stream/i.test(contentType)) return base;
+  const body = bodyStart.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return `${base} The server answered 200 with ${contentType?.trim() ? `content-type ${contentType.trim().slice(0, 80)}` : 'no content-type'}, not an event stream (does this endpoint stream? a proxy in between may drop "stream": true)${body ? `: ${body}` : ''}`;
+}

@@ -3,7 +3,7 @@ import { normalizeBaseUrl } from './baseUrl';
 import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
 import { findModel } from '../plan/catalog';
-import { httpErrorMessage, readCappedBody } from './cappedBody';
+import { httpErrorMessage, noTokenChunkMessage, NOT_SSE_BODY_BYTES, readCappedBody } from './cappedBody';
 import { ToolCallAssembler, type ToolCallDelta } from './toolCallAssembly';
 import { MAX_ANSWER_CHARS, MAX_ERROR_BODY_BYTES, StreamDeadline, answerTooLongMessage, streamLimits, type StreamLimits } from './streamLimits';
 import type { ToolCall, WireMessage } from '../chat/conversation';
@@ -175,8 +175,13 @@ async function streamChatBody(
     if (ev.data === '[DONE]') sawDone = true;
     handle(ev);
   };
+  // The body's start, for the error when no chunk came (a proxy answering JSON because it dropped "stream": true).
+  let bodyStart = '';
   try {
-    for await (const chunk of res.body) for (const ev of parser.pushEvents(chunk as Uint8Array)) onEvent(ev);
+    for await (const chunk of res.body) {
+      if (ttft < 0 && bodyStart.length < NOT_SSE_BODY_BYTES) bodyStart += (chunk as Buffer).toString('utf8', 0, NOT_SSE_BODY_BYTES - bodyStart.length);
+      for (const ev of parser.pushEvents(chunk as Uint8Array)) onEvent(ev);
+    }
     parser.end();
   } catch (e) {
     if (e instanceof OpenAIError) throw e;
@@ -189,7 +194,10 @@ async function streamChatBody(
   const tail = split.end();
   if (tail.content && thoughtMs === undefined) thoughtMs = last - st;
   if (tail.reasoning || tail.content) opts.onDelta?.(tail);
-  if (ttft < 0) throw new OpenAIError('Never received a valid chunk to calculate TTFT.', undefined, 'stream');
+  if (ttft < 0) {
+    const ct = res.headers['content-type'];
+    throw new OpenAIError(noTokenChunkMessage(Array.isArray(ct) ? ct.join(', ') : ct, bodyStart), undefined, 'stream');
+  }
   if (!sawDone) {
     const cut = parser.droppedBytes > 0 ? ` in the middle of an event (${parser.droppedBytes} bytes without the closing blank line were dropped)` : ' without [DONE]';
     throw new OpenAIError(`The stream ended${cut} (connection cut).`, undefined, 'stream', partial());

@@ -113,7 +113,7 @@ export interface BenchRun {
   readonly counting: 'truth' | 'vllm';
   /** Agentic runs: sessions, turns, tool calls, session latency. */
   readonly agentic?: AgenticStats;
-  /** Read moderation during the run phase (readModeration.ts): pauses taken, ms slept, most a timestamp moved (ms). */
+  /** Read moderation during the run phase (readModeration.ts): pauses taken, ms slept, most a timestamp moved (ms: the longest pause measured). */
   readonly readModeration?: { pauses: number; sleptMs: number; maxDelayMs: number };
 }
 
@@ -367,6 +367,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     const probeTask = probing ? probeLoop() : undefined;
     hooks.onPhase?.('run');
     const moderation0 = { pauses: readModeration.pauses, sleptMs: readModeration.sleptMs };
+    readModeration.longestPauseMs = 0;
     const t0 = performance.now();
     const startedAt = new Date();
     let sent = 0;
@@ -436,7 +437,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     await probeTask;
     hooks.onPhase?.('done');
     const durationS = (performance.now() - t0) / 1000;
-    const moderated = { pauses: readModeration.pauses - moderation0.pauses, sleptMs: readModeration.sleptMs - moderation0.sleptMs, maxDelayMs: readModeration.windowMs };
+    const moderated = { pauses: readModeration.pauses - moderation0.pauses, sleptMs: readModeration.sleptMs - moderation0.sleptMs, maxDelayMs: +readModeration.longestPauseMs.toFixed(3) };
     clearInterval(ticker);
     if (sampler) clearInterval(sampler);
     progress();

@@ -36,6 +36,15 @@ export function httpErrorMessage(status: number, body: string): string {
 export const NOT_SSE_BODY_BYTES = 300;
 
 /**
+ * Server text as it may appear in an error line: whitespace folded to one space, and control and format characters
+ * (C0/C1 such as ESC, bidi overrides, zero-width marks: Unicode Cc and Cf) shown as U+FFFD, so a hostile body or
+ * header cannot put terminal escape sequences into the CLI's output and result files, nor reorder the line it lands in.
+ */
+function shownServerText(s: string): string {
+  return s.replace(/\s+/g, ' ').trim().replace(/[\p{Cc}\p{Cf}]/gu, '\uFFFD');
+}
+
+/**
  * The error for a 200 response that carried no token chunk, with why when the server did not stream: vLLM's sentence
  * first (benchmark results group failures by message, and `--compat vllm` runs match vLLM's), then the content-type,
  * e.g. a proxy that answers `application/json` because it drops `stream: true`, or an HTML login page. `contentType`
@@ -46,6 +55,7 @@ export const NOT_SSE_BODY_BYTES = 300;
 export function noTokenChunkMessage(contentType: string | undefined, bodyStart = ''): string {
   const base = 'Never received a valid chunk to calculate TTFT.';
   if (contentType !== undefined && /^\s*text\/event-stream/i.test(contentType)) return base;
-  const body = bodyStart.replace(/\s+/g, ' ').trim().slice(0, 200);
-  return `${base} The server answered 200 with ${contentType?.trim() ? `content-type ${contentType.trim().slice(0, 80)}` : 'no content-type'}, not an event stream (does this endpoint stream? a proxy in between may drop "stream": true)${body ? `: ${body}` : ''}`;
+  const body = shownServerText(bodyStart).slice(0, 200);
+  const ct = shownServerText(contentType ?? '').slice(0, 80);
+  return `${base} The server answered 200 with ${ct ? `content-type ${ct}` : 'no content-type'}, not an event stream (does this endpoint stream? a proxy in between may drop "stream": true)${body ? `: ${body}` : ''}`;
 }

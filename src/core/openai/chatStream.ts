@@ -4,6 +4,7 @@ import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
 import { findModel } from '../plan/catalog';
 import { httpErrorMessage, noTokenChunkMessage, NOT_SSE_BODY_BYTES, readCappedBody } from './cappedBody';
+import { redactText } from '../security/redact';
 import { ToolCallAssembler, type ToolCallDelta } from './toolCallAssembly';
 import { MAX_ANSWER_CHARS, MAX_ERROR_BODY_BYTES, StreamDeadline, answerTooLongMessage, streamLimits, type StreamLimits } from './streamLimits';
 import type { ToolCall, WireMessage } from '../chat/conversation';
@@ -177,9 +178,11 @@ async function streamChatBody(
   };
   // The body's start, for the error when no chunk came (a proxy answering JSON because it dropped "stream": true).
   let bodyStart = '';
+  // A server that echoes the key may put it across the cut: keep enough more for its longest form (%-escaped: 3×).
+  const keepBytes = NOT_SSE_BODY_BYTES + 3 * (opts.apiKey?.length ?? 0);
   try {
     for await (const chunk of res.body) {
-      if (ttft < 0 && bodyStart.length < NOT_SSE_BODY_BYTES) bodyStart += (chunk as Buffer).toString('utf8', 0, NOT_SSE_BODY_BYTES - bodyStart.length);
+      if (ttft < 0 && bodyStart.length < keepBytes) bodyStart += (chunk as Buffer).toString('utf8', 0, keepBytes - bodyStart.length);
       for (const ev of parser.pushEvents(chunk as Uint8Array)) onEvent(ev);
     }
     parser.end();
@@ -196,7 +199,7 @@ async function streamChatBody(
   if (tail.reasoning || tail.content) opts.onDelta?.(tail);
   if (ttft < 0) {
     const ct = res.headers['content-type'];
-    throw new OpenAIError(noTokenChunkMessage(Array.isArray(ct) ? ct.join(', ') : ct, bodyStart), undefined, 'stream');
+    throw new OpenAIError(noTokenChunkMessage(Array.isArray(ct) ? ct.join(', ') : ct, keyFreeStart(bodyStart, opts.apiKey)), undefined, 'stream');
   }
   if (!sawDone) {
     const cut = parser.droppedBytes > 0 ? ` in the middle of an event (${parser.droppedBytes} bytes without the closing blank line were dropped)` : ' without [DONE]';
@@ -217,4 +220,23 @@ async function streamChatBody(
     thoughtMs,
     ...(toolCalls.result().length ? { toolCalls: toolCalls.result() } : {}),
   };
+}
+
+/**
+ * The start of a body for an error line without the API key: redacted where whole (redactText: plain, %-escaped,
+ * JSON-escaped, base64), and a trailing piece that could be the beginning of one of those forms cut off — a key cut by
+ * the byte limit or the 200-character cut is not whole, so redaction downstream (chat history, CLI) would miss it.
+ */
+function keyFreeStart(bodyStart: string, apiKey: string | undefined): string {
+  let text = redactText(bodyStart.replace(/\s+/g, ' '), [apiKey]).slice(0, 200);
+  if (!apiKey) return text;
+  for (const form of [apiKey, encodeURIComponent(apiKey), JSON.stringify(apiKey).slice(1, -1), Buffer.from(apiKey).toString('base64')]) {
+    for (let n = Math.min(form.length - 1, text.length); n > 0; n--) {
+      if (text.endsWith(form.slice(0, n))) {
+        text = text.slice(0, -n);
+        break;
+      }
+    }
+  }
+  return text;
 }

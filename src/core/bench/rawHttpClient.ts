@@ -329,6 +329,25 @@ export function warmUpRawClient(limits: StreamLimits = DEFAULT_STREAM_LIMITS): v
   const c = new Conn('127.0.0.1', 0, () => undefined, limits, true);
   for (let i = 0; i < 3; i++) c.replay(responses, 16384);
   c.sock.destroy();
+  // The paths a hostile stream takes: an event past 1 MiB (the reader's cap-sized buffer), and the same event past a
+  // 1 MiB cap (refused). Without their type feedback the first such event deoptimizes the hot path and TurboFan
+  // recompiles it on a worker thread during the event, and that thread's malloc arena keeps what the compile used
+  // (smaps: +35 MB in one arena). Measured with bench-sse's child, first refused 100 MB event at the 16 MiB cap, 4 runs
+  // each: peak RSS growth, raw client 28–44 MB (median 33) before, 23–35 (26) after; undici client 29–54 (47) before,
+  // 27–49 (35) after. Costs ~4 MB and a few ms more warm-up, once per process.
+  const head = Buffer.from('data: {"id":"cmpl-w","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"');
+  const tail = Buffer.from('","logprobs":null,"finish_reason":null}],"usage":null}\n\n');
+  const text = Buffer.alloc(1_100_000, 0x78);
+  const n = head.length + text.length + tail.length;
+  const hostile = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${n.toString(16)}\r\n`), head, text, tail, Buffer.from('\r\n0\r\n\r\n')]);
+  const big = new Conn('127.0.0.1', 0, () => undefined, limits, true);
+  const refusing = new Conn('127.0.0.1', 0, () => undefined, { ...limits, maxEventBytes: 1024 * 1024 }, true);
+  for (let i = 0; i < 2; i++) {
+    big.replay([hostile], 65536);
+    refusing.replay([hostile], 65536);
+  }
+  big.sock.destroy();
+  refusing.sock.destroy();
 }
 
 export class RawHttpPool {

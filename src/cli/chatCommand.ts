@@ -1,4 +1,5 @@
 import type { OpenAIError, StreamResult } from '../core/openai/chatStream';
+import { terminalSafe } from './terminalText';
 import type { StreamLimits } from '../core/openai/streamLimits';
 import { parseArgs } from './cliArgs';
 import { STREAM_FLAGS, STREAM_HELP, streamLimitsFromArgs } from './streamFlags';
@@ -82,11 +83,12 @@ export async function runChat(argv: string[], loadClient: () => Client): Promise
     const r: StreamResult = await client.streamChat({
       baseUrl, model, prompt, maxTokens, apiKey, signal: ac.signal, reasoningModel: reasoningModel ?? splitModeFor(modelForEndpoint(model, root)), limits,
       onDelta: json ? undefined : (d) => {
-        if (d.reasoning) process.stderr.write(tty ? `\x1b[2m${d.reasoning}\x1b[0m` : d.reasoning);
+        // On a terminal the model's text loses its control characters (terminalSafe); our own dim style stays.
+        if (d.reasoning) process.stderr.write(tty ? `\x1b[2m${terminalSafe(d.reasoning)}\x1b[0m` : d.reasoning);
         if (d.content) {
           if (!answerStarted) process.stderr.write('\n');
           answerStarted = true;
-          process.stdout.write(d.content);
+          process.stdout.write(process.stdout.isTTY === true ? terminalSafe(d.content) : d.content);
         }
       },
     });

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { postStream } from './httpPost';
 import { normalizeBaseUrl } from './baseUrl';
 import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
@@ -57,7 +57,6 @@ export async function streamChat(opts: {
   topP?: number;
   apiKey?: string;
   signal?: AbortSignal;
-  dispatcher?: Dispatcher;
   /**
    * How to read unparsed text (see SplitMode; true = reasoning-first, false = none). Default: from the catalog entry
    * of `model` and `thinking` (DeepSeek-V3 → none, R1 → reasoning-first, unknown → tagged).
@@ -102,10 +101,10 @@ async function streamChatBody(
 ): Promise<StreamResult> {
   const split = new ReasoningSplitter(opts.reasoningModel ?? splitModeFor(findModel(opts.model), opts.thinking));
   const partial = (): { reasoning: string; content: string } => ({ reasoning: split.reasoning, content: split.content });
-  const res = await request(`${normalizeBaseUrl(opts.baseUrl)}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
-    body: JSON.stringify({
+  const res = await postStream(
+    `${normalizeBaseUrl(opts.baseUrl)}/v1/chat/completions`,
+    { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+    JSON.stringify({
       model: opts.model,
       messages: opts.messages ?? [{ role: 'user', content: opts.prompt ?? '' }],
       max_tokens: opts.maxTokens,
@@ -116,8 +115,7 @@ async function streamChatBody(
       stream_options: { include_usage: true },
     }),
     signal,
-    dispatcher: opts.dispatcher,
-  }).catch((e: unknown) => {
+  ).catch((e: unknown) => {
     const err = e as Error & { code?: string };
     if (expired()) throw new OpenAIError(expired()!, undefined, 'stream');
     if (err.name === 'AbortError' || opts.signal?.aborted) throw new OpenAIError('Request cancelled.', undefined, 'aborted');

@@ -41,7 +41,8 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
         const overrun = traceOverrun(trace);
         if (overrun !== undefined) abortWith(overrun);
       },
-    }, limits.maxEventBytes);
+      // undici hands over views of fresh socket reads that nothing changes afterwards: a huge line keeps them.
+    }, limits.maxEventBytes, { retainInput: true });
     let controller: Dispatcher.DispatchController | undefined;
     const abortWith = (why: string): void => {
       reason ??= why;

@@ -126,7 +126,8 @@ async function streamChatBody(
     const { text } = await readCappedBody(res.body, MAX_ERROR_BODY_BYTES).catch(() => ({ text: '' }));
     throw new OpenAIError(httpErrorMessage(res.statusCode, text), res.statusCode);
   }
-  const parser = new SseParser(limits.maxEventBytes);
+  // node:http hands over a fresh Buffer per socket read that nothing changes afterwards: a huge line keeps them.
+  const parser = new SseParser(limits.maxEventBytes, { retainInput: true });
   let ttft = -1;
   let last = st;
   let usage: Chunk['usage'];

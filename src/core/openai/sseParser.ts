@@ -55,11 +55,29 @@ const BOM = [0xef, 0xbb, 0xbf];
 const LINE_SLACK = 64;
 /** A line or event past this size (1 MiB) is abnormal: its buffer is sized for the cap at once and not kept after. */
 const BIG_LINE = 1024 * 1024;
+/** Retain mode: input pieces of at least this size (16 KiB) are kept by reference; smaller ones are copied. */
+const RETAIN_MIN = 16 * 1024;
+/** Retain mode: small pieces are copied into buffers of this size (64 KiB). */
+const RETAIN_ACC = 64 * 1024;
+
+/** Options of `SseByteReader`. */
+export interface SseReaderOptions {
+  /**
+   * The caller never changes a buffer after pushing it (fresh Buffers per socket read: node:http, undici; not the
+   * raw benchmark client, whose reads land in one reused buffer). A line past 1 MiB then keeps the caller's pieces
+   * (those ≥ 16 KiB that fill at least half of their ArrayBuffer) instead of copying them, and joins them once the
+   * line ends. Why: those pieces stay allocated until a GC anyway, which a byte stream does not trigger, so copying
+   * held every byte twice; a 100 MB event refused at the 16 MiB cap now holds ~16 MiB, not ~32 (bench-sse, chat).
+   * A line that ends is joined into one buffer (its pieces and the join, at most 2× the line, as before).
+   */
+  readonly retainInput?: boolean;
+}
 
 /**
  * Byte-level SSE reader. Feed it with `push(buf, s, e)` as bytes arrive (any cut: inside a line, inside CRLF, inside a
  * multi-byte character); it calls `sink.onSseEvent` per dispatched event. The region passed to `push` is only read
- * during the call: anything unfinished is copied into the reader's own buffers (grown by doubling, at most the cap).
+ * during the call: anything unfinished is copied into the reader's own buffers (grown by doubling, at most the cap),
+ * except, with `retainInput`, the pieces of a line past 1 MiB (see SseReaderOptions).
  * On a cap breach `error` is set and further input is ignored. Reusable across responses with `reset()`.
  */
 export class SseByteReader {
@@ -74,6 +92,11 @@ export class SseByteReader {
 
   private line: Buffer = Buffer.alloc(0);
   private lineLen = 0;
+  /** Retain mode, a line past BIG_LINE: its bytes are segs ++ acc[0, accLen) (line[] is not used meanwhile). */
+  private segs: Buffer[] | undefined;
+  private acc: Buffer | undefined;
+  private accLen = 0;
+  private readonly retainInput: boolean;
   private data: Buffer = Buffer.alloc(0);
   /** The event's data is data[dataOff, dataLen) (dataOff > 0 when a long line's buffer became the data buffer). */
   private dataOff = 0;
@@ -88,7 +111,9 @@ export class SseByteReader {
   /** BOM bytes matched so far; 3 = BOM handled (skipped or absent). */
   private bom = 0;
 
-  constructor(private readonly sink: SseSink, readonly maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES) {}
+  constructor(private readonly sink: SseSink, readonly maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES, options: SseReaderOptions = {}) {
+    this.retainInput = options.retainInput === true;
+  }
 
   /**
    * Clears all state for a new response (the caller's connection is reused). Keeps grown buffers up to `BIG_LINE`; a
@@ -102,6 +127,7 @@ export class SseByteReader {
     this.retryMs = undefined;
     this.events = 0;
     this.lineLen = 0;
+    this.dropSegments();
     this.dataOff = this.dataLen = 0;
     this.dataLines = 0;
     this.inBuf = undefined;
@@ -119,6 +145,7 @@ export class SseByteReader {
   end(): number {
     const dropped = this.pendingBytes;
     this.lineLen = 0;
+    this.dropSegments();
     this.dataOff = this.dataLen = 0;
     this.dataLines = 0;
     this.inBuf = undefined;
@@ -183,6 +210,7 @@ export class SseByteReader {
         if (!this.appendLine(buf, i, t)) return;
         const n = this.lineLen;
         this.lineLen = 0;
+        if (this.segs !== undefined) this.joinSegments(n);
         this.onLine(this.line, 0, n, false);
       } else this.onLine(buf, i, t, true);
       if (this.error !== undefined) return;
@@ -195,6 +223,7 @@ export class SseByteReader {
   private fail(): false {
     this.error = eventTooLargeMessage(this.maxEventBytes);
     this.lineLen = 0;
+    this.dropSegments();
     this.dataOff = this.dataLen = 0;
     this.dataLines = 0;
     this.inBuf = undefined;
@@ -226,10 +255,66 @@ export class SseByteReader {
   private appendLine(src: Uint8Array, s: number, e: number): boolean {
     const need = this.lineLen + (e - s);
     if (need > this.maxEventBytes + LINE_SLACK) return this.fail();
+    if (this.segs !== undefined || (this.retainInput && need > BIG_LINE)) {
+      this.appendSegment(src, s, e);
+      this.lineLen = need;
+      return true;
+    }
     this.line = this.grow(this.line, this.lineLen, need);
     this.line.set(src.subarray(s, e), this.lineLen);
     this.lineLen = need;
     return true;
+  }
+
+  /** Retain mode: adds src[s, e) to the line's pieces (kept by reference when large, else copied). */
+  private appendSegment(src: Uint8Array, s: number, e: number): void {
+    if (this.segs === undefined) {
+      // Entering: what the line buffer holds becomes the first piece (the buffer is the piece's now).
+      this.segs = this.lineLen > 0 ? [this.line.subarray(0, this.lineLen)] : [];
+      this.line = Buffer.alloc(0);
+    }
+    const n = e - s;
+    // Kept only when the copy buffer is empty (a partly filled one is never set aside: no 64 KiB buffer holds a few
+    // bytes) and the piece fills at least half of its ArrayBuffer (a small view must not pin a large read): what is
+    // held stays within 2× the line's bytes.
+    if (this.accLen === 0 && n >= RETAIN_MIN && 2 * n >= src.buffer.byteLength) {
+      this.segs.push(Buffer.from(src.buffer, src.byteOffset + s, n));
+      return;
+    }
+    for (let o = s; o < e;) {
+      if (this.acc === undefined) {
+        this.acc = Buffer.allocUnsafe(RETAIN_ACC);
+        this.accLen = 0;
+      }
+      const k = Math.min(e - o, this.acc.length - this.accLen);
+      this.acc.set(src.subarray(o, o + k), this.accLen);
+      this.accLen += k;
+      o += k;
+      if (this.accLen === this.acc.length) {
+        this.segs.push(this.acc);
+        this.acc = undefined;
+        this.accLen = 0;
+      }
+    }
+  }
+
+  /** Retain mode: the line's `n` bytes joined into one buffer, which becomes the line buffer. */
+  private joinSegments(n: number): void {
+    const out = Buffer.allocUnsafe(n);
+    let o = 0;
+    for (const seg of this.segs!) {
+      out.set(seg, o);
+      o += seg.length;
+    }
+    if (this.acc !== undefined) out.set(this.acc.subarray(0, this.accLen), o);
+    this.dropSegments();
+    this.line = out;
+  }
+
+  private dropSegments(): void {
+    this.segs = undefined;
+    this.acc = undefined;
+    this.accLen = 0;
   }
 
   private appendData(src: Uint8Array, s: number, e: number, sep: boolean): boolean {
@@ -349,8 +434,8 @@ export class SseParser implements SseSink {
   private readonly reader: SseByteReader;
   private out: SseEvent[] = [];
 
-  constructor(maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES) {
-    this.reader = new SseByteReader(this, maxEventBytes);
+  constructor(maxEventBytes: number = DEFAULT_MAX_EVENT_BYTES, options: SseReaderOptions = {}) {
+    this.reader = new SseByteReader(this, maxEventBytes, options);
   }
 
   onSseEvent(buf: Buffer, s: number, e: number, type: string): void {

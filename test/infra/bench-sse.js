@@ -20,7 +20,7 @@ const RAISED_CAP = 128 * MIB;
 /** The default allocator (every client, and the refused-event rows), then fresh pages for every size (see main). */
 const PASSES = [
   { name: 'default malloc', env: {}, clients: CLIENTS, refused: true },
-  { name: 'fresh pages', env: { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' }, clients: CLIENTS.filter((c) => ['floor', 'reader', 'bench-raw'].includes(c)), refused: false },
+  { name: 'fresh pages', env: { GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' }, clients: CLIENTS.filter((c) => ['floor', 'reader', 'chat', 'bench-raw'].includes(c)), refused: false },
 ];
 
 /** The child: one client, one event of `bytes`, prints {ms, rssGrowthMB, error}. */

@@ -192,8 +192,12 @@ function capped(args: string[], hardMs = 40_000): Promise<ChildResult> {
   }));
 }
 
-/** The deadline cases use 1.5 s deadlines; the size cases keep 60 s ones, so only the fault under test can end them. */
-const deadlines = (kind: Case): [number, number] => (kind === 'keepalive' || kind === 'drip' ? [FIRST_S, IDLE_S] : [60, 60]);
+/**
+ * [first-token, between-chunks] deadlines in s: each deadline case sets only the deadline under test to 1.5 s and the
+ * other to 60 s, so it ends by that deadline or not in time (a between-chunks deadline armed only by the first-token
+ * timer fired at 60 s, unseen while both were 1.5 s); the size cases keep 60 s for both.
+ */
+const deadlines = (kind: Case): [number, number] => (kind === 'keepalive' ? [FIRST_S, 60] : kind === 'drip' ? [60, IDLE_S] : [60, 60]);
 const core = (client: string, kind: Case): Promise<ChildResult> => capped([clientJs, DIST, client, servers.get(kind)!.url, ...deadlines(kind).map(String)]);
 const cli = (kind: Case, args: string[]): Promise<ChildResult> => capped([path.join(DIST, 'cli.js'), ...args, '--first-token-timeout', String(deadlines(kind)[0]), '--idle-timeout', String(deadlines(kind)[1])]);
 const cliChat = (kind: Case, model = true): Promise<ChildResult> => cli(kind, ['chat', '--endpoint', servers.get(kind)!.url, ...(model ? ['--model', 'm'] : []), '--max-tokens', '8', 'hi']);

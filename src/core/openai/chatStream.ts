@@ -191,7 +191,10 @@ async function streamChatBody(
     if (e instanceof SseLimitError) throw new OpenAIError(e.message, undefined, 'stream', partial());
     if (expired()) throw new OpenAIError(expired()!, undefined, 'stream', partial());
     if (opts.signal?.aborted) throw new OpenAIError('Request cancelled.', undefined, 'aborted', partial());
-    throw new OpenAIError(`The stream broke: ${(e as Error).message}`, undefined, 'stream', partial());
+    // node:http reports a connection closed mid-body as "aborted" (ECONNRESET), which reads like a cancel: say what happened.
+    const err = e as Error & { code?: string };
+    const what = err.code === 'ECONNRESET' || err.message === 'aborted' ? 'the server closed the connection before the response ended' : err.message;
+    throw new OpenAIError(`The stream broke: ${what}`, undefined, 'stream', partial());
   }
   const tail = split.end();
   if (tail.content && thoughtMs === undefined) thoughtMs = last - st;

@@ -10,6 +10,13 @@ export interface StreamingResponse {
 }
 
 /**
+ * Keep-alive agents whose idle sockets close after 4 s: vLLM's and SGLang's servers (uvicorn) close idle connections
+ * after 5 s without notice, and Node's global agent keeps them 5 s, so a chat turn sent ~5 s after the last could
+ * land on a socket being closed (a POST is not retried). undici's default keep-alive is 4 s for the same reason.
+ */
+const AGENTS = { 'http:': new http.Agent({ keepAlive: true, timeout: 4000 }), 'https:': new https.Agent({ keepAlive: true, timeout: 4000 }) };
+
+/**
  * POSTs `body` (JSON text) to `url` (http or https; credentials in the URL are not sent: callers refuse them earlier,
  * core/security/redact.ts) and resolves at the response head; the body streams. Rejects with the request's error
  * (`code`: ECONNREFUSED, ENOTFOUND, HPE_HEADER_OVERFLOW …) or, when `signal` aborts, an error named AbortError.
@@ -32,6 +39,7 @@ export function postStream(url: string, headers: Record<string, string>, body: s
     port: u.port === '' ? undefined : Number(u.port),
     path: `${u.pathname}${u.search}`,
     headers: { ...headers, 'content-length': String(data.length) },
+    agent: u.protocol === 'https:' ? AGENTS['https:'] : AGENTS['http:'],
     signal,
   };
   return new Promise((resolve, reject) => {

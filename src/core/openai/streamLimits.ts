@@ -57,8 +57,9 @@ const SETTING = {
 
 /**
  * The two stream deadlines on one timer: first data event within `firstTokenTimeoutMs` of `start()`, then at most
- * `idleTimeoutMs` between data events. `event()` is two assignments (it runs per streamed chunk); the timer is re-armed
- * only when it fires early, so a healthy stream costs one timer wake-up per idle period. The timer is unref'd.
+ * `idleTimeoutMs` between data events. `event()` is two assignments (it runs per streamed chunk) except at the first
+ * data event, which re-arms the timer for the between-chunks deadline; otherwise the timer is re-armed only when it
+ * fires early, so a healthy stream costs one timer wake-up per idle period. The timer is unref'd.
  */
 export class StreamDeadline {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -79,7 +80,15 @@ export class StreamDeadline {
   /** A data event arrived at `now`. */
   event(now: number): void {
     this.lastMs = now;
+    if (this.got) return;
     this.got = true;
+    // From the first data on only the between-chunks deadline applies: re-arm for it once (the first-token timer would
+    // otherwise notice a stall only at its own, much later, expiry: 600 s instead of 120 s by default). Later events
+    // just move lastMs; the timer re-arms itself for the remainder when it fires early.
+    if (this.timer !== undefined) {
+      this.stop();
+      this.arm(this.limits.idleTimeoutMs);
+    }
   }
 
   stop(): void {

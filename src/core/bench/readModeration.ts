@@ -36,9 +36,9 @@
 export interface ReadModerationOptions {
   /** Pause target in ms between the ends of two pauses (default 0.5). */
   readonly windowMs?: number;
-  /** Deliveries per ms above which the next 10 ms window is moderated (default 25). */
+  /** Deliveries per ms above which a 10 ms window counts as fast (default 25; see `sustainMs`). */
   readonly ratePerMs?: number;
-  /** Mean delivery size in bytes below which the next window is moderated (default 4096). */
+  /** Mean delivery size in bytes below which a window counts as fast (default 4096). */
   readonly smallBytes?: number;
   /** How long (ms) the fast rate must last, in consecutive fast windows, before moderation begins (default 50). */
   readonly sustainMs?: number;

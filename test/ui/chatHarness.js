@@ -53,13 +53,30 @@ async function send(frame, text) {
 }
 
 /**
+ * Clicks `button` in a chat webview. Playwright's click waits for the element to be stable over two animation frames;
+ * once in CI (chatui tier, 2026-12-01) the chat editor's frame ran no animation frames for 30 s although its button
+ * was laid out and shown (Chromium throttles rendering in an iframe it thinks hidden), and the click never happened.
+ * After 10 s the click is dispatched to the element itself, which is what the webview's handler listens for, and a
+ * screenshot of that moment is kept (test-results/NAME-unstable.png) to find out what covered the frame.
+ */
+async function clickInWebview(page, button, name) {
+  try {
+    await button.click({ timeout: 10_000 });
+  } catch (e) {
+    console.log(`    (${name}: the click waited 10 s for a stable element: ${String(e.message || e).split('\n')[0]}; dispatching it to the element)`);
+    await page.screenshot({ path: path.join(ROOT, 'test-results', `${name}-unstable.png`) }).catch(() => {});
+    await button.dispatchEvent('click');
+  }
+}
+
+/**
  * Adds the endpoint at http://127.0.0.1:PORT/v1 the way a user does: `button` (an "Add Endpoint" button in the chat
  * webview) → the base URL → Enter on the empty API key; then waits for the endpoint picker to list `label @ host:port
  * (simulated)`. The webview the button sits in can take focus back just after the input box opened: it opens the box
  * again when the URL could not be entered (openUntilShown).
  */
 async function addEndpoint(page, frame, button, port, label) {
-  await openUntilShown(page, 'Add Endpoint', () => button.click(), () => enterInput(page, 'Add Endpoint (1/2)', `http://127.0.0.1:${port}/v1`));
+  await openUntilShown(page, 'Add Endpoint', () => clickInWebview(page, button, 'add-endpoint'), () => enterInput(page, 'Add Endpoint (1/2)', `http://127.0.0.1:${port}/v1`));
   await enterInput(page, 'Add Endpoint (2/2)', '');
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
   await frame.locator('select.endpoint-picker option', { hasText: `${label} @ 127.0.0.1:${port} (simulated)` }).waitFor({ state: 'attached', timeout: 15_000 });

@@ -48,13 +48,13 @@ function loadProfiles(): typeof import('./profileCommands') {
   return require(path.join(__dirname, 'cli-profiles.js')) as typeof import('./profileCommands');
 }
 
-/** undici and the stream parsing are the openaiClient bundle, shared with the extension. */
+/** The chat's HTTP client and the stream parsing are the openaiClient bundle, shared with the extension. */
 function loadOpenAIClient(): typeof import('../core/openai/clientBundle') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
   return require(path.join(__dirname, 'openaiClient.js')) as typeof import('../core/openai/clientBundle');
 }
 
-/** The benchmark client and metrics (undici) are their own bundle, shared with the extension. */
+/** The benchmark client and metrics (our raw HTTP client; undici for https) are their own bundle, shared with the extension. */
 function loadBench(): typeof import('../core/bench/benchApi') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a runtime path keeps the bundle separate
   return require(path.join(__dirname, 'bench.js')) as typeof import('../core/bench/benchApi');
@@ -100,8 +100,8 @@ for (const stream of [process.stdout, process.stderr]) {
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
-  // chat and bench are done when they return: undici's kept-alive sockets (probe, /v1/models) must not hold the
-  // process for seconds after a Ctrl-C or a finished run. Exit once what was written has been flushed.
+  // chat and bench are done when they return: kept-alive sockets (undici's pools for https benchmarks) must not hold
+  // the process for seconds after a Ctrl-C or a finished run. Exit once what was written has been flushed.
   const cmd = process.argv[2];
   if (cmd === 'chat' || cmd === 'bench' || cmd === 'tune') process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }, (e: unknown) => {

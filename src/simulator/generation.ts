@@ -1,6 +1,7 @@
 import type * as http from 'node:http';
 import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { hrNowMs, hrOffsetMs } from '../core/util/monotonicClock';
 import { streamingErrorBody } from './dialect';
 import { planResponse, requestSeed, type CannedReply, type PlannedToken, type RequestPlan } from './requestPlan';
 import type { SimTokenizer } from './tokenizer';
@@ -22,9 +23,8 @@ const TEXT_MARKER = '\u0001text\u0001';
 
 const created = (): number => Math.floor(Date.now() / 1000);
 
-export const hrNow = (): number => Number(process.hrtime.bigint()) / 1e6;
 /** performance.now() + hrOffset = process.hrtime in ms (CLOCK_MONOTONIC, shared by every process on the machine). */
-const hrOffset = hrNow() - performance.now();
+const hrOffset = hrOffsetMs();
 
 /** State shared by every request of one server. */
 export interface GenerationDeps {
@@ -277,7 +277,7 @@ export function createGenerationHandler(ctx: ServerContext, deps: GenerationDeps
           if (chat && !roleSent) {
             roleSent = true;
             write({ id, object, created: ts, model, choices: [roleChoice(ctx, idx)] });
-            wlog?.writes.push(hrNow());
+            wlog?.writes.push(hrNowMs());
             wlog?.channels.push('role');
           }
           // Parsers swallow <think>/</think> and tool-call markup; an EOS token has no text. Neither makes a chunk
@@ -286,7 +286,7 @@ export function createGenerationHandler(ctx: ServerContext, deps: GenerationDeps
           if (last) write({ id, object, created: ts, model, choices: [choiceFor(idx, silent || t.text === '' ? undefined : t, plan.finishReason, plan.stopReason)] });
           else if (!silent) writeToken(idx, t);
           if (wlog && (last || !silent)) {
-            wlog.writes.push(hrNow());
+            wlog.writes.push(hrNowMs());
             wlog.channels.push(silent || t.text === '' ? 'none' : t.parsed);
           }
           return true;

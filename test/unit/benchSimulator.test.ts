@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { CLI, startSimulator, stopSimulators } from '../helpers/simulatorProcess';
 import { runBenchmark, type BenchConfig } from '../../src/core/bench/runBenchmark';
 import { percentile } from '../../src/core/bench/stats';
+import { hrOffsetMs } from '../../src/core/util/monotonicClock';
 
 // Our benchmark client against the simulator in exact-timing mode. Errors are taken against the simulator's own log of
 // when it really wrote each chunk (CLOCK_MONOTONIC in both processes), not against the nominal schedule.
@@ -33,7 +34,7 @@ const base = (url: string, over: Partial<BenchConfig> = {}): BenchConfig => ({
 
 test('exact-timing simulator: every request completes with exact lengths; TTFT and ITL errors against the server\'s real write times are small', async () => {
   const url = await simulator(18995);
-  const hrOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  const hrOffset = hrOffsetMs();
   await fetch(`${url}/_simulator/timing?requests=1`); // drop the warm-up's log
   const run = await runBenchmark(base(url));
   assert.equal(run.metrics.completed, 48);

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { request } from 'undici';
+import { httpRequest } from '../openai/httpRequest';
 import { arrivalSchedule, type RampUp } from './arrivals';
 import { PythonRandom, type LegacyRandomState } from './numpyRandom';
 import type { ServerTokenizer } from './fileDatasets';
@@ -9,7 +9,7 @@ import { pyFloatRepr } from './pyFormat';
 import { mapLimit } from '../util/mapLimit';
 import { calculateMetrics, type BenchmarkMetrics, type Goodput, type MetricName } from './metrics';
 import { parseServerMetrics, probeServer, type MetricsSample, type ServerInfo } from './serverInfo';
-import { newPool, sendStreaming } from './streamClient';
+import { newPool, preconnectPool, sendStreaming } from './streamClient';
 import { RawHttpPool, warmUpRawClient } from './rawHttpClient';
 import { readModeration } from './readModeration';
 import { keepText, newTrace, timingOf, type RequestTrace } from './trace';
@@ -217,7 +217,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     return runAgenticSessions({ cfg: { ...cfg, agentic }, base, path: `${prefixPath}${cfg.endpoint ?? '/v1/chat/completions'}`, model, modelName, server, headers, thinkingFields: thinkingFieldsFor(cfg, model, true), limits, prefix: idPrefix }, hooks);
   }
   const post = async (path: string, body: unknown): Promise<unknown> => {
-    const r = await request(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
+    const r = await httpRequest(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
       throw hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : e;
     });
     // A token list is a few hundred KiB at most: a hostile server's endless answer is cut at 64 MiB.
@@ -341,7 +341,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     if (counting === 'truth') {
       const conns = cap.connections;
       if (raw) await raw.preconnect(conns, `${prefixPath}/v1/models`, headers, abort.signal);
-      else await Promise.all(Array.from({ length: conns }, () => pool!.request({ method: 'GET', path: `${prefixPath}/v1/models`, headers, signal: abort.signal }).then((r) => r.body.dump({ limit: 65536 }), () => undefined)));
+      else await preconnectPool(pool!, conns, `${prefixPath}/v1/models`, headers, abort.signal);
     }
     if (abort.signal.aborted) throw new Error('Benchmark cancelled while connecting.');
     const schedule = arrivalSchedule(reqs.length, cfg.requestRate, cfg.burstiness, cfg.random.seed, cfg.rampUp, cfg.arrivalRandom);
@@ -384,8 +384,9 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
       ? setInterval(() => {
           if (sampling) return;
           sampling = true;
-          void request(`${base}/metrics`, { headers, signal: AbortSignal.timeout(2000) })
-            .then(async (r) => samples.push(parseServerMetrics(await r.body.text(), (performance.now() - t0) / 1000)))
+          // A Prometheus page is tens of KiB (hundreds with many LoRA or DP label sets): at most 4 MiB read.
+          void httpRequest(`${base}/metrics`, { headers, signal: AbortSignal.timeout(2000) })
+            .then(async (r) => samples.push(parseServerMetrics((await readCappedBody(r.body, 4 * 1024 * 1024)).text, (performance.now() - t0) / 1000)))
             .catch(() => undefined)
             .finally(() => (sampling = false));
         }, 1000)

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { httpRequest } from '../openai/httpRequest';
 import { readCappedBody } from '../openai/cappedBody';
 import { fetchModels } from '../openai/models';
 import { MAX_ERROR_BODY_BYTES } from '../openai/streamLimits';
@@ -9,7 +9,7 @@ export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: s
 async function getJson(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; json?: unknown; simulated: boolean }> {
   try {
     const timeout = AbortSignal.timeout(10_000);
-    const r = await request(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const r = await httpRequest(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     const { text } = await readCappedBody(r.body, MAX_ERROR_BODY_BYTES);
     let json: unknown;
     try {

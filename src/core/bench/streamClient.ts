@@ -1,4 +1,4 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
 import { connectErrorMessage } from './connectError';
@@ -117,9 +117,56 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
 }
 
 /**
+ * undici's Pool class alone (lib/dispatcher/pool.js, its module.exports; undici's index exports the same class).
+ * Why not the index: it also loads undici's fetch, cookies and WebSocket, and loading those reads Node's global
+ * `Headers`, which loads Node's own copy of undici and compiles that copy's llhttp WebAssembly, in every process that
+ * loads the benchmark, for nothing (test/unit/benchNoWasm.test.ts counts the compiles). The bench bundle also
+ * shrinks: 618 → 366 KB (esbuild --production).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a path inside undici: esbuild bundles only the pool
+const UndiciPool = require('undici/lib/dispatcher/pool.js') as typeof Pool;
+
+/**
  * A keep-alive pool; no undici timeouts of its own (the stream deadlines of `StreamLimits` apply instead).
  * `insecure`: skip TLS certificate checks (vLLM bench serve --insecure).
  */
 export function newPool(origin: string, connections: number, insecure = false): Pool {
-  return new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 6 * 3600_000, bodyTimeout: 6 * 3600_000, ...(insecure ? { connect: { rejectUnauthorized: false } } : {}) });
+  return new UndiciPool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 6 * 3600_000, bodyTimeout: 6 * 3600_000, ...(insecure ? { connect: { rejectUnauthorized: false } } : {}) });
+}
+
+/**
+ * Opens `n` of the pool's connections before the clock starts (truth counting): `n` concurrent GETs of `path` (the
+ * model list), each body dropped, at most 64 KiB read. Resolves when all have ended; failures are not errors here (the
+ * run reports an unreachable server). `signal` aborts the GETs. Uses `dispatch`, the one method undici's Pool class
+ * has without its index (see UndiciPool).
+ */
+export function preconnectPool(pool: Dispatcher, n: number, path: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      let bytes = 0;
+      let controller: Dispatcher.DispatchController | undefined;
+      const onAbort = (): void => controller?.abort(new Error('cancelled'));
+      const done = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        pool.dispatch({ method: 'GET', path, headers }, {
+          onRequestStart(c) {
+            controller = c;
+            if (signal.aborted) c.abort(new Error('cancelled'));
+          },
+          onResponseData(c, chunk) {
+            bytes += chunk.length;
+            if (bytes > 65536) c.abort(new Error('model list longer than 64 KiB'));
+          },
+          onResponseEnd: done,
+          onResponseError: done,
+        });
+      } catch {
+        done();
+      }
+    });
+  return Promise.all(Array.from({ length: n }, one)).then(() => undefined);
 }

@@ -1,4 +1,4 @@
-import { postStream } from './httpPost';
+import { postStream } from './httpRequest';
 import { normalizeBaseUrl } from './baseUrl';
 import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';

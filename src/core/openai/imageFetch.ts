@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { httpRequest } from './httpRequest';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 // Raster types only: SVG can carry script and external references, and the webview shows this as a data: URL.
@@ -16,14 +16,14 @@ export async function fetchImageDataUrl(src: string, timeoutMs = 10_000): Promis
     throw new Error(`not a URL: ${src.slice(0, 100)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`only http(s) images are loaded, not ${url.protocol}`);
-  const res = await request(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await httpRequest(url, { signal: AbortSignal.timeout(timeoutMs) });
   const type = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (res.statusCode !== 200) {
-    await res.body.dump();
+    res.body.destroy();
     throw new Error(`HTTP ${res.statusCode}`);
   }
   if (!TYPES.has(type)) {
-    await res.body.dump();
+    res.body.destroy();
     throw new Error(`not a raster image (${type || 'no content-type'})`);
   }
   const parts: Buffer[] = [];

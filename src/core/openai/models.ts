@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { httpRequest } from './httpRequest';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
 import { normalizeBaseUrl } from './baseUrl';
 
@@ -26,8 +26,8 @@ export interface ModelsAnswer {
 }
 
 /**
- * GET {baseUrl}/v1/models — the one client for it (launch readiness, chat endpoint discovery, benchmark probe); undici's
- * request, not fetch: WHATWG fetch refuses "bad ports" (6000, 10080, …) on which a user's server may listen. Bounded: at most
+ * GET {baseUrl}/v1/models — the one client for it (launch readiness, chat endpoint discovery, benchmark probe), over
+ * node:http (httpRequest: no "bad ports" refused, no WebAssembly parser to compile). Bounded: at most
  * `MAX_MODELS_BYTES` read, `timeoutMs` in all (default 10 s), and `signal` cancels it at once. Errors say what to do.
  */
 export async function fetchModels(baseUrl: string, opts: { apiKey?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ModelsAnswer> {
@@ -39,7 +39,7 @@ export async function fetchModels(baseUrl: string, opts: { apiKey?: string; sign
   let text: string;
   let simulated: boolean;
   try {
-    const res = await request(url, { headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}, signal });
+    const res = await httpRequest(url, { headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}, signal });
     status = res.statusCode;
     simulated = res.headers['x-deepseek-simulated'] === '1';
     const body = await readCappedBody(res.body, MAX_MODELS_BYTES);

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { httpRequest } from '../openai/httpRequest';
+import { httpErrorText, httpRequest } from '../openai/httpRequest';
 import { arrivalSchedule, type RampUp } from './arrivals';
 import { PythonRandom, type LegacyRandomState } from './numpyRandom';
 import type { ServerTokenizer } from './fileDatasets';
@@ -216,12 +216,19 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     const agentic = cfg.agentic;
     return runAgenticSessions({ cfg: { ...cfg, agentic }, base, path: `${prefixPath}${cfg.endpoint ?? '/v1/chat/completions'}`, model, modelName, server, headers, thinkingFields: thinkingFieldsFor(cfg, model, true), limits, prefix: idPrefix }, hooks);
   }
+  // /tokenize and /detokenize (prompt calibration, file datasets): each call ends within 300 s (undici's header and
+  // body timeouts, which these calls had before they moved to node:http), so a stalled server cannot hang the run.
   const post = async (path: string, body: unknown): Promise<unknown> => {
-    const r = await httpRequest(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal }).catch((e: unknown) => {
-      throw hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : e;
+    const timeout = AbortSignal.timeout(300_000);
+    const failed = (e: unknown): Error =>
+      hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : new Error(`${base}${path}: ${timeout.aborted ? 'no complete answer in 300 s' : httpErrorText(e)}`, { cause: e });
+    const r = await httpRequest(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal ? AbortSignal.any([hooks.signal, timeout]) : timeout }).catch((e: unknown) => {
+      throw failed(e);
     });
     // A token list is a few hundred KiB at most: a hostile server's endless answer is cut at 64 MiB.
-    const { text } = await readCappedBody(r.body, 64 * 1024 * 1024);
+    const { text } = await readCappedBody(r.body, 64 * 1024 * 1024).catch((e: unknown) => {
+      throw failed(e);
+    });
     if (r.statusCode !== 200) throw new Error(`${path} answered HTTP ${r.statusCode}: ${text.slice(0, 200)}`);
     return JSON.parse(text) as unknown;
   };

@@ -1,4 +1,4 @@
-import { httpRequest } from '../openai/httpRequest';
+import { httpErrorText, httpRequest } from '../openai/httpRequest';
 import { readCappedBody } from '../openai/cappedBody';
 import { fetchModels } from '../openai/models';
 import { MAX_ERROR_BODY_BYTES } from '../openai/streamLimits';
@@ -7,8 +7,8 @@ export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: s
 
 /** A small JSON GET (/server_info, /version): at most 64 KiB read, 10 s, cancellable by `signal`. */
 async function getJson(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; json?: unknown; simulated: boolean }> {
+  const timeout = AbortSignal.timeout(10_000);
   try {
-    const timeout = AbortSignal.timeout(10_000);
     const r = await httpRequest(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     const { text } = await readCappedBody(r.body, MAX_ERROR_BODY_BYTES);
     let json: unknown;
@@ -19,7 +19,7 @@ async function getJson(url: string, headers: Record<string, string>, signal?: Ab
     }
     return { status: r.statusCode, json, simulated: r.headers['x-deepseek-simulated'] === '1' };
   } catch (e) {
-    throw new Error(`Cannot reach ${url}: ${(e as Error & { code?: string }).code ?? (e as Error).message}`, { cause: e });
+    throw new Error(`Cannot reach ${url}: ${timeout.aborted ? 'no complete answer in 10 s' : httpErrorText(e)}`, { cause: e });
   }
 }
 

@@ -2,7 +2,7 @@ import { classifyLogLine, type LogEvent } from '../engines/logWatch';
 import { STEP_TIMEOUT_MS, type LaunchPlan, type RemoteStep } from '../runtimes/launchPlan';
 import { describeJobEnd, parseJobStateOutput } from '../runtimes/slurmJobState';
 import { readCappedBody } from '../openai/cappedBody';
-import { httpRequest } from '../openai/httpRequest';
+import { httpErrorText, httpRequest } from '../openai/httpRequest';
 import { listModels, ModelsError } from '../openai/models';
 import { errorBodyMessage } from '../openai/errorBody';
 
@@ -227,8 +227,16 @@ export class Deployment {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {}) };
     // httpRequest, not fetch: fetch refuses "bad ports" (6000, 10080, …) an engine may be told to use. A 1-token answer
     // is under 1 KiB; the error shown keeps 2000 characters, so 64 KiB is read at most, whatever the server sends.
-    const one = await httpRequest(`${url}/v1/completions`, { method: 'POST', headers, body: JSON.stringify({ model, prompt: 'ping', max_tokens: 1 }), signal: AbortSignal.timeout(60_000) });
-    const oneBody = (await readCappedBody(one.body, 64 * 1024)).text.slice(0, 2000);
+    const timeout = AbortSignal.timeout(60_000);
+    const failed = (e: unknown): DeploymentError => new DeploymentError(`The 1-token test request failed: ${timeout.aborted ? 'no answer in 60 s' : httpErrorText(e)}`, undefined, undefined, this.lines.slice(-20));
+    const one = await httpRequest(`${url}/v1/completions`, { method: 'POST', headers, body: JSON.stringify({ model, prompt: 'ping', max_tokens: 1 }), signal: timeout }).catch((e: unknown) => {
+      throw failed(e);
+    });
+    const oneBody = (
+      await readCappedBody(one.body, 64 * 1024).catch((e: unknown) => {
+        throw failed(e);
+      })
+    ).text.slice(0, 2000);
     if (one.statusCode !== 200) throw new DeploymentError(`The 1-token test request failed: HTTP ${one.statusCode} ${errorBodyMessage(oneBody)}`, undefined, undefined, this.lines.slice(-20));
     this.url = url;
     this.setState('ready', url);

@@ -1,4 +1,4 @@
-import { postStream } from './httpRequest';
+import { httpErrorText, postStream } from './httpRequest';
 import { normalizeBaseUrl } from './baseUrl';
 import { SseParser, SseLimitError, type SseEvent } from './sseParser';
 import { ReasoningSplitter, splitModeFor, type SplitMode } from './reasoningSplit';
@@ -119,7 +119,7 @@ async function streamChatBody(
     const err = e as Error & { code?: string };
     if (expired()) throw new OpenAIError(expired()!, undefined, 'stream');
     if (err.name === 'AbortError' || opts.signal?.aborted) throw new OpenAIError('Request cancelled.', undefined, 'aborted');
-    throw new OpenAIError(`Cannot reach ${opts.baseUrl}: ${err.code ?? err.message}`, undefined, 'network');
+    throw new OpenAIError(`Cannot reach ${opts.baseUrl}: ${httpErrorText(err)}`, undefined, 'network');
   });
   if (res.statusCode !== 200) {
     // At most 64 KiB of an error page is read (an endless 500 body would otherwise never end).
@@ -191,10 +191,8 @@ async function streamChatBody(
     if (e instanceof SseLimitError) throw new OpenAIError(e.message, undefined, 'stream', partial());
     if (expired()) throw new OpenAIError(expired()!, undefined, 'stream', partial());
     if (opts.signal?.aborted) throw new OpenAIError('Request cancelled.', undefined, 'aborted', partial());
-    // node:http reports a connection closed mid-body as "aborted" (ECONNRESET), which reads like a cancel: say what happened.
-    const err = e as Error & { code?: string };
-    const what = err.code === 'ECONNRESET' || err.message === 'aborted' ? 'the server closed the connection before the response ended' : err.message;
-    throw new OpenAIError(`The stream broke: ${what}`, undefined, 'stream', partial());
+    // node:http reports a connection closed mid-body as "aborted", which reads like a cancel: httpErrorText says what happened.
+    throw new OpenAIError(`The stream broke: ${httpErrorText(e)}`, undefined, 'stream', partial());
   }
   const tail = split.end();
   if (tail.content && thoughtMs === undefined) thoughtMs = last - st;

@@ -23,7 +23,7 @@ export interface HttpRequestOptions {
   readonly headers?: Record<string, string>;
   /** The request body (JSON text, sent as UTF-8 with its content-length). */
   readonly body?: string;
-  /** Aborts the request, or the body while it streams (its reader then throws an error named AbortError). */
+  /** Aborts the request (it rejects with an error named AbortError), or the body while it streams (its reader then throws `Error: aborted`, code ECONNRESET: tell a cancel by the signal, not the error). */
   readonly signal?: AbortSignal;
 }
 
@@ -74,4 +74,24 @@ export function httpRequest(url: string | URL, opts: HttpRequestOptions = {}): P
 /** POSTs `body` (JSON text) to `url`: `httpRequest` with method POST (the chat stream). */
 export function postStream(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<StreamingResponse> {
   return httpRequest(url, { method: 'POST', headers, body, signal });
+}
+
+/**
+ * An httpRequest failure (the request's rejection or its body's error) in words a user can act on; timeouts and
+ * cancels are the caller's to name (it owns the signals). node:http's own texts read badly in a message:
+ * - a connection closed before the head is "socket hang up", mid-body "aborted" (which reads like a cancel), both
+ *   code ECONNRESET;
+ * - a port that does not speak HTTP/1.1 (an SSH port, an HTTP/2-only server) is an llhttp code such as
+ *   HPE_INVALID_CONSTANT;
+ * - https against a plain-http port is EPROTO with "wrong version number".
+ * Anything else: its code (ECONNREFUSED, ENOTFOUND, EMFILE …) or its message.
+ */
+export function httpErrorText(e: unknown): string {
+  const err = e as Error & { code?: string };
+  if (err.message === 'aborted') return 'the server closed the connection before the response ended';
+  if (err.code === 'ECONNRESET') return 'the server closed the connection without answering (ECONNRESET)';
+  if (err.code === 'HPE_HEADER_OVERFLOW') return 'the response head is larger than 16 KiB (HPE_HEADER_OVERFLOW)';
+  if (typeof err.code === 'string' && err.code.startsWith('HPE_')) return `the answer is not HTTP/1.1 (${err.code}): is this port an HTTP server (not SSH, not HTTP/2 only)?`;
+  if (err.code === 'EPROTO' && /wrong version number/i.test(err.message)) return 'the TLS handshake failed (EPROTO, wrong version number): the port speaks plain http; use an http:// URL';
+  return err.code ?? err.message;
 }

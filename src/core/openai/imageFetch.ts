@@ -1,4 +1,4 @@
-import { httpRequest } from './httpRequest';
+import { httpErrorText, httpRequest } from './httpRequest';
 
 const MAX_BYTES = 5 * 1024 * 1024;
 // Raster types only: SVG can carry script and external references, and the webview shows this as a data: URL.
@@ -16,7 +16,11 @@ export async function fetchImageDataUrl(src: string, timeoutMs = 10_000): Promis
     throw new Error(`not a URL: ${src.slice(0, 100)}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`only http(s) images are loaded, not ${url.protocol}`);
-  const res = await httpRequest(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const failed = (e: unknown): Error => new Error(timeout.aborted ? `no complete answer in ${timeoutMs / 1000} s` : httpErrorText(e), { cause: e });
+  const res = await httpRequest(url, { signal: timeout }).catch((e: unknown) => {
+    throw failed(e);
+  });
   const type = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (res.statusCode !== 200) {
     res.body.destroy();
@@ -28,13 +32,15 @@ export async function fetchImageDataUrl(src: string, timeoutMs = 10_000): Promis
   }
   const parts: Buffer[] = [];
   let n = 0;
-  for await (const c of res.body) {
-    n += (c as Buffer).length;
-    if (n > MAX_BYTES) {
-      res.body.destroy();
-      throw new Error('larger than 5 MB');
+  try {
+    for await (const c of res.body) {
+      n += (c as Buffer).length;
+      if (n > MAX_BYTES) throw new Error('larger than 5 MB');
+      parts.push(c as Buffer);
     }
-    parts.push(c as Buffer);
+  } catch (e) {
+    res.body.destroy();
+    throw (e as Error).message === 'larger than 5 MB' ? e : failed(e);
   }
   return `data:${type};base64,${Buffer.concat(parts).toString('base64')}`;
 }

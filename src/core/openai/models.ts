@@ -1,4 +1,4 @@
-import { httpRequest } from './httpRequest';
+import { httpErrorText, httpRequest } from './httpRequest';
 import { httpErrorMessage, readCappedBody } from './cappedBody';
 import { normalizeBaseUrl } from './baseUrl';
 
@@ -50,7 +50,7 @@ export async function fetchModels(baseUrl: string, opts: { apiKey?: string; sign
     if (timeout.aborted) throw new Error(`Cannot reach ${url}: no complete answer in ${timeoutMs / 1000} s`, { cause: e });
     const err = e as Error & { code?: string };
     if (err.message.startsWith(url)) throw err;
-    throw new Error(`Cannot reach ${url}: ${err.code ?? err.message}`, { cause: e });
+    throw new Error(`Cannot reach ${url}: ${httpErrorText(err)}`, { cause: e });
   }
   if (status !== 200) return { status, models: [], simulated, error: httpErrorMessage(status, text) };
   let listed: { id: string; root: string }[];

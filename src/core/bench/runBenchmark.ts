@@ -198,7 +198,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   const counting = cfg.counting ?? 'truth';
   // Every phase (probe, calibration, connecting, warm-ups, run) stops within a tick of cancel.
   hooks.onPhase?.('probe');
-  const server = await probeServer(base, cfg.apiKey, hooks.signal);
+  const server = await probeServer(base, cfg.apiKey, hooks.signal, cfg.insecure);
   const model = cfg.model ?? server.models[0];
   if (!model) throw new Error(`No models found on the server at ${base}. Make sure the server is running and has models loaded.`);
   if (!cfg.model) hooks.log?.(`First model name: ${model}, first model id: ${server.roots?.[0] ?? model}`);
@@ -222,7 +222,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
     const timeout = AbortSignal.timeout(300_000);
     const failed = (e: unknown): Error =>
       hooks.signal?.aborted ? new Error('Benchmark cancelled during prompt calibration.') : new Error(`${base}${path}: ${timeout.aborted ? 'no complete answer in 300 s' : httpErrorText(e)}`, { cause: e });
-    const r = await httpRequest(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal ? AbortSignal.any([hooks.signal, timeout]) : timeout }).catch((e: unknown) => {
+    const r = await httpRequest(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: hooks.signal ? AbortSignal.any([hooks.signal, timeout]) : timeout, insecure: cfg.insecure }).catch((e: unknown) => {
       throw failed(e);
     });
     // A token list is a few hundred KiB at most: a hostile server's endless answer is cut at 64 MiB.
@@ -392,7 +392,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
           if (sampling) return;
           sampling = true;
           // A Prometheus page is tens of KiB (hundreds with many LoRA or DP label sets): at most 4 MiB read.
-          void httpRequest(`${base}/metrics`, { headers, signal: AbortSignal.timeout(2000) })
+          void httpRequest(`${base}/metrics`, { headers, signal: AbortSignal.timeout(2000), insecure: cfg.insecure })
             .then(async (r) => samples.push(parseServerMetrics((await readCappedBody(r.body, 4 * 1024 * 1024)).text, (performance.now() - t0) / 1000)))
             .catch(() => undefined)
             .finally(() => (sampling = false));

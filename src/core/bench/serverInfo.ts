@@ -6,10 +6,10 @@ import { MAX_ERROR_BODY_BYTES } from '../openai/streamLimits';
 export interface ServerInfo { engine: 'vllm' | 'sglang' | 'unknown'; version?: string; simulated: boolean; models: string[]; /** Each model's `root` (the weights it serves), where listed. */ roots?: string[] }
 
 /** A small JSON GET (/server_info, /version): at most 64 KiB read, 10 s, cancellable by `signal`. */
-async function getJson(url: string, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; json?: unknown; simulated: boolean }> {
+async function getJson(url: string, headers: Record<string, string>, signal?: AbortSignal, insecure?: boolean): Promise<{ status: number; json?: unknown; simulated: boolean }> {
   const timeout = AbortSignal.timeout(10_000);
   try {
-    const r = await httpRequest(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const r = await httpRequest(url, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, insecure });
     const { text } = await readCappedBody(r.body, MAX_ERROR_BODY_BYTES);
     let json: unknown;
     try {
@@ -24,12 +24,12 @@ async function getJson(url: string, headers: Record<string, string>, signal?: Ab
 }
 
 /** Which engine serves the endpoint and its version (/server_info is SGLang's; /version answers on both). */
-export async function probeServer(baseUrl: string, apiKey?: string, signal?: AbortSignal): Promise<ServerInfo> {
+export async function probeServer(baseUrl: string, apiKey?: string, signal?: AbortSignal, insecure?: boolean): Promise<ServerInfo> {
   const h: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const models = await fetchModels(baseUrl, { apiKey, signal });
+  const models = await fetchModels(baseUrl, { apiKey, signal, insecure });
   if (models.status !== 200) throw new Error(`${baseUrl}/v1/models answered ${models.error ?? `HTTP ${models.status}`}`);
-  const si = await getJson(`${baseUrl}/server_info`, h, signal).catch(() => undefined);
-  const ver = await getJson(`${baseUrl}/version`, h, signal).catch(() => undefined);
+  const si = await getJson(`${baseUrl}/server_info`, h, signal, insecure).catch(() => undefined);
+  const ver = await getJson(`${baseUrl}/version`, h, signal, insecure).catch(() => undefined);
   if (signal?.aborted) throw new Error('Benchmark cancelled while probing the server.');
   const version = (ver?.json as { version?: string } | undefined)?.version ?? (si?.json as { version?: string } | undefined)?.version;
   const simulated = models.simulated || typeof (ver?.json as { simulator?: string } | undefined)?.simulator === 'string';

@@ -25,6 +25,8 @@ export interface HttpRequestOptions {
   readonly body?: string;
   /** Aborts the request (it rejects with an error named AbortError), or the body while it streams (its reader then throws `Error: aborted`, code ECONNRESET: tell a cancel by the signal, not the error). */
   readonly signal?: AbortSignal;
+  /** https: skip the certificate check (vLLM bench serve --insecure); kept-alive sockets are not shared with checked ones. */
+  readonly insecure?: boolean;
 }
 
 /**
@@ -62,6 +64,8 @@ export function httpRequest(url: string | URL, opts: HttpRequestOptions = {}): P
     headers: data ? { ...opts.headers, 'content-length': String(data.length) } : { ...opts.headers },
     agent: u.protocol === 'https:' ? AGENTS['https:'] : AGENTS['http:'],
     signal: opts.signal,
+    // https.Agent keys its sockets by this option too, so an unchecked connection is never reused for a checked request.
+    ...(opts.insecure && u.protocol === 'https:' ? { rejectUnauthorized: false } : {}),
   };
   return new Promise((resolve, reject) => {
     const req = (u.protocol === 'https:' ? https : http).request(options, (res) => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res }));
@@ -83,7 +87,8 @@ export function postStream(url: string, headers: Record<string, string>, body: s
  *   code ECONNRESET;
  * - a port that does not speak HTTP/1.1 (an SSH port, an HTTP/2-only server) is an llhttp code such as
  *   HPE_INVALID_CONSTANT;
- * - https against a plain-http port is EPROTO with "wrong version number".
+ * - https against a plain-http port is EPROTO with "wrong version number";
+ * - a certificate that is not trusted is only its OpenSSL code (DEPTH_ZERO_SELF_SIGNED_CERT …): say what to do.
  * Anything else: its code (ECONNREFUSED, ENOTFOUND, EMFILE …) or its message.
  */
 export function httpErrorText(e: unknown): string {
@@ -92,6 +97,7 @@ export function httpErrorText(e: unknown): string {
   if (err.code === 'ECONNRESET') return 'the server closed the connection without answering (ECONNRESET)';
   if (err.code === 'HPE_HEADER_OVERFLOW') return 'the response head is larger than 16 KiB (HPE_HEADER_OVERFLOW)';
   if (typeof err.code === 'string' && err.code.startsWith('HPE_')) return `the answer is not HTTP/1.1 (${err.code}): is this port an HTTP server (not SSH, not HTTP/2 only)?`;
+  if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(err.code)) return `the server's TLS certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS, or skip the check for a benchmark with --insecure`;
   if (err.code === 'EPROTO' && /wrong version number/i.test(err.message)) return 'the TLS handshake failed (EPROTO, wrong version number): the port speaks plain http; use an http:// URL';
   return err.code ?? err.message;
 }

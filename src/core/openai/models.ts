@@ -30,7 +30,7 @@ export interface ModelsAnswer {
  * node:http (httpRequest: no "bad ports" refused, no WebAssembly parser to compile). Bounded: at most
  * `MAX_MODELS_BYTES` read, `timeoutMs` in all (default 10 s), and `signal` cancels it at once. Errors say what to do.
  */
-export async function fetchModels(baseUrl: string, opts: { apiKey?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ModelsAnswer> {
+export async function fetchModels(baseUrl: string, opts: { apiKey?: string; signal?: AbortSignal; timeoutMs?: number; insecure?: boolean } = {}): Promise<ModelsAnswer> {
   const url = `${normalizeBaseUrl(baseUrl)}/v1/models`;
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -39,7 +39,7 @@ export async function fetchModels(baseUrl: string, opts: { apiKey?: string; sign
   let text: string;
   let simulated: boolean;
   try {
-    const res = await httpRequest(url, { headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}, signal });
+    const res = await httpRequest(url, { headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}, signal, insecure: opts.insecure });
     status = res.statusCode;
     simulated = res.headers['x-deepseek-simulated'] === '1';
     const body = await readCappedBody(res.body, MAX_MODELS_BYTES);

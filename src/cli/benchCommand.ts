@@ -45,7 +45,7 @@ Ours:
                           has no such level; chat backends only) and recorded in the result
   --sglang-metrics        SGLang bench_serving's definitions and printout instead of vLLM's
   --api-key-env VAR       Bearer token from this environment variable (default OPENAI_API_KEY if set)
-  --transport raw|undici  HTTP client for http:// (default raw)
+  --transport raw|undici  HTTP client for the stream, http:// and https:// (default raw)
   --preset ID             run a one-run preset instead of the dataset options: latency, llmperf, v4-agentic-shape,
                           v4-agentic-tools (multi-turn sessions with tool calls on /v1/chat/completions; needs a
                           server started with a tool-call parser, vLLM: --tool-call-parser … --enable-auto-tool-choice)

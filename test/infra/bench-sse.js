@@ -1,6 +1,7 @@
 // `npm run bench`: the SSE reader stays linear and bounded (issue 3/8, performance). One SSE event of 1, 10 and 100 MB
 // (a chat chunk whose text is that long) read by each client: the byte reader alone, the chat (streamChat), the
-// benchmark's raw HTTP client and its undici client. Each measurement runs in its own process (peak RSS is that
+// benchmark's raw HTTP client (its default, http and https) and its undici client (`--transport undici`; its first
+// large body also tiers undici's WebAssembly llhttp up to TurboFan, whose compile memory stays in a worker's arena). Each measurement runs in its own process (peak RSS is that
 // process's alone) against a server in this process. Targets: time ratio ≤ 12× per 10× size; with the cap raised above
 // the event, peak RSS growth ≤ 2× the event per client that keeps only bytes (reader, benchmark clients), and the chat
 // (which also holds the text as strings) is reported; with the default 16 MiB cap, a 100 MB event is refused with RSS

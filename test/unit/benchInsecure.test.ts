@@ -10,7 +10,8 @@ import { runBenchmark, type BenchConfig } from '../../src/core/bench/runBenchmar
 
 // `bench --insecure` (vLLM bench serve's flag) against an https endpoint with a self-signed certificate: every request
 // of the run skips the certificate check, the probe (/v1/models, /version) included; without the flag the run stops at
-// the probe with the TLS error. A self-signed endpoint is what a GPU box behind its own TLS terminator often is.
+// the probe with the TLS error. A self-signed endpoint is what a GPU box behind its own TLS terminator often is. The
+// stream goes over our raw client with TLS (the default) and over undici (--transport undici).
 
 function selfSigned(): { key: Buffer; cert: Buffer } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsd-tls-'));
@@ -40,8 +41,8 @@ test('--insecure reaches every request to a self-signed https endpoint, the prob
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const cfg = (insecure: boolean): BenchConfig => ({
-    baseUrl: `https://127.0.0.1:${(srv.address() as AddressInfo).port}`, backend: 'openai', insecure,
+  const cfg = (insecure: boolean, transport?: 'undici'): BenchConfig => ({
+    baseUrl: `https://127.0.0.1:${(srv.address() as AddressInfo).port}`, backend: 'openai', insecure, transport,
     random: { numPrompts: 3, inputLen: 8, outputLen: 1, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: Infinity, burstiness: 1,
     numWarmups: 0, ignoreEos: true, percentileMetrics: ['ttft'], metricPercentiles: [99], mode: 'vllm', label: 'tls',
   });
@@ -52,6 +53,10 @@ test('--insecure reaches every request to a self-signed https endpoint, the prob
     assert.equal(run.metrics.completed, 3);
     assert.ok(seen.includes('GET /v1/models') && seen.includes('GET /version'), `the probe went through: ${seen.join(', ')}`);
     assert.equal(seen.filter((s) => s === 'POST /v1/completions').length, 3);
+    assert.equal(run.metrics.summaries.ttft.median > 0, true);
+    const viaUndici = await runBenchmark(cfg(true, 'undici'));
+    assert.equal(viaUndici.metrics.completed, 3);
+    assert.equal(seen.filter((s) => s === 'POST /v1/completions').length, 6);
   } finally {
     srv.close();
     srv.closeAllConnections();

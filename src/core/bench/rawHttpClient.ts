@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { newTrace, traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
 import { httpErrorMessage, noTokenChunkMessage } from '../openai/cappedBody';
@@ -8,10 +9,12 @@ import { connectErrorMessage } from './connectError';
 import { readModeration } from './readModeration';
 
 /**
- * A minimal HTTP/1.1 keep-alive client for plain-http benchmark targets: POST with a prebuilt head, chunked or
+ * A minimal HTTP/1.1 keep-alive client for benchmark targets, http and https (TLS through node:tls, whose sockets take
+ * the same `onread` buffer): POST with a prebuilt head, chunked or
  * content-length responses, SSE messages scanned in place. undici's per-chunk cost (llhttp, one callback and buffer
  * per HTTP chunk) is most of a naive client's CPU when a server flushes every token separately; this reads each socket
- * buffer once and allocates nothing per chunk. https targets use undici (streamClient.ts). SSE is read by the product's
+ * buffer once and allocates nothing per chunk. undici (streamClient.ts) serves `--transport undici` and the agentic
+ * mode. SSE is read by the product's
  * one reader (core/openai/sseParser.ts) in place in the socket's read buffer; stream deadlines and size caps come from
  * `StreamLimits`; an error body is read up to 64 KiB, then the connection is dropped.
  */
@@ -30,8 +33,15 @@ const MAX_HEAD = 65536;
 const MAX_SIZE_LINE = 16384;
 
 
+/** https: TLS on each connection. `insecure` skips the certificate check (vLLM bench serve --insecure). */
+export interface RawTls {
+  readonly insecure: boolean;
+}
+
 class Conn implements SseSink {
   readonly sock: net.Socket;
+  /** The event after which the connection can carry a request: 'connect', or 'secureConnect' over TLS. */
+  readonly readyEvent: 'connect' | 'secureConnect';
   busy: Pending | undefined;
   dead = false;
   private st = St.Head;
@@ -58,17 +68,27 @@ class Conn implements SseSink {
   private contentType: string | undefined;
 
   /** `offline`: no connection is made (the JIT warm-up, `warmUpRawClient`, feeds it bytes with `replay`). */
-  constructor(host: string, port: number, private readonly onIdle: (c: Conn) => void, limits: StreamLimits, offline = false) {
+  constructor(host: string, port: number, private readonly onIdle: (c: Conn) => void, limits: StreamLimits, offline = false, tlsOpts?: RawTls) {
     this.reader = new SseByteReader(this, limits.maxEventBytes);
     this.deadline = new StreamDeadline(limits, (msg) => this.abortWith(msg));
     // Reads land in one buffer per connection (`onread`): no Buffer allocated per socket read. The parser keeps no
     // reference into it past the callback (the SSE reader copies an event cut across reads into its own buffer).
     const readBuf = Buffer.allocUnsafe(65536);
-    this.sock = offline ? new net.Socket() : net.connect({ host, port, noDelay: true, onread: { buffer: readBuf, callback: (n: number, b: Uint8Array) => {
+    const onread = { buffer: readBuf, callback: (n: number, b: Uint8Array): boolean => {
       this.onData((b as Buffer).subarray(0, n));
       readModeration.noteRead(n);
       return true;
-    } } });
+    } };
+    this.readyEvent = tlsOpts ? 'secureConnect' : 'connect';
+    if (offline) this.sock = new net.Socket();
+    else if (tlsOpts) {
+      // SNI only for a name: RFC 6066 forbids an IP address there (Node warns). HTTP/1.1 is all this client speaks.
+      // `onread` is a documented tls.connect option (Node docs, tls.connect: "see the onread option of net.Socket") that
+      // @types/node does not list.
+      const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = { host, port, onread, rejectUnauthorized: !tlsOpts.insecure, ALPNProtocols: ['http/1.1'], ...(net.isIP(host) === 0 ? { servername: host } : {}) };
+      this.sock = tls.connect(options);
+      this.sock.setNoDelay(true);
+    } else this.sock = net.connect({ host, port, noDelay: true, onread });
     this.sock.on('error', (e) => this.fail(connectErrorMessage(e)));
     this.sock.on('close', () => {
       // A body without length or chunking ends when the server closes: that is its normal end.
@@ -355,7 +375,8 @@ export class RawHttpPool {
   private readonly all = new Set<Conn>();
   private readonly waiters: (() => void)[] = [];
 
-  constructor(private readonly host: string, private readonly port: number, private readonly hostHeader: string, private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
+  /** `tlsOpts`: an https target (TLS on every connection). */
+  constructor(private readonly host: string, private readonly port: number, private readonly hostHeader: string, private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS, private readonly tlsOpts?: RawTls) {}
 
   /**
    * Opens n connections before the clock starts and makes one GET round trip on each (`warmPath`, e.g. /v1/models),
@@ -370,7 +391,7 @@ export class RawHttpPool {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
-        c.sock.once('connect', () => resolve());
+        c.sock.once(c.readyEvent, () => resolve());
         c.sock.once('close', () => resolve());
       })));
       if (warmPath && !signal?.aborted) {
@@ -391,7 +412,7 @@ export class RawHttpPool {
   }
 
   private open(): Conn {
-    const c = new Conn(this.host, this.port, (x) => this.release(x), this.limits);
+    const c = new Conn(this.host, this.port, (x) => this.release(x), this.limits, false, this.tlsOpts);
     this.all.add(c);
     c.sock.on('close', () => {
       this.all.delete(c);

@@ -45,7 +45,7 @@ export interface BenchConfig {
   readonly mode: 'vllm' | 'sglang';
   readonly label?: string;
   readonly sampleServerMetrics?: boolean;
-  /** Force undici for http:// too (the raw client is the default there). */
+  /** undici instead of our raw HTTP/1.1 client (the default, for http and https). */
   readonly transport?: 'raw' | 'undici';
   /** SSE event cap and stream deadlines (defaults: 16 MiB, 600 s first data, 120 s between data). */
   readonly limits?: StreamLimits;
@@ -265,9 +265,10 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   // holds only the bodies in flight. Request 0's is kept: the ready check and the warm-ups send it again and again.
   let body0: string | undefined;
   const bodyAt = (i: number): string => (i === 0 ? (body0 ??= bodyOf(reqs[0], loras ? loras[0] : modelName)) : bodyOf(reqs[i], loras ? loras[i] : modelName));
-  // Plain http (the usual `http://gpu01:8000`): our own keep-alive HTTP/1.1 client, cheapest per chunk; https: undici.
+  // http and https: our own keep-alive HTTP/1.1 client, cheapest per chunk (TLS through node:tls); undici on request.
   const url = new URL(origin);
-  const raw = url.protocol === 'http:' && cfg.transport !== 'undici' ? new RawHttpPool(url.hostname, Number(url.port || 80), url.host, limits) : undefined;
+  const https = url.protocol === 'https:';
+  const raw = cfg.transport !== 'undici' ? new RawHttpPool(url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(url.port || (https ? 443 : 80)), url.host, limits, https ? { insecure: cfg.insecure === true } : undefined) : undefined;
   // Never more connections than file descriptors allow (EMFILE would fail requests instead of queueing them).
   const cap = connectionCap(Math.min(cfg.maxConcurrency ?? reqs.length, reqs.length));
   if (cap.cappedBy !== undefined) hooks.note?.(`Concurrency capped at ${cap.connections} connections: this process may open ${cap.cappedBy} files (ulimit -n); raise the limit for more.`);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { listModels } from '../../src/core/openai/models';
 import { fetchImageDataUrl } from '../../src/core/openai/imageFetch';
 import { runBenchmark } from '../../src/core/bench/runBenchmark';
+import { httpErrorText } from '../../src/core/openai/httpRequest';
 
 // The small requests (model list, probe, /tokenize, images) go over node:http, whose own error texts read badly: a
 // connection closed mid-body is "aborted" (reads like a cancel), a port that is not HTTP/1.1 is "HPE_INVALID_CONSTANT",
@@ -97,4 +98,11 @@ test('a benchmark whose /tokenize answer is cut mid-body (chat prompt calibratio
   } finally {
     srv.close();
   }
+});
+
+test('TLS failures say what to do: a certificate for other names, an expired one, an HTTP/2-only endpoint (Node\'s codes and messages as node:tls gives them)', () => {
+  const tlsError = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+  assert.equal(httpErrorText(tlsError('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: ")), "the server's TLS certificate does not name this host (ERR_TLS_CERT_ALTNAME_INVALID): connect by a name the certificate lists, or skip the check for a benchmark with --insecure");
+  assert.equal(httpErrorText(tlsError('CERT_HAS_EXPIRED', 'certificate has expired')), "the server's TLS certificate has expired (CERT_HAS_EXPIRED); skip the check for a benchmark with --insecure");
+  assert.equal(httpErrorText(tlsError('EPROTO', 'C0F7:error:0A000460:SSL routines:ssl3_read_bytes:tlsv1 alert no application protocol:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 120')), 'the TLS handshake failed (EPROTO, no application protocol): the server offers no HTTP/1.1 (an HTTP/2-only endpoint?)');
 });

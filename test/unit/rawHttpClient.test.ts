@@ -112,3 +112,28 @@ test('kind 6/7: a garbage chunk-size line, endless chunk extensions and endless 
   pool.close();
   s.close();
 });
+
+test('https: a server that accepts and never completes the TLS handshake fails the request after 10 s, naming the handshake (it held the connect phase forever)', async () => {
+  const socks: net.Socket[] = [];
+  const srv = net.createServer((c) => {
+    socks.push(c);
+    c.on('error', () => undefined);
+    c.resume(); // reads the ClientHello, answers nothing
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  const pool = new RawHttpPool('127.0.0.1', port, `127.0.0.1:${port}`, undefined, { insecure: true });
+  try {
+    const t = newTrace(0, 1, 1);
+    const t0 = Date.now();
+    await pool.send('/v1/completions', { 'content-type': 'application/json' }, Buffer.from('{}'), t);
+    const took = Date.now() - t0;
+    assert.equal(t.success, false);
+    assert.equal(t.error, 'no connection within 10 s (TCP connect and TLS handshake)');
+    assert.ok(took >= 9_900 && took < 13_000, `failed after ${took} ms`);
+  } finally {
+    pool.close();
+    for (const s of socks) s.destroy();
+    srv.close();
+  }
+});

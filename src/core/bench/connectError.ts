@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { httpErrorText } from '../openai/httpRequest';
 
 /**
  * This process's soft limit on open file descriptors (`ulimit -n`), from /proc/self/limits ("Max open files"; Linux,
@@ -26,11 +27,15 @@ export function connectionCap(wanted: number, limit: number | undefined = openFi
   return { connections: Math.max(1, limit - FD_RESERVE), cappedBy: limit };
 }
 
-/** A socket error as a request's error text; EMFILE/ENFILE explained with the descriptor limit and what to do. */
+/**
+ * A socket error as a request's error text; EMFILE/ENFILE explained with the descriptor limit and what to do; TLS
+ * failures (certificate, EPROTO) in httpErrorText's words, as the probe would say them.
+ */
 export function connectErrorMessage(e: Error & { code?: string }): string {
   if (e.code === 'EMFILE' || e.code === 'ENFILE') {
     const lim = openFileLimit();
     return `${e.code}: too many open files${lim !== undefined ? ` (this process may open ${lim}; see ulimit -n)` : ''}: lower --max-concurrency or raise the limit`;
   }
+  if (e.code === 'EPROTO' || (typeof e.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(e.code))) return httpErrorText(e);
   return e.code ?? e.message;
 }

@@ -31,6 +31,11 @@ const enum St { Head, Size, Data, DataEnd, Trailer, Fixed }
 const MAX_HEAD = 65536;
 /** Largest chunk-size line, extensions included: 16 KiB (Node's http limit on chunk extensions, CVE-2024-22019). */
 const MAX_SIZE_LINE = 16384;
+/**
+ * A connection (TCP connect, and the TLS handshake for https) must be ready within 10 s, undici's default connect
+ * timeout: otherwise a server that accepts and never completes the handshake held the connect phase forever.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 
 /** https: TLS on each connection. `insecure` skips the certificate check (vLLM bench serve --insecure). */
@@ -89,6 +94,11 @@ class Conn implements SseSink {
       this.sock = tls.connect(options);
       this.sock.setNoDelay(true);
     } else this.sock = net.connect({ host, port, noDelay: true, onread });
+    if (!offline) {
+      const timer = setTimeout(() => this.abortWith(`no connection within ${CONNECT_TIMEOUT_MS / 1000} s (${tlsOpts ? 'TCP connect and TLS handshake' : 'TCP connect'})`), CONNECT_TIMEOUT_MS);
+      this.sock.once(this.readyEvent, () => clearTimeout(timer));
+      this.sock.once('close', () => clearTimeout(timer));
+    }
     this.sock.on('error', (e) => this.fail(connectErrorMessage(e)));
     this.sock.on('close', () => {
       // A body without length or chunking ends when the server closes: that is its normal end.

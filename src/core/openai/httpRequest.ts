@@ -88,7 +88,9 @@ export function postStream(url: string, headers: Record<string, string>, body: s
  * - a port that does not speak HTTP/1.1 (an SSH port, an HTTP/2-only server) is an llhttp code such as
  *   HPE_INVALID_CONSTANT;
  * - https against a plain-http port is EPROTO with "wrong version number";
- * - a certificate that is not trusted is only its OpenSSL code (DEPTH_ZERO_SELF_SIGNED_CERT …): say what to do.
+ * - a certificate that is not trusted, expired or for another name is only its code (DEPTH_ZERO_SELF_SIGNED_CERT,
+ *   CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID …): say what to do; an HTTP/2-only TLS endpoint refuses ALPN
+ *   http/1.1 with EPROTO "no application protocol".
  * Anything else: its code (ECONNREFUSED, ENOTFOUND, EMFILE …) or its message.
  */
 export function httpErrorText(e: unknown): string {
@@ -97,7 +99,10 @@ export function httpErrorText(e: unknown): string {
   if (err.code === 'ECONNRESET') return 'the server closed the connection without answering (ECONNRESET)';
   if (err.code === 'HPE_HEADER_OVERFLOW') return 'the response head is larger than 16 KiB (HPE_HEADER_OVERFLOW)';
   if (typeof err.code === 'string' && err.code.startsWith('HPE_')) return `the answer is not HTTP/1.1 (${err.code}): is this port an HTTP server (not SSH, not HTTP/2 only)?`;
+  if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's TLS certificate does not name this host (${err.code}): connect by a name the certificate lists, or skip the check for a benchmark with --insecure`;
+  if (err.code === 'CERT_HAS_EXPIRED') return `the server's TLS certificate has expired (${err.code}); skip the check for a benchmark with --insecure`;
   if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(err.code)) return `the server's TLS certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS, or skip the check for a benchmark with --insecure`;
+  if (err.code === 'EPROTO' && /no application protocol/i.test(err.message)) return 'the TLS handshake failed (EPROTO, no application protocol): the server offers no HTTP/1.1 (an HTTP/2-only endpoint?)';
   if (err.code === 'EPROTO' && /wrong version number/i.test(err.message)) return 'the TLS handshake failed (EPROTO, wrong version number): the port speaks plain http; use an http:// URL';
   return err.code ?? err.message;
 }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
-import type { Dispatcher } from 'undici';
 import { newPool, sendStreaming } from './streamClient';
+import { rawPoolFor } from './rawHttpClient';
 import { keepText, newTrace, type RequestTrace } from './trace';
 import { calculateMetrics } from './metrics';
 import { reasoningMetrics, type ReasoningCount } from './reasoningMetrics';
@@ -97,7 +97,9 @@ export async function runAgenticSessions(ctx: AgenticContext, hooks: { signal?: 
     if (!(Number.isInteger(n) && n >= 1 && n <= 4 * 1024 * 1024)) throw new Error(`agentic: ${k} must be a whole number from 1 to 4194304 (got ${n})`);
   }
   const concurrency = Math.min(cfg.maxConcurrency ?? spec.sessions, spec.sessions);
-  const pool: Dispatcher & { close(): Promise<void> } = newPool(new URL(ctx.base).origin, concurrency, cfg.insecure);
+  // The same clients as every run: ours (http and https) unless `transport: 'undici'`.
+  const raw = cfg.transport !== 'undici' ? rawPoolFor(new URL(ctx.base).origin, ctx.limits, cfg.insecure) : undefined;
+  const pool = raw ? undefined : newPool(new URL(ctx.base).origin, concurrency, cfg.insecure);
   const abort = new AbortController();
   setMaxListeners(0, abort.signal);
   const onCancel = (): void => abort.abort();
@@ -135,7 +137,9 @@ export async function runAgenticSessions(ctx: AgenticContext, hooks: { signal?: 
       t.tools = new ToolCallAssembler();
       traces.push(t);
       sent++;
-      await sendStreaming(pool, { path: ctx.path, body, headers: { ...ctx.headers, 'x-request-id': `${ctx.prefix}s${s}-t${turn}` }, signal: abort.signal, limits: ctx.limits }, t);
+      const headers = { ...ctx.headers, 'x-request-id': `${ctx.prefix}s${s}-t${turn}` };
+      if (raw) await raw.send(ctx.path, headers, Buffer.from(body), t, abort.signal);
+      else await sendStreaming(pool!, { path: ctx.path, body, headers, signal: abort.signal, limits: ctx.limits }, t);
       if (!t.success) {
         if (!t.cancelled) failed++;
         return;
@@ -183,6 +187,7 @@ export async function runAgenticSessions(ctx: AgenticContext, hooks: { signal?: 
   } finally {
     clearInterval(ticker);
     hooks.signal?.removeEventListener('abort', onCancel);
-    await pool.close().catch(() => undefined);
+    raw?.close();
+    await pool?.close().catch(() => undefined);
   }
 }

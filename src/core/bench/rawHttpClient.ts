@@ -13,8 +13,8 @@ import { readModeration } from './readModeration';
  * the same `onread` buffer): POST with a prebuilt head, chunked or
  * content-length responses, SSE messages scanned in place. undici's per-chunk cost (llhttp, one callback and buffer
  * per HTTP chunk) is most of a naive client's CPU when a server flushes every token separately; this reads each socket
- * buffer once and allocates nothing per chunk. undici (streamClient.ts) serves `--transport undici` and the agentic
- * mode. SSE is read by the product's
+ * buffer once and allocates nothing per chunk. undici (streamClient.ts) serves `--transport undici`
+ * only. SSE is read by the product's
  * one reader (core/openai/sseParser.ts) in place in the socket's read buffer; stream deadlines and size caps come from
  * `StreamLimits`; an error body is read up to 64 KiB, then the connection is dropped.
  */
@@ -451,4 +451,16 @@ export class RawHttpPool {
     for (const c of this.all) c.sock.destroy();
     this.all.clear();
   }
+}
+
+/**
+ * The raw pool for an http or https `origin` (a URL string): the URL's brackets around an IPv6 literal are dropped
+ * for the socket (the Host header keeps them), the scheme's default port applies, and https connections use TLS,
+ * checking the certificate unless `insecure`. Throws for other schemes.
+ */
+export function rawPoolFor(origin: string, limits: StreamLimits, insecure = false): RawHttpPool {
+  const url = new URL(origin);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`not an http(s) URL: ${origin}`);
+  const https = url.protocol === 'https:';
+  return new RawHttpPool(url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(url.port || (https ? 443 : 80)), url.host, limits, https ? { insecure } : undefined);
 }

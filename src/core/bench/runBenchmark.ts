@@ -10,7 +10,7 @@ import { mapLimit } from '../util/mapLimit';
 import { calculateMetrics, type BenchmarkMetrics, type Goodput, type MetricName } from './metrics';
 import { parseServerMetrics, probeServer, type MetricsSample, type ServerInfo } from './serverInfo';
 import { newPool, preconnectPool, sendStreaming } from './streamClient';
-import { RawHttpPool, warmUpRawClient } from './rawHttpClient';
+import { rawPoolFor, warmUpRawClient } from './rawHttpClient';
 import { readModeration } from './readModeration';
 import { keepText, newTrace, timingOf, type RequestTrace } from './trace';
 import { connectionCap } from './connectError';
@@ -266,9 +266,7 @@ export async function runBenchmark(cfg: BenchConfig, hooks: { signal?: AbortSign
   let body0: string | undefined;
   const bodyAt = (i: number): string => (i === 0 ? (body0 ??= bodyOf(reqs[0], loras ? loras[0] : modelName)) : bodyOf(reqs[i], loras ? loras[i] : modelName));
   // http and https: our own keep-alive HTTP/1.1 client, cheapest per chunk (TLS through node:tls); undici on request.
-  const url = new URL(origin);
-  const https = url.protocol === 'https:';
-  const raw = cfg.transport !== 'undici' ? new RawHttpPool(url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(url.port || (https ? 443 : 80)), url.host, limits, https ? { insecure: cfg.insecure === true } : undefined) : undefined;
+  const raw = cfg.transport !== 'undici' ? rawPoolFor(origin, limits, cfg.insecure) : undefined;
   // Never more connections than file descriptors allow (EMFILE would fail requests instead of queueing them).
   const cap = connectionCap(Math.min(cfg.maxConcurrency ?? reqs.length, reqs.length));
   if (cap.cappedBy !== undefined) hooks.note?.(`Concurrency capped at ${cap.connections} connections: this process may open ${cap.cappedBy} files (ulimit -n); raise the limit for more.`);

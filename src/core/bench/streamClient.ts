@@ -16,7 +16,7 @@ export interface SendOptions {
 }
 
 /**
- * One streamed request on a keep-alive pool (`transport: 'undici'`, agentic runs), recorded into `trace`: a receive
+ * One streamed request on a keep-alive pool (`transport: 'undici'`, for plain or agentic runs), recorded into `trace`: a receive
  * timestamp per network read (messages in the same read share it, as in vLLM's client), only typed-array writes per
  * chunk. SSE is read by the product's one reader in place in undici's chunk buffers; stream deadlines and size caps
  * come from `opts.limits`; an error body is read up to 64 KiB, then the request is aborted. Resolves when the response

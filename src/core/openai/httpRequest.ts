@@ -37,8 +37,8 @@ export interface HttpRequestOptions {
  * "bad ports" are refused (WHATWG fetch refuses 6000, 10080 …, on which a user's server may listen).
  *
  * The product's one client for small requests (the model list, /version, /server_info, /tokenize, /metrics, the
- * launch's 1-token check, a clicked image) and the chat stream; only the benchmark's https and agentic streams use
- * undici (streamClient.ts). Why node:http and not undici:
+ * launch's 1-token check, a clicked image) and the chat stream; the benchmark's streams use our raw client
+ * (rawHttpClient.ts), undici only with `--transport undici` (streamClient.ts). Why node:http and not undici:
  * - undici's HTTP/1 client drains its socket with `socket.read()`, which joins every read buffered since the last
  *   'readable' event into a new Buffer, so each streamed byte is allocated twice and both copies wait for a GC that a
  *   byte stream does not trigger. Measured on this 2-core VM (undici 7.30.2, Node 20, a fresh process after one small

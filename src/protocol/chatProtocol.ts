@@ -36,7 +36,12 @@ export interface ToolsState {
 
 export type HostToChat =
   /** `thinking` is absent when the selected endpoint's model has no switch (V3 never thinks, R1 always does). */
-  | { type: 'state'; endpoints: EndpointSummary[]; selectedEndpointId?: string; settings: ChatSettings; busy: boolean; thinking?: ThinkingState; tools: ToolsState }
+  /**
+   * `choiceSeen`: the number of the last endpoint or thinking choice from this webview (`choice` of selectEndpoint /
+   * setThinking) that the state already includes. A state that does not include the webview's latest choice was
+   * posted before the host applied it; the webview then keeps the user's pick on screen instead of flicking back.
+   */
+  | { type: 'state'; endpoints: EndpointSummary[]; selectedEndpointId?: string; settings: ChatSettings; busy: boolean; thinking?: ThinkingState; tools: ToolsState; choiceSeen: number }
   /** The whole transcript: after the ready handshake, New chat, Regenerate. */
   | { type: 'conversation'; conversation: Conversation }
   | { type: 'append'; message: ChatMessage }
@@ -64,9 +69,10 @@ export const ChatToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('exportMarkdown') }),
   z.object({ type: z.literal('sendPromptsFile') }),
   z.object({ type: z.literal('addEndpoint') }),
-  z.object({ type: z.literal('selectEndpoint'), id: z.string().check(z.maxLength(1000)) }),
+  /** `choice`: this webview's count of the user's endpoint and thinking picks, echoed back as the state's choiceSeen. */
+  z.object({ type: z.literal('selectEndpoint'), id: z.string().check(z.maxLength(1000)), choice: z.int().check(z.minimum(1)) }),
   z.object({ type: z.literal('updateSettings'), settings: settingsPatch }),
-  z.object({ type: z.literal('setThinking'), level: z.enum(['off', 'on', 'low', 'high', 'xhigh', 'max']) }),
+  z.object({ type: z.literal('setThinking'), level: z.enum(['off', 'on', 'low', 'high', 'xhigh', 'max']), choice: z.int().check(z.minimum(1)) }),
   /** The tools JSON as typed (an OpenAI `tools` array; empty = no tools); the host parses and validates it. */
   z.object({ type: z.literal('updateTools'), text: z.string().check(z.maxLength(1_000_000)) }),
   /** Results for the tool calls of answer `id`, by call index; the host sends them back and streams the continuation. */

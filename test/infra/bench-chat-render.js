@@ -115,7 +115,7 @@ async function runOnce(browser, tokens, mode) {
   const result = await page.evaluate(async ({ reasoning, answer, rate, postMs }) => {
     const post = (m) => window.postMessage(m, '*');
     const now = new Date().getTime();
-    post({ type: 'state', endpoints: [{ id: 'e', label: 'sim', status: 'ready', simulated: true, model: 'deepseek-ai/DeepSeek-R1' }], selectedEndpointId: 'e', settings: { temperature: 0.6, topP: 0.95, maxTokens: 32768, systemPrompt: '' }, busy: true });
+    post({ type: 'state', endpoints: [{ id: 'e', label: 'sim', status: 'ready', simulated: true, model: 'deepseek-ai/DeepSeek-R1' }], selectedEndpointId: 'e', settings: { temperature: 0.6, topP: 0.95, maxTokens: 32768, systemPrompt: '' }, busy: true, tools: { text: '' }, choiceSeen: 0 });
     post({ type: 'conversation', conversation: { id: 'c', title: 't', createdAt: now, messages: [{ id: 'u', role: 'user', text: 'Explain', at: now }] } });
     post({ type: 'append', message: { id: 'a', role: 'assistant', reasoning: '', content: '', state: 'streaming', model: 'deepseek-ai/DeepSeek-R1', endpointLabel: 'sim', simulated: true, at: now } });
     await new Promise((r) => setTimeout(r, 200));

@@ -73,11 +73,22 @@ async function main() {
       assert.equal(await thinking().inputValue(), 'high');
     });
 
-    await step('thinking off (chosen with the keyboard): the request says thinking false and the answer has no reasoning block', async () => {
-      await thinking().focus();
-      await page.keyboard.press('Home'); // a focused <select> moves to its first option: "Thinking off"
-      await frame.locator('select.thinking-picker').evaluate((s) => s.value).then((v) => assert.equal(v, 'off'));
-      await page.waitForTimeout(300); // the host stores the level and echoes it back
+    await step('thinking off (chosen with the keyboard): the request says thinking false and the answer has no reasoning block; a state the host posted before applying the pick does not put "high" back', async () => {
+      // The host's state messages as they arrive: the one that answers the pick is replayed below as a stale one.
+      await frame.evaluate(() => window.addEventListener('message', (e) => { if (e.data?.type === 'state') (window.__states ??= []).push(e.data); }));
+      const valueIs = (want) => frame.waitForFunction((w) => document.querySelector('select.thinking-picker').value === w, want, { timeout: 3000 }).then(() => true, () => false);
+      // A focused <select> moves to its first option ("Thinking off") on Home. Once in CI (2026-12-01) the key did not
+      // reach the frame (the value stayed "high"): the key is pressed again after logging it, at most twice.
+      for (let i = 0; ; i++) {
+        await thinking().press('Home');
+        if (await valueIs('off')) break;
+        assert.ok(i < 2, `the picker shows ${await thinking().inputValue()} after Home, three times`);
+        console.log(`    (Home did not reach the thinking picker, which shows ${await thinking().inputValue()}: pressing it again)`);
+      }
+      await frame.waitForFunction(() => (window.__states ?? []).some((m) => m.choiceSeen >= 1 && m.thinking?.level === 'off'), null, { timeout: 10_000 });
+      await frame.evaluate(() => { const m = window.__states.find((s) => s.thinking?.level === 'off'); window.postMessage({ ...m, choiceSeen: 0, thinking: { ...m.thinking, level: 'high' } }, '*'); });
+      await page.waitForTimeout(300);
+      assert.equal(await thinking().inputValue(), 'off', 'a state from before the pick does not undo it');
       await ask('hello there');
       assert.equal(await last().locator('.answer').innerText(), 'Hello! How can I help with your deployment?');
       assert.equal(await last().locator('details.reasoning').isHidden(), true, 'no reasoning block when thinking is off');

@@ -25,8 +25,11 @@ thinkingPicker.setAttribute('aria-label', 'Thinking level for this endpoint');
 thinkingPicker.title = 'How much the model reasons before answering; sent with every request to this endpoint';
 thinkingPicker.hidden = true;
 toolbar.append(picker, thinkingPicker, addBtn, newBtn, exportBtn, batchBtn, settingsBtn);
-picker.addEventListener('change', () => post({ type: 'selectEndpoint', id: picker.value }));
-thinkingPicker.addEventListener('change', () => post({ type: 'setThinking', level: thinkingPicker.value as ThinkingState['level'] }));
+// The user's endpoint and thinking picks are numbered; a state that does not include the latest one yet (the host
+// posted it before applying the pick) must not put the old value back on screen.
+let choicesSent = 0;
+picker.addEventListener('change', () => post({ type: 'selectEndpoint', id: picker.value, choice: ++choicesSent }));
+thinkingPicker.addEventListener('change', () => post({ type: 'setThinking', level: thinkingPicker.value as ThinkingState['level'], choice: ++choicesSent }));
 const LEVEL_TEXT: Record<ThinkingState['level'], string> = { off: 'Thinking off', on: 'Thinking on', low: 'Think low', high: 'Think high', xhigh: 'Think xhigh', max: 'Think max' };
 
 const settingsForm = el('form', 'settings');
@@ -251,10 +254,12 @@ function renderPending(): void {
 
 host.listen((m) => {
   switch (m?.type) {
-    case 'state':
-      showThinking(m.thinking);
+    case 'state': {
+      const settled = m.choiceSeen >= choicesSent;
+      if (settled) showThinking(m.thinking);
       showTools(m.tools);
-      return showState(m.endpoints, m.selectedEndpointId, m.settings, m.busy);
+      return showState(m.endpoints, settled ? m.selectedEndpointId : picker.value, m.settings, m.busy);
+    }
     case 'conversation':
       return showConversation(m.conversation);
     case 'append': {

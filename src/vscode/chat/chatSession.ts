@@ -26,6 +26,12 @@ const THINKING_KEY = 'deepseek.chat.thinking';
 const FRAME_MS = 16;
 const PERSIST_MS = 1000;
 
+/** A user's pick in one webview: `choice` is that page's count of picks (chatProtocol's choiceSeen). */
+export interface WebviewChoice {
+  readonly webview: vscode.Webview;
+  readonly choice: number;
+}
+
 /**
  * The conversation, the request in flight and the webviews showing them (the sidebar view and any editor panels).
  * Persisted in workspace state, so a window reload shows the same transcript from storage.
@@ -40,6 +46,8 @@ export class ChatSession implements vscode.Disposable {
   private readonly finishedListeners = new Set<(m: AssistantMessage) => void>();
   /** Tools JSON the user typed that did not check out: shown back with the reason until a valid edit replaces it. */
   private toolsDraft: ToolsState | undefined;
+  /** Per webview: the last of its endpoint / thinking picks applied (states carry it as choiceSeen). */
+  private readonly choiceSeen = new WeakMap<vscode.Webview, number>();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly store: EndpointStore, private readonly custom: CustomEndpoints) {
     const saved = context.workspaceState.get<Conversation>(CONVERSATION_KEY);
@@ -65,9 +73,16 @@ export class ChatSession implements vscode.Disposable {
     return ready.find((e) => e.id === id)?.id ?? ready[ready.length - 1]?.id;
   }
 
-  async selectEndpoint(id: string): Promise<void> {
+  /** Selects endpoint `id`; `from`: the webview pick it answers (see choiceSeen in chatProtocol). */
+  async selectEndpoint(id: string, from?: WebviewChoice): Promise<void> {
     await this.context.workspaceState.update(SELECTED_KEY, id);
+    this.choiceApplied(from);
     this.postState();
+  }
+
+  /** Records that a webview's pick is now part of the state, so that states from now on carry its number. */
+  private choiceApplied(from: WebviewChoice | undefined): void {
+    if (from) this.choiceSeen.set(from.webview, Math.max(from.choice, this.choiceSeen.get(from.webview) ?? 0));
   }
 
   onDidFinish(l: (m: AssistantMessage) => void): vscode.Disposable {
@@ -82,16 +97,18 @@ export class ChatSession implements vscode.Disposable {
 
   /** After a webview's ready handshake: everything it needs to draw from scratch. */
   hello(webview: vscode.Webview): void {
-    void webview.postMessage(this.stateMessage());
+    this.choiceSeen.set(webview, 0); // a (re)loaded page counts its picks from 1 again
+    void webview.postMessage(this.stateMessage(webview));
     void webview.postMessage({ type: 'conversation', conversation: this.conv } satisfies HostToChat);
   }
 
   postState(): void {
-    this.broadcast(this.stateMessage());
+    for (const w of this.webviews) void w.postMessage(this.stateMessage(w));
   }
 
-  private stateMessage(): HostToChat {
+  private stateMessage(webview: vscode.Webview): HostToChat {
     return {
+      choiceSeen: this.choiceSeen.get(webview) ?? 0,
       type: 'state',
       endpoints: this.store.list().map((e) => ({ id: e.id, label: e.label, status: e.status, simulated: e.simulated, model: e.model, detail: e.detail })),
       selectedEndpointId: this.selectedEndpointId,
@@ -118,11 +135,13 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /** Sets the thinking level of the selected endpoint (persisted per endpoint id); refused when its model lacks it. */
-  async setThinkingLevel(level: ThinkingLevel): Promise<void> {
+  async setThinkingLevel(level: ThinkingLevel, from?: WebviewChoice): Promise<void> {
     const ep = this.store.get(this.selectedEndpointId ?? '');
-    if (!ep || !thinkingLevels(findModel(ep.model)).includes(level)) return this.postState();
-    const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
-    await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: level });
+    if (ep && thinkingLevels(findModel(ep.model)).includes(level)) {
+      const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
+      await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: level });
+    }
+    this.choiceApplied(from); // a refused pick is answered too: the state shows the level that stands
     this.postState();
   }
 

@@ -46,9 +46,9 @@ export function wireChatWebview(webview: vscode.Webview, session: ChatSession, o
           return;
         }
         case 'selectEndpoint':
-          return session.selectEndpoint(msg.id);
+          return session.selectEndpoint(msg.id, { webview, choice: msg.choice });
         case 'setThinking':
-          return session.setThinkingLevel(msg.level);
+          return session.setThinkingLevel(msg.level, { webview, choice: msg.choice });
         case 'updateTools':
           return session.updateTools(msg.text);
         case 'toolResults':

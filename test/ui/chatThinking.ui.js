@@ -9,7 +9,7 @@ const os = require('node:os');
 const assert = require('node:assert/strict');
 const { ROOT, startCodeServer, launchBrowser, makeWorkspace, freePort } = require('../infra/codeServer');
 const { createSteps, palette, exitWith } = require('./uiHarness');
-const { startSimulator, chatFrame, send, addEndpoint } = require('./chatHarness');
+const { startSimulator, chatFrame, send, addEndpoint, pressUntil } = require('./chatHarness');
 
 const OUT = path.join(ROOT, 'test-results');
 const { step, summary } = createSteps();
@@ -76,15 +76,9 @@ async function main() {
     await step('thinking off (chosen with the keyboard): the request says thinking false and the answer has no reasoning block; a state the host posted before applying the pick does not put "high" back', async () => {
       // The host's state messages as they arrive: the one that answers the pick is replayed below as a stale one.
       await frame.evaluate(() => window.addEventListener('message', (e) => { if (e.data?.type === 'state') (window.__states ??= []).push(e.data); }));
+      // A focused <select> moves to its first option ("Thinking off") on Home.
       const valueIs = (want) => frame.waitForFunction((w) => document.querySelector('select.thinking-picker').value === w, want, { timeout: 3000 }).then(() => true, () => false);
-      // A focused <select> moves to its first option ("Thinking off") on Home. Once in CI (2026-12-01) the key did not
-      // reach the frame (the value stayed "high"): the key is pressed again after logging it, at most twice.
-      for (let i = 0; ; i++) {
-        await thinking().press('Home');
-        if (await valueIs('off')) break;
-        assert.ok(i < 2, `the picker shows ${await thinking().inputValue()} after Home, three times`);
-        console.log(`    (Home did not reach the thinking picker, which shows ${await thinking().inputValue()}: pressing it again)`);
-      }
+      await pressUntil(thinking(), 'Home', () => valueIs('off'), 'the thinking picker');
       await frame.waitForFunction(() => (window.__states ?? []).some((m) => m.choiceSeen >= 1 && m.thinking?.level === 'off'), null, { timeout: 10_000 });
       await frame.evaluate(() => { const m = window.__states.find((s) => s.thinking?.level === 'off'); window.postMessage({ ...m, choiceSeen: 0, thinking: { ...m.thinking, level: 'high' } }, '*'); });
       await page.waitForTimeout(300);
@@ -158,10 +152,9 @@ async function main() {
       assert.equal(await cont.isDisabled(), true, 'Continue waits for a result');
       await page.screenshot({ path: path.join(OUT, 'chat-thinking-tool-call.png') });
       // Collapsible: the summary folds it (keyboard: Enter on the focused summary).
-      await call.locator('summary').focus();
-      await page.keyboard.press('Enter');
-      assert.equal(await call.evaluate((d) => d.open), false);
-      await page.keyboard.press('Enter');
+      const isOpen = (want) => call.evaluate((d, w) => new Promise((r) => { const t = Date.now(); const poll = () => (d.open === w || Date.now() - t > 3000 ? r(d.open === w) : setTimeout(poll, 50)); poll(); }), want);
+      await pressUntil(call.locator('summary'), 'Enter', () => isOpen(false), 'the tool call\'s summary');
+      await pressUntil(call.locator('summary'), 'Enter', () => isOpen(true), 'the tool call\'s summary');
       const result = call.locator('textarea.tool-result-input');
       assert.equal(await result.getAttribute('aria-label'), 'Result of get_weather');
       await result.fill('{"temp_c": 18, "sky": "sunny"}');

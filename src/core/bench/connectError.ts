@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { httpErrorText } from '../openai/httpRequest';
+import { httpErrorText, isCertificateFailure } from '../openai/httpRequest';
 
 /**
  * This process's soft limit on open file descriptors (`ulimit -n`), from /proc/self/limits ("Max open files"; Linux,
@@ -36,6 +36,6 @@ export function connectErrorMessage(e: Error & { code?: string }): string {
     const lim = openFileLimit();
     return `${e.code}: too many open files${lim !== undefined ? ` (this process may open ${lim}; see ulimit -n)` : ''}: lower --max-concurrency or raise the limit`;
   }
-  if (e.code === 'EPROTO' || (typeof e.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(e.code))) return httpErrorText(e);
+  if (e.code === 'EPROTO' || isCertificateFailure(e.code)) return httpErrorText(e);
   return e.code ?? e.message;
 }

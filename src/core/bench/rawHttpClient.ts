@@ -6,6 +6,7 @@ import { httpErrorMessage, noTokenChunkMessage } from '../openai/cappedBody';
 import { SseByteReader, type SseSink } from '../openai/sseParser';
 import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type StreamLimits } from '../openai/streamLimits';
 import { connectErrorMessage } from './connectError';
+import { socketHost } from '../openai/httpRequest';
 import { readModeration } from './readModeration';
 
 /**
@@ -462,5 +463,5 @@ export function rawPoolFor(origin: string, limits: StreamLimits, insecure = fals
   const url = new URL(origin);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`not an http(s) URL: ${origin}`);
   const https = url.protocol === 'https:';
-  return new RawHttpPool(url.hostname.replace(/^\[(.*)\]$/, '$1'), Number(url.port || (https ? 443 : 80)), url.host, limits, https ? { insecure } : undefined);
+  return new RawHttpPool(socketHost(url), Number(url.port || (https ? 443 : 80)), url.host, limits, https ? { insecure } : undefined);
 }

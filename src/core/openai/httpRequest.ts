@@ -57,8 +57,7 @@ export function httpRequest(url: string | URL, opts: HttpRequestOptions = {}): P
   const options: http.RequestOptions = {
     method: opts.method ?? 'GET',
     protocol: u.protocol,
-    // URL keeps IPv6 literals in brackets; the socket layer wants the bare address.
-    hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    hostname: socketHost(u),
     port: u.port === '' ? undefined : Number(u.port),
     path: `${u.pathname}${u.search}`,
     headers: data ? { ...opts.headers, 'content-length': String(data.length) } : { ...opts.headers },
@@ -79,6 +78,16 @@ export function httpRequest(url: string | URL, opts: HttpRequestOptions = {}): P
 export function postStream(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<StreamingResponse> {
   return httpRequest(url, { method: 'POST', headers, body, signal });
 }
+
+/** The host for a socket from a URL: URL keeps IPv6 literals in brackets ("[::1]"), net/tls want the bare address. */
+export const socketHost = (u: URL): string => u.hostname.replace(/^\[(.*)\]$/, '$1');
+
+/**
+ * Whether an error code is OpenSSL's or Node's word for a certificate that failed the check (untrusted, self-signed,
+ * expired, another name): the X509_V_ERR names Node passes through (tls.md "X509 certificate error codes") and
+ * ERR_TLS_CERT_ALTNAME_INVALID.
+ */
+export const isCertificateFailure = (code: string | undefined): boolean => typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 
 /**
  * An httpRequest failure (the request's rejection or its body's error) in words a user can act on; timeouts and
@@ -101,7 +110,7 @@ export function httpErrorText(e: unknown): string {
   if (typeof err.code === 'string' && err.code.startsWith('HPE_')) return `the answer is not HTTP/1.1 (${err.code}): is this port an HTTP server (not SSH, not HTTP/2 only)?`;
   if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's TLS certificate does not name this host (${err.code}): connect by a name the certificate lists, or skip the check for a benchmark with --insecure`;
   if (err.code === 'CERT_HAS_EXPIRED') return `the server's TLS certificate has expired (${err.code}); skip the check for a benchmark with --insecure`;
-  if (typeof err.code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(err.code)) return `the server's TLS certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS, or skip the check for a benchmark with --insecure`;
+  if (isCertificateFailure(err.code)) return `the server's TLS certificate is not trusted (${err.code}): add its CA with NODE_EXTRA_CA_CERTS, or skip the check for a benchmark with --insecure`;
   if (err.code === 'EPROTO' && /no application protocol/i.test(err.message)) return 'the TLS handshake failed (EPROTO, no application protocol): the server offers no HTTP/1.1 (an HTTP/2-only endpoint?)';
   if (err.code === 'EPROTO' && /wrong version number/i.test(err.message)) return 'the TLS handshake failed (EPROTO, wrong version number): the port speaks plain http; use an http:// URL';
   return err.code ?? err.message;

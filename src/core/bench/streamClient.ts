@@ -1,4 +1,5 @@
 import type { Dispatcher, Pool } from 'undici';
+import { setFlagsFromString } from 'node:v8';
 import { traceOverrun, type RequestTrace } from './trace';
 import { recordMessage } from './sseScan';
 import { connectErrorMessage } from './connectError';
@@ -125,12 +126,25 @@ export function sendStreaming(pool: Dispatcher, opts: SendOptions, trace: Reques
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path inside undici: esbuild bundles only the pool
 const UndiciPool = require('undici/lib/dispatcher/pool.js') as typeof Pool;
+let liftoffOnly = false;
 
 /**
  * A keep-alive pool; no undici timeouts of its own (the stream deadlines of `StreamLimits` apply instead).
  * `insecure`: skip TLS certificate checks (vLLM bench serve --insecure).
+ *
+ * The first pool puts V8 in Liftoff-only mode for WebAssembly compiled from then on (`--liftoff-only`, a process-wide
+ * flag; the undici transport is a CLI choice, `--transport undici`, never taken in the VS Code extension host). Why:
+ * undici parses HTTP with llhttp compiled to WebAssembly, and V8 tiers a hot parser up to TurboFan in the middle of the
+ * measured run, on a background thread that competes with the client for the cores and keeps ~10–17 MB of compile
+ * memory. Measured (2 cores): 16 requests × 20 000 chunks, client CPU 1100–1400 ms with the tier-up, 840–1090 ms
+ * Liftoff-only; a refused 100 MB event, peak RSS growth 27–50 MB with it, 14–17 MB without (test/infra/bench-sse.js).
+ * Baseline code is enough for llhttp here: an SSE body is passed through in spans, with little work per byte.
  */
 export function newPool(origin: string, connections: number, insecure = false): Pool {
+  if (!liftoffOnly) {
+    setFlagsFromString('--liftoff-only');
+    liftoffOnly = true;
+  }
   return new UndiciPool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, headersTimeout: 6 * 3600_000, bodyTimeout: 6 * 3600_000, ...(insecure ? { connect: { rejectUnauthorized: false } } : {}) });
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_STREAM_LIMITS, MAX_ERROR_BODY_BYTES, StreamDeadline, type Strea
 import { connectErrorMessage } from './connectError';
 import { socketHost } from '../openai/httpRequest';
 import { readModeration } from './readModeration';
+import { pollPhaseClock } from './pollPhaseClock';
 
 /**
  * A minimal HTTP/1.1 keep-alive client for benchmark targets, http and https (TLS through node:tls, whose sockets take
@@ -208,7 +209,9 @@ class Conn implements SseSink {
   }
 
   private onData(d: Buffer): void {
-    const now = performance.now();
+    // The poll phase's time (pollPhaseClock.ts), never before this request was sent (a request sent in the same
+    // phase, after its first read, cannot have an answer in it; the guard keeps TTFT ≥ 0 all the same).
+    const now = Math.max(pollPhaseClock.readMs(), this.busy?.trace.startMs ?? 0);
     let i = 0;
     while (i < d.length && this.busy) {
       switch (this.st) {

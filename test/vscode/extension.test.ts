@@ -272,7 +272,9 @@ suite('DeepSeek Deploy in a real extension host', () => {
     assert.ok(endpointId);
     const rendered = new Promise<{ runs: number; charts: number }>((resolve) => a.benchResults.onDidRender((r) => r.runs === 2 && resolve(r)));
     const spec = (c: number) => ({ name: `ci c${c}`, random: { numPrompts: 4, inputLen: 64, outputLen: 12, rangeRatio: 0, prefixLen: 0, seed: 0 }, requestRate: Infinity, maxConcurrency: c, ignoreEos: true });
-    const r = await vscode.commands.executeCommand<BenchmarkOutcome>('deepseek.benchmarkEndpoint', endpointId, { runs: [spec(1), spec(4)] });
+    // A caller's extra fields are not part of a run: a `baseUrl` (a dead port) and `transport` are ignored.
+    const hostile = { ...spec(4), baseUrl: 'http://127.0.0.1:9', transport: 'undici' };
+    const r = await vscode.commands.executeCommand<BenchmarkOutcome>('deepseek.benchmarkEndpoint', endpointId, { runs: [spec(1), hostile] });
     assert.equal(r.results.length, 2);
     assert.equal(r.cancelled, false);
     for (const res of r.results) {

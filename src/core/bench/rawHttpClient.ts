@@ -209,8 +209,8 @@ class Conn implements SseSink {
   }
 
   private onData(d: Buffer): void {
-    // The poll phase's time (pollPhaseClock.ts), never before this request was sent (a request sent in the same
-    // phase, after its first read, cannot have an answer in it; the guard keeps TTFT ≥ 0 all the same).
+    // The poll phase's time (pollPhaseClock.ts), never before this request was sent: a request sent during a phase
+    // whose answer is read in the same phase (libuv's repeated epoll_wait when 1024 events came at once) would be.
     const now = Math.max(pollPhaseClock.readMs(), this.busy?.trace.startMs ?? 0);
     let i = 0;
     while (i < d.length && this.busy) {

@@ -27,6 +27,16 @@ function sample(xs: ArrayLike<number>, max: number): number[] {
   return out;
 }
 
+/**
+ * Only a RunSpec's own fields from a spec: the command takes `runs` from any caller (another extension, a test), and a
+ * spread of the whole object would let extra fields replace the endpoint's URL or key, or pick `transport: 'undici'`,
+ * whose first pool sets a process-wide V8 flag (streamClient.ts newPool) in the shared extension host.
+ */
+function runSpecFields(spec: RunSpec): RunSpec {
+  const { name, random, requestRate, maxConcurrency, ignoreEos, agentic } = spec;
+  return { name, random, requestRate, maxConcurrency, ignoreEos, ...(agentic ? { agentic } : {}) };
+}
+
 async function customSpec(): Promise<RunSpec | undefined> {
   const shape = await vscode.window.showInputBox({ title: 'Custom benchmark (1/4): input/output tokens', value: '1024/128', validateInput: (v) => (/^\d+\/\d+$/.test(v.trim()) ? undefined : 'Like 1024/128') });
   if (!shape) return undefined;
@@ -99,7 +109,7 @@ export function benchmarkEndpointCommand(store: EndpointStore, output: vscode.Ou
       token.onCancellationRequested(() => abort.abort());
       for (const [k, spec] of runs.entries()) {
         if (abort.signal.aborted) break;
-        const cfg: BenchConfig = { baseUrl: ep.baseUrl, backend: 'openai', model: ep.model, apiKey, numWarmups: 0, burstiness: 1, percentileMetrics: ['ttft', 'tpot', 'itl', 'e2el'], metricPercentiles: [50, 90, 99], mode: 'vllm', label: spec.name.replace(/[^\w.-]+/g, '-'), sampleServerMetrics: true, limits: readStreamLimits(), ...spec };
+        const cfg: BenchConfig = { baseUrl: ep.baseUrl, backend: 'openai', model: ep.model, apiKey, numWarmups: 0, burstiness: 1, percentileMetrics: ['ttft', 'tpot', 'itl', 'e2el'], metricPercentiles: [50, 90, 99], mode: 'vllm', label: spec.name.replace(/[^\w.-]+/g, '-'), sampleServerMetrics: true, limits: readStreamLimits(), ...runSpecFields(spec) };
         progress.report({ message: `${runs.length > 1 ? `run ${k + 1}/${runs.length} · ` : ''}${spec.name}: starting…` });
         let run;
         try {

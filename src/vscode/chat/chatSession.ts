@@ -75,9 +75,14 @@ export class ChatSession implements vscode.Disposable {
 
   /** Selects endpoint `id`; `from`: the webview pick it answers (see choiceSeen in chatProtocol). */
   async selectEndpoint(id: string, from?: WebviewChoice): Promise<void> {
-    await this.context.workspaceState.update(SELECTED_KEY, id);
-    this.choiceApplied(from);
-    this.postState();
+    try {
+      await this.context.workspaceState.update(SELECTED_KEY, id);
+    } finally {
+      // Answered even when storing failed (VS Code's memento rejects when the window is closing): the webview would
+      // otherwise ignore every later state's picks.
+      this.choiceApplied(from);
+      this.postState();
+    }
   }
 
   /** Records that a webview's pick is now part of the state, so that states from now on carry its number. */
@@ -137,12 +142,15 @@ export class ChatSession implements vscode.Disposable {
   /** Sets the thinking level of the selected endpoint (persisted per endpoint id); refused when its model lacks it. */
   async setThinkingLevel(level: ThinkingLevel, from?: WebviewChoice): Promise<void> {
     const ep = this.store.get(this.selectedEndpointId ?? '');
-    if (ep && thinkingLevels(findModel(ep.model)).includes(level)) {
-      const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
-      await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: level });
+    try {
+      if (ep && thinkingLevels(findModel(ep.model)).includes(level)) {
+        const all = this.context.workspaceState.get<Record<string, ThinkingLevel>>(THINKING_KEY, {});
+        await this.context.workspaceState.update(THINKING_KEY, { ...all, [ep.id]: level });
+      }
+    } finally {
+      this.choiceApplied(from); // a refused or unsaved pick is answered too: the state shows the level that stands
+      this.postState();
     }
-    this.choiceApplied(from); // a refused pick is answered too: the state shows the level that stands
-    this.postState();
   }
 
   /** The tools JSON from the chat's settings: stored when it checks out, else kept as typed with the reason shown. */
